@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# cdm: one Makefile for the kernel, the modules, libcdm, cdmd and tests.
+#
+#   make demo        boot the emulated CXL machine and show cdm at work
+#   make check       all tests (host and VM), through prove
+#   make check-host  tests that need neither root nor a VM
+#   make check-vm    tests that boot QEMU machines
+#   make kernel      the project's Linux 6.12 ($(CDM_CACHE)/kernel)
+#   make modules     kernel/drivers/* and tests/kernel against it
+#   make all         libraries, tools and test programs into build/
+#
+# Every target that needs packages runs scripts/install-deps first.
+
+CDM_CACHE ?= $(HOME)/.cache/cdm
+export CDM_CACHE
+
+BUILD := build
+CC ?= gcc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration
+CPPFLAGS += -D_GNU_SOURCE
+PROVE := prove --exec '' --timer
+
+PHASE := scripts/phase
+
+.PHONY: all deps kernel modules check check-host check-vm demo clean
+
+all:
+
+# Sub-makefiles add their targets to ALL_TARGETS and their tests to
+# HOST_TEST_PROGS / VM_TEST_PROGS (compiled programs under build/tests).
+ALL_TARGETS :=
+HOST_TEST_PROGS :=
+VM_TEST_PROGS :=
+include $(wildcard lib/*/Makefile.inc daemon/Makefile.inc tools/Makefile.inc tests/*/Makefile.inc bench/Makefile.inc)
+
+all: $(ALL_TARGETS) $(HOST_TEST_PROGS) $(VM_TEST_PROGS)
+
+$(BUILD)/tests/%: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(TEST_LDLIBS_$(notdir $*))
+
+deps:
+	@$(PHASE) deps scripts/install-deps
+
+kernel: deps
+	@$(PHASE) kernel scripts/kernel-build
+
+# Out-of-tree modules: every directory under kernel/drivers and
+# tests/kernel that has a Kbuild file.
+MODULE_DIRS := $(patsubst %/Kbuild,%,$(wildcard kernel/drivers/*/Kbuild tests/kernel/Kbuild))
+modules: kernel
+	@. $(CDM_CACHE)/kernel/cdm.env && for d in $(MODULE_DIRS); do \
+		$(MAKE) -s -C "$$CDM_KERNEL_OBJ" M=$(CURDIR)/$$d modules || exit 1; \
+	done
+
+HOST_TESTS = $(sort $(wildcard tests/host/*.t))
+VM_TESTS = $(sort $(wildcard tests/vm/*.t))
+
+check-host: deps
+	@$(PHASE) build $(MAKE) -s all
+	@$(PHASE) host-tests $(PROVE) $(HOST_TESTS)
+
+check-vm: deps modules
+	@$(PHASE) build $(MAKE) -s all
+	@$(PHASE) vm-tests $(PROVE) $(VM_TESTS)
+
+check: deps modules
+	@$(PHASE) build $(MAKE) -s all
+	@$(PHASE) tests $(PROVE) $(HOST_TESTS) $(VM_TESTS)
+
+demo: deps modules
+	@$(PHASE) build $(MAKE) -s all
+	@scripts/demo
+
+clean:
+	rm -rf $(BUILD)
+	@for d in $(MODULE_DIRS); do rm -f $$d/*.o $$d/*.ko $$d/*.mod* $$d/.*.cmd $$d/Module.symvers $$d/modules.order; done

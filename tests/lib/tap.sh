@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# TAP for POSIX sh: bash on the host, busybox sh in the guest.
+# Results are unnumbered ("ok - ..."), which TAP allows, so the results of
+# several guests can be relayed into one stream; done_testing prints the
+# plan at the end and exits non-zero when something failed.
+#
+#   pass DESC / fail DESC [DIAG...]
+#   check DESC CMD [ARGS...]     ok when CMD exits 0 (its output becomes diag)
+#   is GOT WANT DESC             string equality
+#   cmp_ok A OP B DESC           numeric comparison: -eq -ne -lt -le -gt -ge
+#   skip DESC REASON             counted as ok, marked SKIP with the reason
+#   diag MSG...                  "# MSG" on stdout
+#   done_testing                 plan, then exit status
+
+tap_run=0
+tap_failed=0
+
+diag() {
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+pass() {
+	tap_run=$((tap_run + 1))
+	printf 'ok - %s\n' "$1"
+}
+
+fail() {
+	tap_run=$((tap_run + 1))
+	tap_failed=$((tap_failed + 1))
+	printf 'not ok - %s\n' "$1"
+	shift
+	[ $# -eq 0 ] || diag "$@"
+}
+
+check() {
+	_desc=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		pass "$_desc"
+	else
+		fail "$_desc" "command failed (exit $?): $*" "$_out"
+	fi
+}
+
+is() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3" "got:  '$1'" "want: '$2'"
+	fi
+}
+
+cmp_ok() {
+	if [ "$1" "$2" "$3" ] 2>/dev/null; then
+		pass "$4"
+	else
+		fail "$4" "want: $1 $2 $3"
+	fi
+}
+
+skip() {
+	tap_run=$((tap_run + 1))
+	printf 'ok - %s # SKIP %s\n' "$1" "$2"
+}
+
+done_testing() {
+	printf '1..%d\n' "$tap_run"
+	[ "$tap_failed" -eq 0 ]
+	exit
+}

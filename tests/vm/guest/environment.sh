@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# environment.sh: the guest vm-run promises: tools on PATH, filesystems
+# mounted, the running kernel's modules installed and loadable.
+. "$CDM_TOP/tests/lib/tap.sh"
+
+is "$(id -u)" 0 "the command runs as root"
+for tool in busybox numactl migratepages cxl ndctl daxctl modprobe; do
+	check "$tool is on PATH and runs" sh -c "command -v $tool >/dev/null && { $tool --version || $tool --help; } >/dev/null 2>&1"
+done
+check "numactl -H runs" numactl -H
+for fs in "debugfs /sys/kernel/debug" "tracefs /sys/kernel/tracing" "cgroup2 /sys/fs/cgroup" "proc /proc" "sysfs /sys"; do
+	set -- $fs
+	check "$1 is mounted at $2" sh -c "awk '\$2 == \"$2\" && \$3 == \"$1\"' /proc/mounts | grep -q ."
+done
+mods=/lib/modules/$(uname -r)
+check "$mods/modules.builtin exists" test -s "$mods/modules.builtin"
+check "$mods is depmod'ed (modules.dep.bin)" test -s "$mods/modules.dep.bin"
+case "$(uname -r)" in
+*-cdm)
+	check "modprobe test_hmm loads the running kernel's module" modprobe test_hmm
+	check "test_hmm gives /dev/hmm_dmirror0" test -c /dev/hmm_dmirror0
+	check "the project's kernel has DEVICE_PRIVATE" sh -c "zcat /proc/config.gz | grep -qx CONFIG_DEVICE_PRIVATE=y" ;;
+*)
+	check "modprobe kmem (dax/kmem) from the stock kernel's modules" modprobe kmem ;;
+esac
+if [ -d /mnt/share ] && grep -q ' /mnt/share 9p ' /proc/mounts; then
+	check "the 9p share is writable" sh -c 'echo guest >/mnt/share/from-guest'
+fi
+
+done_testing

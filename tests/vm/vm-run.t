@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# scripts/vm-run behaves as documented: exit status, separate and lossless
+# stdout/stderr, argument quoting, --share, --memory, timeout (124) and a
+# guest that does not boot (125). Usage errors (2) are in tests/host.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/vm.sh"
+vmrun=$cdm_top/scripts/vm-run
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$vmrun" -- sh -c 'echo to-stdout; echo to-stderr >&2; exit 7' >"$tmp/out" 2>"$tmp/err"
+is "$?" 7 "the command's exit status is vm-run's"
+is "$(cat "$tmp/out")" to-stdout "stdout arrives on stdout only"
+is "$(grep -v '^vm-run' "$tmp/err")" to-stderr "stderr arrives on stderr only"
+
+"$vmrun" -- printf '%s|' "a b" "it's" '$HOME' '*' >"$tmp/out"
+is "$(cat "$tmp/out")" "a b|it's|\$HOME|*|" "arguments reach the guest unchanged (spaces, quotes, \$, globs)"
+
+# 4 MiB of random bytes, their checksum computed in the guest on stderr.
+"$vmrun" -- sh -c 'head -c 4194304 /dev/urandom >/tmp/r; sha1sum </tmp/r >&2; cat /tmp/r' \
+	>"$tmp/bytes" 2>"$tmp/err"
+is "$(sha1sum <"$tmp/bytes")" "$(grep -v '^vm-run' "$tmp/err")" "4 MiB of binary stdout arrive byte for byte"
+
+echo host >"$tmp/from-host"
+"$vmrun" --share "$tmp" -- sh -c 'cat /mnt/share/from-host >/mnt/share/copy; echo guest >/mnt/share/new'
+is "$(cat "$tmp/copy" 2>/dev/null)/$(cat "$tmp/new" 2>/dev/null)" host/guest "--share: the guest reads and writes the host directory"
+
+mib=$("$vmrun" --memory 1=1G -- awk '/MemTotal/ { print int($4 / 1024) }' /sys/devices/system/node/node1/meminfo)
+cmp_ok "${mib:-0}" -ge 870 "--memory 1=1G: node 1 has about 1 GiB ($mib MiB)"
+cmp_ok "${mib:-0}" -le 1024 "--memory 1=1G: node 1 has no more than 1 GiB"
+
+start=$SECONDS
+"$vmrun" --timeout 15 -- sleep 600 2>"$tmp/err"
+rc=$?
+is "$rc" 124 "a command running past --timeout gives 124"
+cmp_ok $((SECONDS - start)) -lt 60 "the timeout stops the guest promptly ($((SECONDS - start)) s)"
+check "the timeout message names the command" grep -q "timeout: 'sleep 600'" "$tmp/err"
+
+# No init in the initramfs at rdinit=: the kernel panics, the guest never
+# runs the command.
+"$vmrun" --append rdinit=/does-not-exist -- true 2>"$tmp/err"
+is "$?" 125 "a guest that does not boot gives 125"
+check "and vm-run shows the console's last lines" grep -q '  | ' "$tmp/err"
+
+done_testing
