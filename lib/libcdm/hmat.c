@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * HMAT access attributes (Documentation/admin-guide/mm/numaperf.rst):
+ *
+ *   nodeN/access0/initiators/{read,write}_{bandwidth,latency}
+ *   nodeN/access0/initiators/nodeM -> the initiators of that class
+ *
+ * access0 is the best performance from any initiator, access1 from CPU
+ * initiators only. Bandwidth in MiB/s, latency in ns. All optional:
+ * firmware without HMAT has none, and then the getters say -ENOENT.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+static long read_attr(struct cdm_node *node, const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	long val;
+	int rc;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	rc = cdm__read_long(path, &val);
+	if (rc == -ENOENT)
+		return rc;
+	if (rc || val < 0) {
+		cdm_info(node->ctx, "node %d: %s: malformed, ignored", node->id, path);
+		return -EINVAL;
+	}
+	return val;
+}
+
+static char *read_initiators(const char *dir)
+{
+	struct cdm_nodeset set;
+	struct dirent *de;
+	char buf[1024];
+	char *end;
+	long id;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return NULL;
+	cdm_nodeset_zero(&set);
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "node", 4))
+			continue;
+		id = strtol(de->d_name + 4, &end, 10);
+		if (end != de->d_name + 4 && !*end)
+			cdm_nodeset_add(&set, id);
+	}
+	closedir(d);
+	if (!cdm_nodeset_weight(&set) || cdm_nodeset_format(&set, buf, sizeof(buf)) < 0)
+		return NULL;
+	return strdup(buf);
+}
+
+void cdm__hmat_read(struct cdm_node *node, const char *nodedir)
+{
+	char dir[PATH_MAX];
+	int access;
+
+	for (access = 0; access < 2; access++) {
+		node->read_bw[access] = node->write_bw[access] = -ENOENT;
+		node->read_lat[access] = node->write_lat[access] = -ENOENT;
+		if (snprintf(dir, sizeof(dir), "%s/access%d/initiators", nodedir, access) >=
+		    (int)sizeof(dir))
+			continue;
+		node->read_bw[access] = read_attr(node, dir, "read_bandwidth");
+		node->write_bw[access] = read_attr(node, dir, "write_bandwidth");
+		node->read_lat[access] = read_attr(node, dir, "read_latency");
+		node->write_lat[access] = read_attr(node, dir, "write_latency");
+		node->initiators[access] = read_initiators(dir);
+	}
+}
+
+static long hmat_get(struct cdm_node *node, const long *vals, unsigned int access,
+		     const char *what)
+{
+	if (access > 1)
+		return cdm__fail(node->ctx, EINVAL, "node %d: access class %u: only 0 and 1 exist",
+				 node->id, access);
+	if (vals[access] < 0)
+		return cdm__fail(node->ctx, -vals[access], "node %d: access%u: no %s",
+				 node->id, access, what);
+	return vals[access];
+}
+
+CDM_EXPORT long cdm_node_get_read_bandwidth(struct cdm_node *node, unsigned int access)
+{
+	return hmat_get(node, node->read_bw, access, "read_bandwidth");
+}
+
+CDM_EXPORT long cdm_node_get_write_bandwidth(struct cdm_node *node, unsigned int access)
+{
+	return hmat_get(node, node->write_bw, access, "write_bandwidth");
+}
+
+CDM_EXPORT long cdm_node_get_read_latency(struct cdm_node *node, unsigned int access)
+{
+	return hmat_get(node, node->read_lat, access, "read_latency");
+}
+
+CDM_EXPORT long cdm_node_get_write_latency(struct cdm_node *node, unsigned int access)
+{
+	return hmat_get(node, node->write_lat, access, "write_latency");
+}
+
+CDM_EXPORT const char *cdm_node_get_initiators(struct cdm_node *node, unsigned int access)
+{
+	return access > 1 ? NULL : node->initiators[access];
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libcdm: see and move coherent device memory (CPU-less NUMA nodes: CXL
+ * Type-3 expanders, accelerator HBM).
+ *
+ * Conventions (as libcxl/libdaxctl):
+ *  - everything hangs off a struct cdm_ctx (cdm_new/cdm_ref/cdm_unref);
+ *  - objects are reached with get_first/get_next and foreach macros, their
+ *    attributes with cdm_<object>_get_<attribute>();
+ *  - calls return a negative errno on failure and leave a message naming
+ *    the object and the cause in cdm_get_last_error();
+ *  - the library never prints or exits: messages go through the context's
+ *    log function (CDM_LOG=err|info|debug turns on logging to stderr;
+ *    off by default).
+ */
+#ifndef _LIBCDM_H_
+#define _LIBCDM_H_
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- context, logging, errors (libcdm.c) ---- */
+struct cdm_ctx;
+
+int cdm_new(struct cdm_ctx **ctx);
+struct cdm_ctx *cdm_ref(struct cdm_ctx *ctx);
+struct cdm_ctx *cdm_unref(struct cdm_ctx *ctx);
+
+typedef void (*cdm_log_fn)(struct cdm_ctx *ctx, int priority, const char *file,
+			   int line, const char *fn, const char *format,
+			   va_list args);
+void cdm_set_log_fn(struct cdm_ctx *ctx, cdm_log_fn log_fn);
+int cdm_get_log_priority(struct cdm_ctx *ctx);
+void cdm_set_log_priority(struct cdm_ctx *ctx, int priority);
+void cdm_set_userdata(struct cdm_ctx *ctx, void *userdata);
+void *cdm_get_userdata(struct cdm_ctx *ctx);
+
+/* "node 3: not online"; "" when the last call succeeded or set nothing */
+const char *cdm_get_last_error(struct cdm_ctx *ctx);
+/* where sysfs is read from: "/sys" or $CDM_SYSFS_ROOT (host tests) */
+const char *cdm_get_sysfs_root(struct cdm_ctx *ctx);
+
+/* ---- node sets in numactl syntax (nodeset.c) ---- */
+#define CDM_MAX_NODES 1024
+
+struct cdm_nodeset {
+	uint64_t bits[CDM_MAX_NODES / 64];
+};
+
+void cdm_nodeset_zero(struct cdm_nodeset *set);
+int cdm_nodeset_add(struct cdm_nodeset *set, int node);
+int cdm_nodeset_del(struct cdm_nodeset *set, int node);
+bool cdm_nodeset_has(const struct cdm_nodeset *set, int node);
+int cdm_nodeset_weight(const struct cdm_nodeset *set);
+/* first node > @prev (pass -1 to start), -1 at the end */
+int cdm_nodeset_next(const struct cdm_nodeset *set, int prev);
+#define cdm_nodeset_foreach(set, node) \
+	for (node = cdm_nodeset_next(set, -1); node >= 0; \
+	     node = cdm_nodeset_next(set, node))
+
+/*
+ * "0-3,7", "all", "!1", "!0-1,3": "all" and "!" are relative to the nodes
+ * that have memory (has_memory). Returns 0, or -EINVAL with a message.
+ */
+int cdm_nodeset_parse(struct cdm_ctx *ctx, const char *str,
+		      struct cdm_nodeset *set);
+/* Shortest range form ("0-3,7"; "" for the empty set). Returns the length
+ * written (without the NUL) or -ENOSPC when @len is too small. */
+int cdm_nodeset_format(const struct cdm_nodeset *set, char *buf, size_t len);
+
+/* ---- topology (topology.c, hmat.c, backing.c) ---- */
+struct cdm_node;
+
+struct cdm_node *cdm_node_get_first(struct cdm_ctx *ctx);
+struct cdm_node *cdm_node_get_next(struct cdm_node *node);
+#define cdm_node_foreach(ctx, node) \
+	for (node = cdm_node_get_first(ctx); node != NULL; \
+	     node = cdm_node_get_next(node))
+/* NULL (and a message) when the node does not exist or is not online */
+struct cdm_node *cdm_node_get_by_id(struct cdm_ctx *ctx, int id);
+/* which nodes are online, have memory, have CPUs */
+int cdm_get_online_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set);
+int cdm_get_memory_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set);
+
+struct cdm_ctx *cdm_node_get_ctx(struct cdm_node *node);
+int cdm_node_get_id(struct cdm_node *node);
+/* "0-1" or "" for a CPU-less node */
+const char *cdm_node_get_cpulist(struct cdm_node *node);
+int cdm_node_get_nr_cpus(struct cdm_node *node);
+bool cdm_node_is_cpuless(struct cdm_node *node);
+bool cdm_node_has_memory(struct cdm_node *node);
+
+enum cdm_node_state {
+	CDM_NODE_STATE_UNKNOWN = 0,	/* kernel does not say (stock kernel) */
+	CDM_NODE_STATE_NO,
+	CDM_NODE_STATE_YES,
+};
+enum cdm_node_state cdm_node_get_cdm_state(struct cdm_node *node);
+const char *cdm_node_state_name(enum cdm_node_state state);
+
+/* bytes; 0 with a message when meminfo is unreadable */
+unsigned long long cdm_node_get_mem_total(struct cdm_node *node);
+/* read anew on every call */
+unsigned long long cdm_node_get_mem_free(struct cdm_node *node);
+/* SLIT distance to node @to; negative errno when unknown */
+int cdm_node_get_distance(struct cdm_node *node, int to);
+/* N of /sys/devices/virtual/memory_tiering/memory_tierN; -ENOENT if none */
+int cdm_node_get_memory_tier(struct cdm_node *node);
+
+/* HMAT (nodeN/access0 = any initiator, access1 = CPU initiators): MiB/s
+ * and ns; -ENOENT when the firmware does not describe them */
+long cdm_node_get_read_bandwidth(struct cdm_node *node, unsigned int access);
+long cdm_node_get_write_bandwidth(struct cdm_node *node, unsigned int access);
+long cdm_node_get_read_latency(struct cdm_node *node, unsigned int access);
+long cdm_node_get_write_latency(struct cdm_node *node, unsigned int access);
+/* node list of the initiators for that access class, NULL when none */
+const char *cdm_node_get_initiators(struct cdm_node *node, unsigned int access);
+
+/* Device behind a node (libdaxctl, libcxl); NULL when none. */
+const char *cdm_node_get_dax_device(struct cdm_node *node);
+const char *cdm_node_get_cxl_region(struct cdm_node *node);
+int cdm_node_get_nr_cxl_memdevs(struct cdm_node *node);
+const char *cdm_node_get_cxl_memdev(struct cdm_node *node, int index);
+
+/* ---- placement (placement.c) ---- */
+enum cdm_policy {
+	CDM_POLICY_DEFAULT = 0,
+	CDM_POLICY_BIND,
+	CDM_POLICY_PREFERRED,
+	CDM_POLICY_PREFERRED_MANY,
+	CDM_POLICY_INTERLEAVE,
+};
+const char *cdm_policy_name(enum cdm_policy policy);
+/* "bind", "preferred", ...; -EINVAL for anything else */
+int cdm_policy_parse(struct cdm_ctx *ctx, const char *name,
+		     enum cdm_policy *policy);
+
+#define CDM_BIND_MOVE		(1u << 0)	/* move pages already there */
+#define CDM_BIND_STRICT		(1u << 1)	/* fail when some cannot move */
+#define CDM_ALLOC_POPULATE	(1u << 2)	/* fault every page in now */
+
+/* Apply @policy over @nodes to [addr, addr+len) of the calling process. */
+int cdm_bind_range(struct cdm_ctx *ctx, void *addr, size_t len,
+		   enum cdm_policy policy, const struct cdm_nodeset *nodes,
+		   unsigned int flags);
+/* Anonymous private memory with @policy; free with cdm_free(). */
+int cdm_alloc(struct cdm_ctx *ctx, size_t len, enum cdm_policy policy,
+	      const struct cdm_nodeset *nodes, unsigned int flags,
+	      void **addr);
+int cdm_alloc_on_node(struct cdm_ctx *ctx, size_t len, int node,
+		      unsigned int flags, void **addr);
+int cdm_free(struct cdm_ctx *ctx, void *addr, size_t len);
+
+/* ---- residency (residency.c) ---- */
+struct cdm_residency;
+
+/* pid 0 = the calling process; whole address space unless a range is set */
+int cdm_residency_new(struct cdm_ctx *ctx, pid_t pid,
+		      struct cdm_residency **res);
+int cdm_residency_set_range(struct cdm_residency *res, uint64_t start,
+			    uint64_t end);
+int cdm_residency_update(struct cdm_residency *res);
+unsigned long long cdm_residency_get_pages(struct cdm_residency *res,
+					   int node);
+unsigned long long cdm_residency_get_total(struct cdm_residency *res);
+/* mapped, never faulted in (or swapped out) */
+unsigned long long cdm_residency_get_not_present(struct cdm_residency *res);
+/* highest node holding pages, -1 when none */
+int cdm_residency_get_max_node(struct cdm_residency *res);
+void cdm_residency_free(struct cdm_residency *res);
+
+/* ---- migration (migrate.c) ---- */
+struct cdm_migration;
+
+typedef void (*cdm_progress_fn)(struct cdm_migration *mig,
+				unsigned long long done,
+				unsigned long long total, void *data);
+
+int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
+		      struct cdm_migration **mig);
+int cdm_migration_set_range(struct cdm_migration *mig, uint64_t start,
+			    uint64_t end);
+int cdm_migration_set_threads(struct cdm_migration *mig, unsigned int n);
+/* pages per move_pages(2) call (default 4096) */
+int cdm_migration_set_batch(struct cdm_migration *mig, unsigned int pages);
+void cdm_migration_set_progress(struct cdm_migration *mig,
+				cdm_progress_fn fn, void *data);
+/*
+ * 0 when every present page of the range is on the target node afterwards;
+ * -EAGAIN when some pages could not move (see the counters and failed
+ * pages: nothing is hidden); other negative errno when the migration
+ * itself failed (-ESRCH process gone, -EPERM not allowed, ...).
+ */
+int cdm_migration_run(struct cdm_migration *mig);
+
+/* page counts of the last run */
+unsigned long long cdm_migration_get_pages(struct cdm_migration *mig);
+unsigned long long cdm_migration_get_moved(struct cdm_migration *mig);
+unsigned long long cdm_migration_get_already(struct cdm_migration *mig);
+unsigned long long cdm_migration_get_busy(struct cdm_migration *mig);
+unsigned long long cdm_migration_get_failed(struct cdm_migration *mig);
+unsigned long long cdm_migration_get_not_present(struct cdm_migration *mig);
+/* 2 MiB folios moved as one unit */
+unsigned long long cdm_migration_get_huge_moved(struct cdm_migration *mig);
+unsigned int cdm_migration_get_nr_failed_pages(struct cdm_migration *mig);
+/* address and errno (positive) of the index-th page that did not move */
+int cdm_migration_get_failed_page(struct cdm_migration *mig,
+				  unsigned int index, uint64_t *addr,
+				  int *err);
+struct cdm_ctx *cdm_migration_get_ctx(struct cdm_migration *mig);
+void cdm_migration_free(struct cdm_migration *mig);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* _LIBCDM_H_ */

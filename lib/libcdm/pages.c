@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * What residency and migration walk: the VMAs of a process (from
+ * /proc/PID/smaps, which also says whether a VMA holds transparent huge
+ * pages), clipped to an optional range.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+long cdm__page_size(void)
+{
+	static long size;
+
+	if (!size)
+		size = sysconf(_SC_PAGESIZE);
+	return size;
+}
+
+/* Exited, or a zombie: move_pages then says EINVAL (no mm), not ESRCH. */
+static bool pid_gone(pid_t pid)
+{
+	char path[64], buf[512], *paren;
+	int rc;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	rc = cdm__read_file(path, buf, sizeof(buf));
+	if (rc == -ENOENT || rc == -ESRCH)
+		return true;
+	paren = rc > 0 ? strrchr(buf, ')') : NULL;
+	return paren && (paren[1] == ' ') && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+int cdm__pid_error(struct cdm_ctx *ctx, pid_t pid, int err, const char *what)
+{
+	if (err == EINVAL && pid > 0 && pid_gone(pid))
+		err = ESRCH;
+	switch (err) {
+	case ESRCH:
+		return cdm__fail(ctx, err, "pid %d: no such process", pid);
+	case EPERM:
+	case EACCES:
+		return cdm__fail(ctx, EPERM, "pid %d: %s not permitted (another user's process "
+				 "needs CAP_SYS_NICE and ptrace access)", pid, what);
+	default:
+		return cdm__fail(ctx, err, "pid %d: %s: %s", pid, what, strerror(err));
+	}
+}
+
+int cdm__check_pid(struct cdm_ctx *ctx, pid_t pid)
+{
+	char path[64];
+
+	if (pid < 0)
+		return cdm__fail(ctx, EINVAL, "pid %d: invalid", pid);
+	if (pid == 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (access(path, F_OK))
+		return cdm__fail(ctx, ESRCH, "pid %d: no such process", pid);
+	return 0;
+}
+
+int cdm__check_range(struct cdm_ctx *ctx, uint64_t start, uint64_t end)
+{
+	uint64_t mask = cdm__page_size() - 1;
+
+	if (start >= end)
+		return cdm__fail(ctx, EINVAL, "range 0x%" PRIx64 "-0x%" PRIx64 ": empty",
+				 start, end);
+	if ((start & mask) || (end & mask))
+		return cdm__fail(ctx, EINVAL, "range 0x%" PRIx64 "-0x%" PRIx64
+				 ": not page aligned", start, end);
+	return 0;
+}
+
+/* Mappings whose pages move_pages cannot or must not touch. */
+static bool special_vma(const char *perms, const char *name)
+{
+	if (perms[0] != 'r' && perms[1] != 'w' && perms[2] != 'x')
+		return true;		/* PROT_NONE: guard pages, reservations */
+	return !strcmp(name, "[vsyscall]") || !strncmp(name, "[vvar", 5) ||
+	       !strcmp(name, "[vdso]");
+}
+
+static int add_vma(struct cdm_vma **vmas, size_t *nr, size_t *cap,
+		   uint64_t start, uint64_t end, bool thp)
+{
+	struct cdm_vma *v;
+
+	if (*nr == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		v = realloc(*vmas, *cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		*vmas = v;
+	}
+	(*vmas)[(*nr)++] = (struct cdm_vma){ .start = start, .end = end, .thp = thp };
+	return 0;
+}
+
+int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
+			uint64_t end, struct cdm_vma **vmas, size_t *nr)
+{
+	uint64_t vstart = 0, vend = 0, lo, hi;
+	bool have = false, thp = false, skip = true;
+	char path[64], line[PATH_MAX + 128], perms[8], name[PATH_MAX];
+	unsigned long kb;
+	size_t cap = 0;
+	FILE *f;
+	int rc = 0, err;
+
+	*vmas = NULL;
+	*nr = 0;
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/smaps");
+	f = fopen(path, "re");
+	if (!f) {
+		err = errno;
+		return cdm__pid_error(ctx, pid ? pid : getpid(), err == ENOENT ? ESRCH : err,
+				      "reading the memory map");
+	}
+	/* One more iteration after EOF flushes the last VMA. */
+	for (;;) {
+		bool eof = !fgets(line, sizeof(line), f);
+		uint64_t a, b;
+
+		if (!eof && sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &a, &b, perms) != 3) {
+			if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1 && kb)
+				thp = true;
+			continue;
+		}
+		/* a header line (or EOF): the previous VMA is complete */
+		if (have && !skip) {
+			lo = vstart;
+			hi = vend;
+			if (end) {
+				lo = lo > start ? lo : start;
+				hi = hi < end ? hi : end;
+			}
+			if (lo < hi && add_vma(vmas, nr, &cap, lo, hi, thp)) {
+				rc = cdm__fail(ctx, ENOMEM, "pid %d: out of memory", pid);
+				break;
+			}
+		}
+		if (eof)
+			break;
+		name[0] = '\0';
+		sscanf(line, "%*s %*s %*s %*s %*s %4095s", name);
+		vstart = a;
+		vend = b;
+		have = true;
+		thp = false;
+		skip = special_vma(perms, name);
+	}
+	if (!rc && ferror(f))
+		rc = cdm__pid_error(ctx, pid, errno == EIO ? ESRCH : errno, "reading the memory map");
+	fclose(f);
+	if (!rc && !*nr && end)
+		rc = cdm__fail(ctx, EFAULT, "range 0x%" PRIx64 "-0x%" PRIx64 ": not mapped",
+			       start, end);
+	if (rc) {
+		free(*vmas);
+		*vmas = NULL;
+		*nr = 0;
+	}
+	return rc;
+}

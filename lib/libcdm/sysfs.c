@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Small-file reads under the context's sysfs root. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+int cdm__sysfs_path(struct cdm_ctx *ctx, char *buf, size_t len,
+		    const char *fmt, ...)
+{
+	va_list args;
+	int n, m;
+
+	n = snprintf(buf, len, "%s", ctx->sysfs_root);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	va_start(args, fmt);
+	m = vsnprintf(buf + n, len - n, fmt, args);
+	va_end(args);
+	if (m < 0 || (size_t)m >= len - n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int cdm__read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* sysfs returns a whole attribute in one read; loop for plain files */
+	while (got < len - 1) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (n == 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	if (strlen(buf) != got)
+		return -EILSEQ;		/* embedded NUL: not a text attribute */
+	while (got && (buf[got - 1] == '\n' || buf[got - 1] == ' '))
+		buf[--got] = '\0';
+	return got;
+}
+
+int cdm__read_long(const char *path, long *val)
+{
+	char buf[64], *end;
+	long v;
+	int rc;
+
+	rc = cdm__read_file(path, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (end == buf || *end != '\0')
+		return -EINVAL;
+	if (errno)
+		return -errno;
+	*val = v;
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Fake sysfs trees for host tests: a temporary directory laid out like
+ * /sys/devices/system/node (and memory_tiering), handed to libcdm through
+ * CDM_SYSFS_ROOT.
+ */
+#ifndef FAKESYS_H
+#define FAKESYS_H
+
+struct fake_node {
+	int id;
+	const char *cpus;		/* "" for CPU-less */
+	unsigned long mem_mib;
+	const char *distance;		/* "10 20 ..." */
+};
+
+/* mkdtemp a root; returns its path (static storage, one tree at a time) */
+const char *fakesys_new(void);
+void fakesys_remove(void);
+/* write @content to ROOT/@rel (creating directories); NULL removes it */
+void fakesys_write(const char *rel, const char *content);
+/* online/has_memory/has_cpu, nodeN/{cpulist,meminfo,distance} */
+void fakesys_machine(const struct fake_node *nodes, int nr);
+/* nodeN/accessA/initiators/{read,write}_{bandwidth,latency} + nodeI link */
+void fakesys_hmat(int node, int access, int initiator, long rbw, long wbw,
+		  long rlat, long wlat);
+
+#endif
