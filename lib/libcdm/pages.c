@@ -163,6 +163,9 @@ int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
 	if (!rc && ferror(f))
 		rc = cdm__pid_error(ctx, pid, errno == EIO ? ESRCH : errno, "reading the memory map");
 	fclose(f);
+	/* a zombie's smaps reads empty: that is a gone process, not no memory */
+	if (!rc && pid > 0 && pid_gone(pid))
+		rc = cdm__fail(ctx, ESRCH, "pid %d: no such process", pid);
 	if (!rc && !*nr && end)
 		rc = cdm__fail(ctx, EFAULT, "range 0x%" PRIx64 "-0x%" PRIx64 ": not mapped",
 			       start, end);
