@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cdmctl: shared declarations of the command files. */
+#ifndef CDMCTL_H
+#define CDMCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+#include <libcdm.h>
+
+/* exit codes, documented in cdmctl(1) */
+#define EXIT_OK		0
+#define EXIT_FAILED	1	/* the operation failed; message on stderr */
+#define EXIT_USAGE	2	/* bad command line */
+
+struct cdmctl_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv, struct cdm_ctx *ctx);
+	const char *summary;
+};
+
+int cmd_nodes(int argc, char **argv, struct cdm_ctx *ctx);
+int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx);
+int cmd_migrate(int argc, char **argv, struct cdm_ctx *ctx);
+
+/* util.c */
+/* "cdmctl CMD: MESSAGE" on stderr; returns @code */
+int cdmctl_error(const char *cmd, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* usage error: message, "see cdmctl CMD --help", returns EXIT_USAGE */
+int cdmctl_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* strict parsers; false on anything but a complete valid number */
+bool parse_pid(const char *s, pid_t *pid);
+bool parse_int(const char *s, int min, int max, int *val);
+/* "START-END", each hex (0x...) or decimal */
+bool parse_range(const char *s, uint64_t *start, uint64_t *end);
+/* 1536 MiB -> "1.50 GiB" */
+const char *format_size(unsigned long long bytes, char *buf, size_t len);
+/* a size as a JSON value: bytes, or a string with units when @human */
+json_object *json_size(unsigned long long bytes, bool human);
+/* print @obj (pretty) to stdout and drop it */
+void json_print(json_object *obj);
+
+#endif

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cdmctl residency and cdmctl migrate: the pages of a process, per node,
+ * and moving them. Both take --pid and an optional --range START-END.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cdmctl.h"
+
+static const char residency_usage[] =
+	"usage: cdmctl residency --pid PID [--range START-END] [--json]\n"
+	"\n"
+	"  -p, --pid PID            process to look at\n"
+	"  -r, --range START-END    only this range (hex 0x... or decimal, page aligned)\n"
+	"  -j, --json               JSON object\n"
+	"  -h, --help               this text\n";
+
+static const char migrate_usage[] =
+	"usage: cdmctl migrate --pid PID --to NODE [--range START-END] [--threads N] [--json]\n"
+	"\n"
+	"  -p, --pid PID            process whose pages move\n"
+	"  -t, --to NODE            target node\n"
+	"  -r, --range START-END    only this range (hex 0x... or decimal, page aligned)\n"
+	"  -T, --threads N          worker threads (1-64, default 1)\n"
+	"  -b, --batch PAGES        pages per move_pages call (default 4096)\n"
+	"  -j, --json               JSON summary, with the pages that did not move\n"
+	"  -q, --quiet              no progress on a terminal\n"
+	"  -h, --help               this text\n";
+
+struct mem_args {
+	pid_t pid;
+	int to, threads, batch;
+	bool have_range, json, quiet;
+	uint64_t start, end;
+};
+
+/* Common option parsing; @migrate enables --to/--threads/--batch/--quiet. */
+static int parse_args(const char *cmd, int argc, char **argv, bool migrate,
+		      struct mem_args *a)
+{
+	/* residency sees only the first four */
+	static const struct option options[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "range", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	}, migrate_options[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "range", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "to", required_argument, NULL, 't' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->to = -1;
+	a->threads = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, migrate ? ":p:r:jht:T:b:q" : ":p:r:jh",
+				migrate ? migrate_options : options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (!parse_pid(optarg, &a->pid))
+				return cdmctl_usage_error(cmd, "--pid '%s': not a process id", optarg);
+			break;
+		case 'r':
+			if (!parse_range(optarg, &a->start, &a->end))
+				return cdmctl_usage_error(cmd, "--range '%s': not START-END", optarg);
+			a->have_range = true;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 't':
+			if (!parse_int(optarg, 0, CDM_MAX_NODES - 1, &a->to))
+				return cdmctl_usage_error(cmd, "--to '%s': not a node number", optarg);
+			break;
+		case 'T':
+			if (!parse_int(optarg, 1, 64, &a->threads))
+				return cdmctl_usage_error(cmd, "--threads '%s': not 1-64", optarg);
+			break;
+		case 'b':
+			if (!parse_int(optarg, 1, 1 << 20, &a->batch))
+				return cdmctl_usage_error(cmd, "--batch '%s': not 1-1048576", optarg);
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'h':
+			fputs(migrate ? migrate_usage : residency_usage, stdout);
+			return -1;
+		case ':':
+			return cdmctl_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cdmctl_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cdmctl_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!a->pid)
+		return cdmctl_usage_error(cmd, "--pid is required");
+	if (migrate && a->to < 0)
+		return cdmctl_usage_error(cmd, "--to is required");
+	return 0;
+}
+
+int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx)
+{
+	unsigned long long total, pages, present;
+	long ps = sysconf(_SC_PAGESIZE);
+	struct cdm_residency *res = NULL;
+	json_object *obj, *nodes, *n;
+	struct mem_args a;
+	char size[32];
+	int rc, node, max;
+
+	rc = parse_args("residency", argc, argv, false, &a);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	rc = cdm_residency_new(ctx, a.pid, &res);
+	if (!rc && a.have_range)
+		rc = cdm_residency_set_range(res, a.start, a.end);
+	if (!rc)
+		rc = cdm_residency_update(res);
+	if (rc) {
+		cdmctl_error("residency", EXIT_FAILED, "%s", cdm_get_last_error(ctx));
+		cdm_residency_free(res);
+		return EXIT_FAILED;
+	}
+	total = cdm_residency_get_total(res);
+	present = total - cdm_residency_get_not_present(res);
+	max = cdm_residency_get_max_node(res);
+	if (a.json) {
+		obj = json_object_new_object();
+		nodes = json_object_new_array();
+		json_object_object_add(obj, "pid", json_object_new_int(a.pid));
+		if (a.have_range) {
+			char r[64];
+
+			snprintf(r, sizeof(r), "0x%" PRIx64 "-0x%" PRIx64, a.start, a.end);
+			json_object_object_add(obj, "range", json_object_new_string(r));
+		}
+		json_object_object_add(obj, "pages", json_object_new_int64(total));
+		json_object_object_add(obj, "present", json_object_new_int64(present));
+		json_object_object_add(obj, "not_present",
+				       json_object_new_int64(cdm_residency_get_not_present(res)));
+		for (node = 0; node <= max; node++) {
+			pages = cdm_residency_get_pages(res, node);
+			if (!pages)
+				continue;
+			n = json_object_new_object();
+			json_object_object_add(n, "node", json_object_new_int(node));
+			json_object_object_add(n, "pages", json_object_new_int64(pages));
+			json_object_object_add(n, "bytes", json_object_new_int64(pages * ps));
+			json_object_array_add(nodes, n);
+		}
+		json_object_object_add(obj, "nodes", nodes);
+		json_print(obj);
+	} else {
+		printf("%-6s %12s %12s %7s\n", "NODE", "PAGES", "SIZE", "SHARE");
+		for (node = 0; node <= max; node++) {
+			pages = cdm_residency_get_pages(res, node);
+			if (pages)
+				printf("%-6d %12llu %12s %6.1f%%\n", node, pages,
+				       format_size(pages * ps, size, sizeof(size)),
+				       100.0 * pages / present);
+		}
+		printf("%-6s %12llu\n", "absent", cdm_residency_get_not_present(res));
+	}
+	cdm_residency_free(res);
+	return EXIT_OK;
+}
+
+static void show_progress(struct cdm_migration *mig, unsigned long long done,
+			  unsigned long long total, void *data)
+{
+	unsigned int *last = data, pct = total ? done * 100 / total : 100;
+
+	if (pct == *last)
+		return;
+	*last = pct;
+	fprintf(stderr, "\rmigrating: %3u%% (%llu/%llu pages)", pct, done, total);
+}
+
+static const char *errno_name(int err)
+{
+	switch (err) {
+	case ENOMEM: return "ENOMEM";
+	case EBUSY: return "EBUSY";
+	case EAGAIN: return "EAGAIN";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case ENOENT: return "ENOENT";
+	case EIO: return "EIO";
+	default: return "other";
+	}
+}
+
+static void migrate_report(struct cdm_migration *mig, const struct mem_args *a, int rc,
+			   struct cdm_ctx *ctx)
+{
+	unsigned int i, nr = cdm_migration_get_nr_failed_pages(mig);
+	json_object *obj, *failed, *f;
+	uint64_t addr;
+	char buf[64];
+	int err;
+
+	if (!a->json) {
+		printf("pid %d -> node %d: %llu pages: %llu moved (%llu as 2 MiB folios), "
+		       "%llu already there, %llu busy, %llu failed, %llu not present\n",
+		       a->pid, a->to, cdm_migration_get_pages(mig), cdm_migration_get_moved(mig),
+		       cdm_migration_get_huge_moved(mig), cdm_migration_get_already(mig),
+		       cdm_migration_get_busy(mig), cdm_migration_get_failed(mig),
+		       cdm_migration_get_not_present(mig));
+		for (i = 0; i < nr && i < 10; i++) {
+			cdm_migration_get_failed_page(mig, i, &addr, &err);
+			printf("  0x%" PRIx64 ": %s\n", addr, strerror(err));
+		}
+		if (nr > 10)
+			printf("  ... %u more (--json lists them all)\n", nr - 10);
+		return;
+	}
+	obj = json_object_new_object();
+	json_object_object_add(obj, "pid", json_object_new_int(a->pid));
+	json_object_object_add(obj, "to", json_object_new_int(a->to));
+	if (a->have_range) {
+		snprintf(buf, sizeof(buf), "0x%" PRIx64 "-0x%" PRIx64, a->start, a->end);
+		json_object_object_add(obj, "range", json_object_new_string(buf));
+	}
+	json_object_object_add(obj, "result", json_object_new_string(rc ? "partial" : "ok"));
+	json_object_object_add(obj, "pages", json_object_new_int64(cdm_migration_get_pages(mig)));
+	json_object_object_add(obj, "moved", json_object_new_int64(cdm_migration_get_moved(mig)));
+	json_object_object_add(obj, "huge_moved",
+			       json_object_new_int64(cdm_migration_get_huge_moved(mig)));
+	json_object_object_add(obj, "already", json_object_new_int64(cdm_migration_get_already(mig)));
+	json_object_object_add(obj, "busy", json_object_new_int64(cdm_migration_get_busy(mig)));
+	json_object_object_add(obj, "failed", json_object_new_int64(cdm_migration_get_failed(mig)));
+	json_object_object_add(obj, "not_present",
+			       json_object_new_int64(cdm_migration_get_not_present(mig)));
+	if (rc)
+		json_object_object_add(obj, "error", json_object_new_string(cdm_get_last_error(ctx)));
+	if (nr) {
+		failed = json_object_new_array();
+		for (i = 0; i < nr; i++) {
+			cdm_migration_get_failed_page(mig, i, &addr, &err);
+			f = json_object_new_object();
+			snprintf(buf, sizeof(buf), "0x%" PRIx64, addr);
+			json_object_object_add(f, "addr", json_object_new_string(buf));
+			json_object_object_add(f, "error", json_object_new_string(errno_name(err)));
+			json_object_array_add(failed, f);
+		}
+		json_object_object_add(obj, "failed_pages", failed);
+	}
+	json_print(obj);
+}
+
+int cmd_migrate(int argc, char **argv, struct cdm_ctx *ctx)
+{
+	struct cdm_migration *mig = NULL;
+	unsigned int last_pct = ~0u;
+	bool progress;
+	struct mem_args a;
+	int rc;
+
+	rc = parse_args("migrate", argc, argv, true, &a);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	rc = cdm_migration_new(ctx, a.pid, a.to, &mig);
+	if (!rc && a.have_range)
+		rc = cdm_migration_set_range(mig, a.start, a.end);
+	if (!rc)
+		rc = cdm_migration_set_threads(mig, a.threads);
+	if (!rc && a.batch)
+		rc = cdm_migration_set_batch(mig, a.batch);
+	if (rc) {
+		cdm_migration_free(mig);
+		return cdmctl_error("migrate", EXIT_FAILED, "%s", cdm_get_last_error(ctx));
+	}
+	/* progress only for a person watching: a terminal on stderr */
+	progress = !a.quiet && isatty(STDERR_FILENO);
+	if (progress)
+		cdm_migration_set_progress(mig, show_progress, &last_pct);
+	rc = cdm_migration_run(mig);
+	if (progress && last_pct != ~0u)
+		fputc('\n', stderr);
+	/* a partial migration still reports what moved and what did not */
+	if (!rc || rc == -EAGAIN)
+		migrate_report(mig, &a, rc, ctx);
+	if (rc)
+		cdmctl_error("migrate", EXIT_FAILED, "%s", cdm_get_last_error(ctx));
+	cdm_migration_free(mig);
+	return rc ? EXIT_FAILED : EXIT_OK;
+}
