@@ -55,7 +55,8 @@ modules: kernel
 		$(MAKE) -s -C "$$CDM_KERNEL_OBJ" M=$(CURDIR)/$$d modules || exit 1; \
 	done
 
-HOST_TESTS = $(sort $(wildcard tests/host/*.t))
+# Test scripts (*.t) and compiled test programs, all printing TAP.
+HOST_TESTS = $(sort $(wildcard tests/host/*.t)) $(HOST_TEST_PROGS)
 VM_TESTS = $(sort $(wildcard tests/vm/*.t))
 
 check-host: deps

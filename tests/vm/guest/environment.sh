@@ -6,10 +6,14 @@
 . "$CDM_TOP/tests/lib/tap.sh"
 
 is "$(id -u)" 0 "the command runs as root"
-for tool in busybox numactl migratepages cxl ndctl daxctl modprobe; do
-	check "$tool is on PATH and runs" sh -c "command -v $tool >/dev/null && { $tool --version || $tool --help; } >/dev/null 2>&1"
-done
-check "numactl -H runs" numactl -H
+# Each tool runs with its libraries found: a harmless invocation per tool.
+check "busybox runs" busybox true
+check "numactl runs" numactl --show
+check "migratepages runs" sh -c 'migratepages 2>&1 | grep -q usage'
+check "cxl runs" cxl list
+check "ndctl runs" ndctl list
+check "daxctl runs" daxctl list
+check "modprobe (kmod) runs" modprobe --version
 for fs in "debugfs /sys/kernel/debug" "tracefs /sys/kernel/tracing" "cgroup2 /sys/fs/cgroup" "proc /proc" "sysfs /sys"; do
 	set -- $fs
 	check "$1 is mounted at $2" sh -c "awk '\$2 == \"$2\" && \$3 == \"$1\"' /proc/mounts | grep -q ."

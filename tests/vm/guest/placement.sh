@@ -6,7 +6,8 @@
 #  - numactl --membind=1 puts every page of a process on node 1, read back
 #    through move_pages(2) status and through numa_maps;
 #  - move_pages(2) moves 64 MiB from node 0 to node 1 and back with every
-#    page reported on its new node and the content unchanged.
+#    page reported on its new node and the content unchanged, for 4 KiB
+#    pages and for transparent huge pages.
 . "$CDM_TOP/tests/lib/tap.sh"
 
 helpers=$CDM_TOP/build/tests/vm
@@ -25,6 +26,7 @@ for node in 1 0; do
 		sh -c "echo '$out' | grep -q 'bind:$node'"
 done
 
-"$helpers/move-pages-roundtrip" 64 0 1
+"$helpers/move-pages-roundtrip" 4k 64 0 1
+"$helpers/move-pages-roundtrip" thp 64 0 1
 
 done_testing

@@ -234,7 +234,11 @@ static void test_migrate_self(int huge)
 		rc = migrate(0, p, len, to, threads, &mig);
 		ok(rc == 0, "%s: migrate to node %d with %u thread(s)", kind, to, threads);
 		ok(cdm_migration_get_moved(mig) == n && cdm_migration_get_pages(mig) == n,
-		   "%s: summary says %llu of %zu pages moved", kind, cdm_migration_get_moved(mig), n);
+		   "%s: summary says %llu of %zu pages moved (pages %llu, already %llu, "
+		   "not present %llu, busy %llu, failed %llu)", kind, cdm_migration_get_moved(mig), n,
+		   cdm_migration_get_pages(mig), cdm_migration_get_already(mig),
+		   cdm_migration_get_not_present(mig), cdm_migration_get_busy(mig),
+		   cdm_migration_get_failed(mig));
 		ok(pages_on(0, p, len, to) == (long)n, "%s: kernel reports all pages on node %d", kind, to);
 		ok(mismatches(p, len, 10 + huge) == 0, "%s: content intact after the move to node %d",
 		   kind, to);
@@ -317,10 +321,12 @@ static void test_other_process(void)
 	   "migrate the child's range to node 1 (%llu pages moved)", cdm_migration_get_moved(mig));
 	cdm_migration_free(mig);
 	ok(pages_on(pid, p, len, 1) == (long)n, "kernel reports the child's pages on node 1");
-	ok(cdm_residency_new(ctx, pid, &res) == 0 && cdm_residency_update(res) == 0 &&
-	   cdm_residency_get_pages(res, 1) >= n,
+	rc = cdm_residency_new(ctx, pid, &res);
+	if (!rc)
+		rc = cdm_residency_update(res);
+	ok(rc == 0 && cdm_residency_get_pages(res, 1) >= n,
 	   "whole-process residency of the child: %llu pages on node 1",
-	   cdm_residency_get_pages(res, 1));
+	   rc ? 0 : cdm_residency_get_pages(res, 1));
 	cdm_residency_free(res);
 	/* the whole address space back to node 0 */
 	rc = migrate(pid, NULL, 0, 0, 2, &mig);
@@ -367,9 +373,10 @@ static void test_exit_mid_migration(void)
 	snprintf(want, sizeof(want), "pid %d: no such process", pid);
 	ok(rc == -ESRCH, "child killed after the first chunk: -ESRCH (got %d)", rc);
 	ok(!strcmp(cdm_get_last_error(ctx), want), "message '%s'", cdm_get_last_error(ctx));
-	ok(done_at_kill == 1024 && cdm_migration_get_moved(mig) >= 1024 &&
-	   cdm_migration_get_moved(mig) < n,
-	   "partial counts stay readable: %llu of %zu moved before the exit",
+	/* one thread: exactly the first chunk (<= 1024 pages) moved */
+	ok(done_at_kill > 0 && done_at_kill <= 1024 &&
+	   cdm_migration_get_moved(mig) == done_at_kill,
+	   "partial counts stay readable: the first chunk's %llu pages moved, of %zu",
 	   cdm_migration_get_moved(mig), n);
 	cdm_migration_free(mig);
 	waitpid(pid, NULL, 0);
@@ -484,6 +491,20 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "hold"))
 		return hold(strtoul(argv[2], NULL, 0));
+	/*
+	 * NUMA balancing would pull pages that this process reads on node 1
+	 * back to node 0 between two steps of a test (the summaries then say,
+	 * correctly, "already there"); these tests are about libcdm's moves.
+	 */
+	if (access("/proc/sys/kernel/numa_balancing", W_OK) == 0) {
+		FILE *f = fopen("/proc/sys/kernel/numa_balancing", "w");
+
+		if (f) {
+			fputs("0\n", f);
+			fclose(f);
+			printf("# kernel.numa_balancing set to 0 for this test\n");
+		}
+	}
 	if (cdm_new(&ctx)) {
 		printf("Bail out! cdm_new failed\n");
 		return 1;
