@@ -27,6 +27,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "private.h"
 
@@ -98,7 +99,7 @@ CDM_EXPORT int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
 	if (!m)
 		return cdm__fail(ctx, ENOMEM, "pid %d: out of memory", pid);
 	m->ctx = cdm_ref(ctx);
-	m->pid = pid;
+	m->pid = pid ? pid : getpid();	/* messages name a real pid */
 	m->to_node = to_node;
 	m->threads = 1;
 	m->batch = DEFAULT_BATCH;

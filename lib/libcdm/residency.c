@@ -10,6 +10,7 @@
 #include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "private.h"
 
@@ -40,7 +41,7 @@ CDM_EXPORT int cdm_residency_new(struct cdm_ctx *ctx, pid_t pid,
 	if (!r)
 		return cdm__fail(ctx, ENOMEM, "pid %d: out of memory", pid);
 	r->ctx = cdm_ref(ctx);
-	r->pid = pid;
+	r->pid = pid ? pid : getpid();	/* messages name a real pid */
 	r->max_node = -1;
 	*res = r;
 	return 0;
