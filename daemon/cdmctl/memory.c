@@ -27,7 +27,7 @@ static const char migrate_usage[] =
 	"  -t, --to NODE            target node\n"
 	"  -r, --range START-END    only this range (hex 0x... or decimal, page aligned)\n"
 	"  -T, --threads N          worker threads (1-64, default 1)\n"
-	"  -b, --batch PAGES        pages per move_pages call (default 4096)\n"
+	"  -b, --batch PAGES        pages per move_pages call (default 16384)\n"
 	"  -j, --json               JSON summary, with the pages that did not move\n"
 	"  -q, --quiet              no progress on a terminal\n"
 	"  -h, --help               this text\n";

@@ -188,7 +188,7 @@ int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
 int cdm_migration_set_range(struct cdm_migration *mig, uint64_t start,
 			    uint64_t end);
 int cdm_migration_set_threads(struct cdm_migration *mig, unsigned int n);
-/* pages per move_pages(2) call (default 4096) */
+/* pages per move_pages(2) call (default 16384) */
 int cdm_migration_set_batch(struct cdm_migration *mig, unsigned int pages);
 void cdm_migration_set_progress(struct cdm_migration *mig,
 				cdm_progress_fn fn, void *data);

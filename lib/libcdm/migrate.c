@@ -3,7 +3,7 @@
  * Migration of a range (or the whole address space) of any process to one
  * node with move_pages(2).
  *
- * The work is cut into chunks of `batch` pages (default 4096, a multiple of
+ * The work is cut into chunks of `batch` pages (default 16384, a multiple of
  * 512 so a 2 MiB block never straddles two chunks) and worker threads take
  * chunks in turn. Per chunk:
  *
@@ -12,13 +12,15 @@
  *      THPs, a 2 MiB-aligned block whose 512 pages sit on one node is passed
  *      as its head address only, so the kernel moves the folio as a unit
  *      instead of being asked 511 more times (and answering -EBUSY);
- *   3. query again; whatever is not on the target yet (the small pages of
- *      a block that was not a THP after all, or pages that were busy) is
- *      moved in one more pass, then queried a last time.
+ *   3. learn where the pages are now: from the call's statuses when it
+ *      returned 0 (plus a query of the tails of blocks passed by their
+ *      head), else by querying the chunk again; whatever is not on the
+ *      target yet (the small pages of a block that was not a THP after
+ *      all, or pages that were busy) is moved in one more pass.
  *
- * The final query decides every count, so the summary is what the kernel
- * reports, not what we asked for. Pages already on the target cost only
- * the query. A fatal error (process gone, no permission) stops all
+ * The kernel's own answers decide every count, so the summary is what the
+ * kernel reports, not what we asked for. Pages already on the target cost
+ * only the first query. A fatal error (process gone, no permission) stops all
  * workers; the counts so far stay readable.
  */
 #include <errno.h>
@@ -31,7 +33,8 @@
 
 #include "private.h"
 
-#define DEFAULT_BATCH 4096
+#define DEFAULT_BATCH 16384	/* 64 MiB: every move_pages call pays an
+				 * expedited RCU sync (lru_cache_disable) */
 #define HUGE_PAGES 512			/* 4 KiB pages per 2 MiB folio */
 #define MAX_FAILED_RECORDS (1u << 20)	/* counters stay exact beyond it */
 #define MAX_THREADS 64
@@ -206,15 +209,18 @@ static int query(struct worker *w, void **pages, unsigned long n, int *status)
 /*
  * Move the pages listed in w->index (count n) and record a reason per page
  * for the ones that may not move: the kernel's per-page status when it set
- * one, else the call's errno. Returns a fatal errno or 0.
+ * one, else the call's errno. *@clean says the call returned 0, so the
+ * kernel wrote every status: the node of each moved page or its errno.
+ * Returns a fatal errno or 0.
  */
-static int move_listed(struct worker *w, unsigned int n)
+static int move_listed(struct worker *w, unsigned int n, bool *clean)
 {
 	struct cdm_migration *mig = w->mig;
 	unsigned int i;
 	long rc;
 	int err = 0;
 
+	*clean = false;
 	if (!n)
 		return 0;
 	for (i = 0; i < n; i++) {
@@ -229,12 +235,59 @@ static int move_listed(struct worker *w, unsigned int n)
 			return err;
 	} else if (rc > 0) {
 		err = EBUSY;	/* the kernel gave up on some; it says not why */
+	} else {
+		*clean = true;
 	}
 	for (i = 0; i < n; i++) {
 		int s = w->mstatus[i];
 
 		w->reason[w->index[i]] = s < 0 && s != INT32_MIN ? -s : (err ? err : EAGAIN);
 	}
+	return 0;
+}
+
+/*
+ * After a clean move_pages call the statuses say where each listed page is
+ * now, so only the tails of 2 MiB blocks passed by their head (which may
+ * not have been one folio after all) need a query. Saves a page-table walk
+ * over the whole chunk for plain 4 KiB memory.
+ */
+static int refresh_clean(struct worker *w, unsigned int m, const unsigned long *heads,
+			 unsigned long nr_heads)
+{
+	unsigned long i, j, q = 0;
+	int err;
+
+	unsigned long nr_bad = 0;
+
+	/*
+	 * A page refused with an error (e.g. -EBUSY: another page of its
+	 * folio was isolated first) may still have moved with that folio:
+	 * those are queried too. @index is reused to remember them.
+	 */
+	for (i = 0; i < m; i++) {
+		if (w->mstatus[i] >= 0)
+			w->after[w->index[i]] = w->mstatus[i];
+		else
+			w->index[nr_bad++] = w->index[i];
+	}
+	if (!nr_heads && !nr_bad)
+		return 0;
+	/* list and nodes are free again: reuse them for the query */
+	for (i = 0; i < nr_bad; i++)
+		w->list[q++] = w->pages[w->index[i]];
+	for (i = 0; i < nr_heads; i++)
+		for (j = 1; j < HUGE_PAGES; j++)
+			w->list[q++] = w->pages[heads[i] + j];
+	err = query(w, w->list, q, w->nodes);
+	if (err)
+		return err;
+	q = 0;
+	for (i = 0; i < nr_bad; i++)
+		w->after[w->index[i]] = w->nodes[q++];
+	for (i = 0; i < nr_heads; i++)
+		for (j = 1; j < HUGE_PAGES; j++)
+			w->after[heads[i] + j] = w->nodes[q++];
 	return 0;
 }
 
@@ -262,10 +315,11 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 {
 	struct cdm_migration *mig = w->mig;
 	long ps = cdm__page_size();
-	unsigned long n = (ch->end - ch->start) / ps, i, j;
+	unsigned long n = (ch->end - ch->start) / ps, i, j, nr_heads = 0;
 	unsigned int m = 0, pass;
 	int to = mig->to_node, err;
-	bool huge_head[n / HUGE_PAGES + 1];
+	bool clean;
+	unsigned long heads[n / HUGE_PAGES + 1];	/* blocks passed by their head */
 
 	for (i = 0; i < n; i++) {
 		w->pages[i] = (void *)(uintptr_t)(ch->start + i * ps);
@@ -277,7 +331,6 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 	memcpy(w->after, w->before, n * sizeof(int));
 
 	/* pass 1: heads of uniform 2 MiB blocks, and every other movable page */
-	memset(huge_head, 0, sizeof(huge_head));
 	for (i = 0; i < n; i++) {
 		if (w->before[i] < 0 || w->before[i] == to)
 			continue;
@@ -286,7 +339,7 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 			for (j = 1; j < HUGE_PAGES && w->before[i + j] == w->before[i]; j++)
 				;
 			if (j == HUGE_PAGES) {
-				huge_head[i / HUGE_PAGES] = true;
+				heads[nr_heads++] = i;
 				w->index[m++] = i;
 				i += HUGE_PAGES - 1;
 				continue;
@@ -295,17 +348,18 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 		w->index[m++] = i;
 	}
 	for (pass = 0; pass < 2 && m; pass++) {
-		err = move_listed(w, m);
+		err = move_listed(w, m, &clean);
 		if (err)
 			return err;
-		err = query(w, w->pages, n, w->after);
+		if (clean)
+			err = refresh_clean(w, m, heads, pass == 0 ? nr_heads : 0);
+		else
+			err = query(w, w->pages, n, w->after);
 		if (err)
 			return err;
 		if (pass == 0)
-			for (i = 0; i < n; i += HUGE_PAGES) {
-				if (!huge_head[i / HUGE_PAGES])
-					continue;
-				for (j = 0; j < HUGE_PAGES && w->after[i + j] == to; j++)
+			for (i = 0; i < nr_heads; i++) {
+				for (j = 0; j < HUGE_PAGES && w->after[heads[i] + j] == to; j++)
 					;
 				w->c.huge += j == HUGE_PAGES;
 			}

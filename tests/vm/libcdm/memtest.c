@@ -215,6 +215,39 @@ static void test_placement(void)
 	munmap(p, 32 * MIB);
 }
 
+/*
+ * A range that starts 4 KiB into a THP region: the first, partial 2 MiB
+ * block goes page by page (its folio moves whole with its first page, the
+ * others are then already there), the 31 whole blocks go by their heads.
+ */
+static void test_thp_unaligned(void)
+{
+	size_t len = 64 * MIB, n = len / ps;
+	struct cdm_migration *mig;
+	char *p = map_aligned(len, 1);
+	int rc;
+
+	fill(p, len, 15);
+	ok(anon_huge_kb(p) > 0, "THP, unaligned range: backed by huge pages");
+	rc = cdm_migration_new(ctx, 0, 1, &mig);
+	if (!rc)
+		rc = cdm_migration_set_range(mig, (uintptr_t)p + ps, (uintptr_t)p + len);
+	if (!rc)
+		rc = cdm_migration_run(mig);
+	ok(rc == 0, "THP, range from +4 KiB: migration to node 1 succeeds");
+	ok(cdm_migration_get_pages(mig) == n - 1 && cdm_migration_get_moved(mig) == n - 1,
+	   "THP, range from +4 KiB: %llu of %zu pages counted moved (already %llu, busy %llu)",
+	   cdm_migration_get_moved(mig), n - 1, cdm_migration_get_already(mig),
+	   cdm_migration_get_busy(mig));
+	ok(cdm_migration_get_huge_moved(mig) == len / HUGE - 1,
+	   "THP, range from +4 KiB: %llu whole blocks moved by their head",
+	   cdm_migration_get_huge_moved(mig));
+	ok(pages_on(0, p + ps, len - ps, 1) == (long)(n - 1), "THP, range from +4 KiB: all on node 1");
+	ok(mismatches(p, len, 15) == 0, "THP, range from +4 KiB: content intact");
+	cdm_migration_free(mig);
+	munmap(p, len);
+}
+
 static void test_migrate_self(int huge)
 {
 	size_t len = 64 * MIB, n = len / ps;
@@ -513,6 +546,7 @@ int main(int argc, char **argv)
 		test_placement();
 		test_migrate_self(0);
 		test_migrate_self(1);
+		test_thp_unaligned();
 		test_other_process();
 		test_exit_mid_migration();
 		test_not_root();

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * migrate-bench [MIB [REPS]]: time moving MIB MiB (default 512) of this
+ * process from node 0 to node 1 and back, with 4 KiB pages and with THP:
+ *
+ *   (a) one move_pages(2) call naming every 4 KiB page
+ *   (b) migrate_pages(2) of the whole process
+ *   (c) libcdm with 1 and with 2 threads
+ *
+ * and a memcpy of the same size from node 0 to node 1 (the copy limit).
+ * Every timed move is checked: all pages on the target node afterwards
+ * (raw move_pages query) and the content intact at the end of each method.
+ * Prints medians of REPS (default 5) and ratios. Run by bench/migrate.sh
+ * inside a numa2 guest: the absolute times are TCG times; use the ratios.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <numaif.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libcdm.h>
+
+#define HUGE (2UL << 20)
+#define MAX_REPS 15
+
+static struct cdm_ctx *ctx;
+static size_t len, npages;
+static long ps;
+static void **pages;
+static int *nodes, *status;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	printf("Bail out! %s: %s %s\n", what, strerror(errno), ctx ? cdm_get_last_error(ctx) : "");
+	exit(1);
+}
+
+static uint64_t checksum(const uint64_t *w)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		sum = (sum ^ w[i]) * 0x100000001b3ULL;
+	return sum;
+}
+
+static void *map_buffer(int huge)
+{
+	char *p = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *q;
+	uint64_t *w, x = 88172645463325252ULL;
+	size_t i;
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	q = (char *)(((uintptr_t)p + HUGE - 1) & ~(HUGE - 1));
+	madvise(q, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	w = (uint64_t *)q;
+	for (i = 0; i < len / 8; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		w[i] = x;
+	}
+	return q;
+}
+
+static void check_on(char *buf, int node, const char *what)
+{
+	size_t i, on = 0;
+
+	for (i = 0; i < npages; i++)
+		pages[i] = buf + i * ps;
+	if (move_pages(0, npages, pages, NULL, status, 0))
+		die("query");
+	for (i = 0; i < npages; i++)
+		on += status[i] == node;
+	if (on != npages) {
+		printf("Bail out! %s: %zu of %zu pages on node %d\n", what, on, npages, node);
+		exit(1);
+	}
+}
+
+static long anon_huge_kb(void)
+{
+	char line[256];
+	long kb, total = 0;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			total = kb;
+	if (f)
+		fclose(f);
+	return total;
+}
+
+/* one direction with method @m; returns seconds */
+static double move_once(int m, char *buf, int to)
+{
+	unsigned long from_mask = 1UL << !to, to_mask = 1UL << to;
+	struct cdm_migration *mig;
+	double t0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < npages; i++) {
+		pages[i] = buf + i * ps;
+		nodes[i] = to;
+	}
+	if (m >= 2) {
+		if (cdm_migration_new(ctx, 0, to, &mig) ||
+		    cdm_migration_set_range(mig, (uintptr_t)buf, (uintptr_t)buf + len) ||
+		    cdm_migration_set_threads(mig, m - 1))
+			die("libcdm setup");
+	}
+	t0 = now();
+	switch (m) {
+	case 0:
+		rc = move_pages(0, npages, pages, nodes, status, MPOL_MF_MOVE) < 0;
+		break;
+	case 1:
+		rc = migrate_pages(0, 8 * sizeof(long), &from_mask, &to_mask) < 0;
+		break;
+	default:
+		rc = cdm_migration_run(mig);
+		break;
+	}
+	t0 = now() - t0;
+	if (rc)
+		die("move");
+	if (m >= 2)
+		cdm_migration_free(mig);
+	check_on(buf, to, "after a move");
+	return t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static const char *const names[] = {
+	"(a) move_pages, one call", "(b) migrate_pages(2)",
+	"(c) libcdm, 1 thread", "(c) libcdm, 2 threads",
+};
+
+int main(int argc, char **argv)
+{
+	double t[4][2], w[4][MAX_REPS], v[MAX_REPS], copy, resid[2];
+	int reps = argc > 2 ? atoi(argv[2]) : 5, huge, m, r;
+	long thp_before;
+	uint64_t sum;
+	char *buf, *dst;
+
+	len = (argc > 1 ? strtoul(argv[1], NULL, 0) : 512) << 20;
+	ps = sysconf(_SC_PAGESIZE);
+	npages = len / ps;
+	if (!len || reps < 1 || reps > MAX_REPS) {
+		fprintf(stderr, "usage: migrate-bench [MIB [REPS 1-%d]]\n", MAX_REPS);
+		return 2;
+	}
+	pages = malloc(npages * sizeof(*pages));
+	nodes = malloc(npages * sizeof(*nodes));
+	status = malloc(npages * sizeof(*status));
+	if (cdm_new(&ctx) || !pages || !nodes || !status)
+		die("setup");
+
+	for (huge = 0; huge < 2; huge++) {
+		buf = map_buffer(huge);
+		sum = checksum((uint64_t *)buf);
+		check_on(buf, 0, "initial placement");
+		thp_before = anon_huge_kb();
+		printf("# %s: %zu MiB, AnonHugePages %ld kB\n", huge ? "THP" : "4 KiB",
+		       len >> 20, thp_before);
+		/* methods take turns within each repetition, so that none
+		 * profits from going first on unfragmented memory */
+		for (r = 0; r < reps; r++) {
+			for (m = 0; m < 4; m++) {
+				w[m][r] = move_once(m, buf, 1) + move_once(m, buf, 0);
+				if (checksum((uint64_t *)buf) != sum) {
+					printf("Bail out! %s: content changed\n", names[m]);
+					return 1;
+				}
+			}
+		}
+		for (m = 0; m < 4; m++)
+			t[m][huge] = median(w[m], reps);
+		/* residency of the whole buffer, as cdmd would poll it */
+		for (r = 0; r < reps; r++) {
+			struct cdm_residency *res;
+			double t0;
+
+			if (cdm_residency_new(ctx, 0, &res) ||
+			    cdm_residency_set_range(res, (uintptr_t)buf, (uintptr_t)buf + len))
+				die("residency");
+			t0 = now();
+			if (cdm_residency_update(res) || cdm_residency_get_pages(res, 0) != npages)
+				die("residency update");
+			v[r] = now() - t0;
+			cdm_residency_free(res);
+		}
+		resid[huge] = median(v, reps);
+		printf("# %s: AnonHugePages after all moves %ld kB\n", huge ? "THP" : "4 KiB",
+		       anon_huge_kb());
+		if (huge) {
+			munmap(buf, len);
+		} else {
+			/* the copy limit: memcpy node 0 -> node 1, both prefaulted */
+			if (cdm_alloc_on_node(ctx, len, 1, CDM_ALLOC_POPULATE, (void **)&dst))
+				die("alloc on node 1");
+			for (r = 0; r < reps; r++) {
+				double t0 = now();
+
+				memcpy(dst, buf, len);
+				v[r] = now() - t0;
+			}
+			copy = median(v, reps);
+			if (checksum((uint64_t *)dst) != sum)
+				die("memcpy check");
+			cdm_free(ctx, dst, len);
+			munmap(buf, len);
+		}
+	}
+
+	printf("\n%zu MiB node 0 -> 1 -> 0, median of %d round trips (TCG: compare ratios only)\n\n",
+	       len >> 20, reps);
+	printf("%-28s %10s %8s %10s %8s\n", "method", "4K s", "vs (a)", "THP s", "vs (a)");
+	for (m = 0; m < 4; m++)
+		printf("%-28s %10.3f %7.2fx %10.3f %7.2fx\n", names[m], t[m][0], t[0][0] / t[m][0],
+		       t[m][1], t[0][1] / t[m][1]);
+	printf("%-28s %10.3f   (one way, %zu MiB)\n", "memcpy node 0 -> 1", copy, len >> 20);
+	printf("%-28s %10.3f %8s %10.3f   (one residency update of %zu MiB)\n", "libcdm residency",
+	       resid[0], "", resid[1], len >> 20);
+	printf("\nlibcdm 2 threads vs (a), 4 KiB pages:   %.2fx (target >= 1.5x)\n",
+	       t[0][0] / t[3][0]);
+	printf("THP libcdm best one-way vs memcpy limit: %.2fx (target >= 0.7x)\n",
+	       copy / ((t[2][1] < t[3][1] ? t[2][1] : t[3][1]) / 2));
+	cdm_unref(ctx);
+	return 0;
+}
