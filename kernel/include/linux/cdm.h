@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Coherent device memory (CDM) nodes: NUMA nodes without CPUs whose memory
+ * sits on a device and is reached only by explicit request.
+ * See mm/cdm.c.
+ */
+#ifndef _LINUX_CDM_H
+#define _LINUX_CDM_H
+
+#include <linux/jump_label.h>
+#include <linux/nodemask.h>
+#include <linux/types.h>
+
+#ifdef CONFIG_COHERENT_DEVICE_MEMORY
+DECLARE_STATIC_KEY_FALSE(cdm_nodes_present);
+
+static inline bool node_is_cdm(int nid)
+{
+	return node_state(nid, N_COHERENT_DEVICE);
+}
+
+int __cdm_policy_node(int nid, const nodemask_t *nodes);
+
+/*
+ * cdm_policy_node - node whose zonelist serves a policy allocation
+ * @nid: the node the allocation would start from (usually the local one)
+ * @nodes: the nodes the memory policy allows
+ *
+ * A CDM node is in no other node's zonelist, so an allocation that
+ * starts from @nid can never reach a CDM node in @nodes. Returns the
+ * CDM node of @nodes nearest to @nid when there is one, else @nid.
+ * Costs a patched-out branch while no CDM node exists.
+ */
+static inline int cdm_policy_node(int nid, const nodemask_t *nodes)
+{
+	if (static_branch_unlikely(&cdm_nodes_present))
+		return __cdm_policy_node(nid, nodes);
+	return nid;
+}
+
+nodemask_t *cdm_default_memory_nodes(nodemask_t *mask);
+
+bool __cdm_collapse_excluded(int nid, const u32 *node_load);
+
+/*
+ * cdm_collapse_excluded - keep a huge page collapse off a CDM node
+ * @nid: candidate node for the collapsed huge page
+ * @node_load: pages of the range found on each node (MAX_NUMNODES)
+ *
+ * True when @nid is a CDM node that does not already hold every page of
+ * the range: the collapse would pull the others into device memory.
+ */
+static inline bool cdm_collapse_excluded(int nid, const u32 *node_load)
+{
+	if (static_branch_unlikely(&cdm_nodes_present))
+		return __cdm_collapse_excluded(nid, node_load);
+	return false;
+}
+#else
+static inline bool node_is_cdm(int nid)
+{
+	return false;
+}
+
+static inline int cdm_policy_node(int nid, const nodemask_t *nodes)
+{
+	return nid;
+}
+
+static inline nodemask_t *cdm_default_memory_nodes(nodemask_t *mask)
+{
+	return &node_states[N_MEMORY];
+}
+
+static inline bool cdm_collapse_excluded(int nid, const u32 *node_load)
+{
+	return false;
+}
+#endif /* CONFIG_COHERENT_DEVICE_MEMORY */
+
+#endif /* _LINUX_CDM_H */

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The kernel series is reviewable: every patch is in the series, signed
+# off, says why, and is checkpatch --strict clean (as are kernel/mm and
+# kernel/include); hooks outside mm/cdm.c stay within 200 changed lines.
+. "$(dirname "$0")/../lib/tap.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${CDM_CACHE:-$HOME/.cache/cdm}
+
+cd "$top/kernel/patches" || exit 1
+is "$(ls *.patch | LC_ALL=C sort | tr '\n' ' ')" "$(grep -v '^#' series | tr '\n' ' ')" \
+	"series lists every patch in kernel/patches, in order"
+changed=0
+for p in *.patch; do
+	check "$p: Signed-off-by" grep -q '^Signed-off-by: ' "$p"
+	body=$(sed -n '/^Subject:/,/^---$/p' "$p" | sed '1,/^$/d; /^Signed-off-by/d; /^---$/d' | grep -c .)
+	cmp_ok "$body" -ge 3 "$p: the message explains the change ($body lines)"
+	n=$(grep -E '^[+-]' "$p" | grep -vE '^(\+\+\+|---)( |$)' | wc -l)
+	changed=$((changed + n))
+done
+diag "hooks outside mm/cdm.c: $changed changed lines"
+cmp_ok "$changed" -le 200 "hooks outside mm/cdm.c total at most 200 changed lines"
+
+checkpatch=$(ls "$cache"/kernel/src-*/scripts/checkpatch.pl 2>/dev/null | head -n 1)
+if [ -z "$checkpatch" ]; then
+	skip "checkpatch --strict" "no kernel tree in $cache/kernel yet (make kernel)"
+else
+	for p in *.patch; do
+		check "$p: checkpatch --strict clean" sh -c "'$checkpatch' --strict --no-tree -q '$p' && true"
+	done
+	for f in $(find "$top/kernel/mm" "$top/kernel/include" -type f | LC_ALL=C sort); do
+		check "${f#"$top"/}: checkpatch --strict clean" "$checkpatch" --strict --no-tree -q -f "$f"
+	done
+fi
+done_testing

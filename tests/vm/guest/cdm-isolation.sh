@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# cdm-isolation.sh cdm|stock: push default allocations well past node 0's
+# size and count what lands on node 1, from node 1's own meminfo and the
+# hog's numa_maps. Node 0 has 1 GiB (vm-run --memory 0=1G); swap on zram
+# gives reclaim somewhere to go instead of the OOM killer.
+#   cdm:   node 1 is coherent device memory: nothing may land there.
+#   stock: the baseline; default allocations spill into node 1, which
+#          also shows that this test sees a leak when there is one.
+# Phases add up: tmpfs fills node 0, then anonymous memory, page cache
+# and slab are allocated on top of it.
+. "$CDM_TOP/tests/lib/tap.sh"
+bin=$CDM_TOP/build/tests/vm
+mode=$1
+n1=/sys/devices/system/node/node1/meminfo
+
+kb() { awk -v k="$1:" '$3 == k { print $4 }' $n1; }
+
+leak() {	# leak WHAT KB: record node 1's growth in one kind of memory
+	diag "$mode: node 1 $1 grew by $2 kB"
+	if [ "$mode" = cdm ]; then
+		is "$2" 0 "$1 pushed past node 0 puts 0 kB on CDM node 1"
+	else
+		cmp_ok "$2" -gt 0 "stock baseline: $1 spills into node 1 ($2 kB)"
+	fi
+}
+
+modprobe zram 2>/dev/null
+echo 6G >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 ||
+	{ echo "Bail out! cannot set up swap on zram"; exit 1; }
+# The test's own shell must survive whatever reclaim does.
+echo -1000 >/proc/$$/oom_score_adj
+
+shmem0=$(kb Shmem) anon0=$(kb AnonPages) file0=$(kb FilePages) slab0=$(kb Slab)
+diag "node 1 before: Shmem $shmem0 AnonPages $anon0 FilePages $file0 Slab $slab0 kB"
+
+mkdir -p /mnt/tmpfs && mount -t tmpfs -o size=4G tmpfs /mnt/tmpfs
+dd if=/dev/zero of=/mnt/tmpfs/fill bs=1M count=1400 2>/dev/null
+check "tmpfs: 1400 MiB written" test "$(stat -c %s /mnt/tmpfs/fill)" -eq $((1400 << 20))
+leak "tmpfs (1400 MiB)" $(( $(kb Shmem) - shmem0 ))
+
+POLICY_ALLOC_HOLD=/tmp/hog.report "$bin/policy-alloc" default - 768 >/tmp/hog.start 2>&1 &
+hog=$!
+i=0
+while ! grep -q '^content' /tmp/hog.start 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+check "anon: the hog faulted in 768 MiB" grep -q '^content ok' /tmp/hog.start
+leak "anonymous memory (768 MiB)" $(( $(kb AnonPages) - anon0 ))
+hog_n1=$(tr ' ' '\n' </proc/$hog/numa_maps | sed -n 's/^N1=//p' | awk '{ s += $1 } END { print s + 0 }')
+if [ "$mode" = cdm ]; then
+	is "$hog_n1" 0 "anon: the hog's numa_maps show no page on node 1"
+else
+	cmp_ok "$hog_n1" -gt 0 "stock baseline: the hog's numa_maps show pages on node 1 ($hog_n1)"
+fi
+
+# Buffered reads of a block device fill the page cache; an unwritten
+# zram device reads as zeros without holding memory of its own.
+dev=zram$(cat /sys/class/zram-control/hot_add)
+echo 1G >/sys/block/$dev/disksize
+dd if=/dev/$dev of=/dev/null bs=1M count=1024 2>/dev/null
+leak "page cache (1 GiB read)" $(( $(kb FilePages) - file0 - ($(kb Shmem) - shmem0) ))
+
+mkdir -p /tmp/neg
+"$bin/negdentries" /tmp/neg 300000 >/dev/null
+leak "slab (300000 dentries)" $(( $(kb Slab) - slab0 ))
+
+kill $hog
+done_testing
