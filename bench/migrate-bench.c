@@ -169,7 +169,7 @@ static const char *const names[] = {
 
 int main(int argc, char **argv)
 {
-	double t[4][2], w[4][MAX_REPS], v[MAX_REPS], copy, resid[2];
+	double t[4][2], w[4][MAX_REPS], v[MAX_REPS], copy, resid[2][2];
 	int reps = argc > 2 ? atoi(argv[2]) : 5, huge, m, r;
 	long thp_before;
 	uint64_t sum;
@@ -209,20 +209,26 @@ int main(int argc, char **argv)
 		for (m = 0; m < 4; m++)
 			t[m][huge] = median(w[m], reps);
 		/* residency of the whole buffer, as cdmd would poll it */
-		for (r = 0; r < reps; r++) {
-			struct cdm_residency *res;
-			double t0;
+		for (m = 0; m < 2; m++) {
+			for (r = 0; r < reps; r++) {
+				struct cdm_residency *res;
+				double t0;
 
-			if (cdm_residency_new(ctx, 0, &res) ||
-			    cdm_residency_set_range(res, (uintptr_t)buf, (uintptr_t)buf + len))
-				die("residency");
-			t0 = now();
-			if (cdm_residency_update(res) || cdm_residency_get_pages(res, 0) != npages)
-				die("residency update");
-			v[r] = now() - t0;
-			cdm_residency_free(res);
+				if (cdm_residency_new(ctx, 0, &res) ||
+				    cdm_residency_set_range(res, (uintptr_t)buf,
+							    (uintptr_t)buf + len) ||
+				    cdm_residency_set_source(res, m ? CDM_RESIDENCY_PAGEMAP :
+							     CDM_RESIDENCY_MOVE_PAGES))
+					die("residency");
+				t0 = now();
+				if (cdm_residency_update(res) ||
+				    cdm_residency_get_pages(res, 0) != npages)
+					die("residency update");
+				v[r] = now() - t0;
+				cdm_residency_free(res);
+			}
+			resid[m][huge] = median(v, reps);
 		}
-		resid[huge] = median(v, reps);
 		printf("# %s: AnonHugePages after all moves %ld kB\n", huge ? "THP" : "4 KiB",
 		       anon_huge_kb());
 		if (huge) {
@@ -252,8 +258,10 @@ int main(int argc, char **argv)
 		printf("%-28s %10.3f %7.2fx %10.3f %7.2fx\n", names[m], t[m][0], t[0][0] / t[m][0],
 		       t[m][1], t[0][1] / t[m][1]);
 	printf("%-28s %10.3f   (one way, %zu MiB)\n", "memcpy node 0 -> 1", copy, len >> 20);
-	printf("%-28s %10.3f %8s %10.3f   (one residency update of %zu MiB)\n", "libcdm residency",
-	       resid[0], "", resid[1], len >> 20);
+	printf("%-28s %10.3f %8s %10.3f   (one update, %zu MiB)\n", "residency via move_pages",
+	       resid[0][0], "", resid[0][1], len >> 20);
+	printf("%-28s %10.3f %8s %10.3f   (one update, %zu MiB)\n", "residency via pagemap",
+	       resid[1][0], "", resid[1][1], len >> 20);
 	printf("\nlibcdm 2 threads vs (a), 4 KiB pages:   %.2fx (target >= 1.5x)\n",
 	       t[0][0] / t[3][0]);
 	printf("THP libcdm best one-way vs memcpy limit: %.2fx (target >= 0.7x)\n",

@@ -153,6 +153,9 @@ int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx)
 		}
 		json_object_object_add(obj, "pages", json_object_new_int64(total));
 		json_object_object_add(obj, "present", json_object_new_int64(present));
+		json_object_object_add(obj, "source", json_object_new_string(
+			cdm_residency_get_source_used(res) == CDM_RESIDENCY_PAGEMAP ?
+			"pagemap" : "move_pages"));
 		json_object_object_add(obj, "not_present",
 				       json_object_new_int64(cdm_residency_get_not_present(res)));
 		for (node = 0; node <= max; node++) {

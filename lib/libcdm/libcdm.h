@@ -166,7 +166,16 @@ int cdm_residency_new(struct cdm_ctx *ctx, pid_t pid,
 		      struct cdm_residency **res);
 int cdm_residency_set_range(struct cdm_residency *res, uint64_t start,
 			    uint64_t end);
+enum cdm_residency_source {
+	CDM_RESIDENCY_AUTO = 0,		/* pagemap if PFNs are visible, else move_pages */
+	CDM_RESIDENCY_MOVE_PAGES,
+	CDM_RESIDENCY_PAGEMAP,		/* needs CAP_SYS_ADMIN */
+};
+int cdm_residency_set_source(struct cdm_residency *res,
+			     enum cdm_residency_source source);
 int cdm_residency_update(struct cdm_residency *res);
+/* the source the last update read (AUTO resolves to one of the two) */
+enum cdm_residency_source cdm_residency_get_source_used(struct cdm_residency *res);
 unsigned long long cdm_residency_get_pages(struct cdm_residency *res,
 					   int node);
 unsigned long long cdm_residency_get_total(struct cdm_residency *res);

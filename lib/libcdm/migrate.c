@@ -147,12 +147,22 @@ CDM_EXPORT void cdm_migration_set_progress(struct cdm_migration *mig,
 	mig->progress_data = data;
 }
 
-/* Chunks of at most `batch` pages on batch-aligned boundaries. */
+/*
+ * Chunks of at most `batch` pages on aligned boundaries; smaller when that
+ * would leave a thread without work (64 MiB over 2 threads: 2 chunks).
+ */
 static int make_chunks(struct cdm_migration *mig, const struct cdm_vma *vmas, size_t nr)
 {
-	uint64_t span = (uint64_t)mig->batch * cdm__page_size(), addr, next;
+	uint64_t pages = 0, share, span, addr, next;
 	size_t i, cap = 0;
 	struct chunk *c;
+
+	for (i = 0; i < nr; i++)
+		pages += (vmas[i].end - vmas[i].start) / cdm__page_size();
+	share = (pages + mig->threads - 1) / mig->threads;
+	share = (share + HUGE_PAGES - 1) / HUGE_PAGES * HUGE_PAGES;
+	span = share && share < mig->batch ? share : mig->batch;
+	span *= cdm__page_size();
 
 	mig->nr_chunks = 0;
 	mig->total = 0;

@@ -113,4 +113,16 @@ int cdm__pid_error(struct cdm_ctx *ctx, pid_t pid, int err, const char *what);
 
 #define CDM_HUGE_SIZE (2UL << 20)
 
+/* pagemap.c: PFN -> node through the nodes' memory blocks */
+struct cdm_pfnmap {
+	unsigned long block_pages;
+	int *block_node;		/* -1: block of no node */
+	size_t nr_blocks;
+};
+int cdm__pfnmap_build(struct cdm_ctx *ctx, struct cdm_pfnmap *map);
+int cdm__pfnmap_node(const struct cdm_pfnmap *map, uint64_t pfn);
+void cdm__pfnmap_free(struct cdm_pfnmap *map);
+int cdm__pagemap_nodes(int fd, const struct cdm_pfnmap *map, uint64_t addr,
+		       unsigned long n, uint64_t *entries, int *node);
+
 #endif

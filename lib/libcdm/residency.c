@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Residency: how many pages of a range (or of a whole process) sit on
- * each node, from move_pages(2) in query mode (nodes == NULL), in chunks
- * of 16384 pages so memory use stays flat. One update of a 1 GiB process
- * is 16 syscalls; the benchmark (bench/) measures it.
+ * each node, in chunks of 16384 pages so memory use stays flat. Two
+ * sources: /proc/PID/pagemap (one range walk per chunk; needs
+ * CAP_SYS_ADMIN to see PFNs, see pagemap.c) and move_pages(2) in query
+ * mode (nodes == NULL; a VMA lookup per page, works for any caller that
+ * may move the process's pages). CDM_RESIDENCY_AUTO takes pagemap when
+ * it can and move_pages otherwise; bench/ times both.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <numaif.h>
 #include <stdlib.h>
@@ -23,6 +27,7 @@ struct cdm_residency {
 	unsigned long long pages[CDM_MAX_NODES];
 	unsigned long long total, not_present;
 	int max_node;
+	enum cdm_residency_source source, used;
 };
 
 CDM_EXPORT int cdm_residency_new(struct cdm_ctx *ctx, pid_t pid,
@@ -59,41 +64,112 @@ CDM_EXPORT int cdm_residency_set_range(struct cdm_residency *res, uint64_t start
 	return 0;
 }
 
+static void count(struct cdm_residency *res, const int *node, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		if (node[i] >= 0 && node[i] < CDM_MAX_NODES) {
+			res->pages[node[i]]++;
+			if (node[i] > res->max_node)
+				res->max_node = node[i];
+		} else {
+			res->not_present++;
+		}
+	}
+	res->total += n;
+}
+
+struct query_buf {
+	void **pages;
+	uint64_t *entries;
+	int *node;
+	int pagemap_fd;			/* -1: use move_pages */
+	struct cdm_pfnmap map;
+};
+
 static int query_vma(struct cdm_residency *res, const struct cdm_vma *vma,
-		     void **pages, int *status)
+		     struct query_buf *q)
 {
 	long ps = cdm__page_size();
 	uint64_t addr = vma->start;
 	unsigned long n, i;
+	int rc;
 
 	while (addr < vma->end) {
 		n = (vma->end - addr) / ps;
 		if (n > QUERY_CHUNK)
 			n = QUERY_CHUNK;
-		for (i = 0; i < n; i++)
-			pages[i] = (void *)(uintptr_t)(addr + i * ps);
-		if (move_pages(res->pid, n, pages, NULL, status, 0))
-			return cdm__pid_error(res->ctx, res->pid, errno, "page query");
-		for (i = 0; i < n; i++) {
-			if (status[i] >= 0 && status[i] < CDM_MAX_NODES) {
-				res->pages[status[i]]++;
-				if (status[i] > res->max_node)
-					res->max_node = status[i];
-			} else {
-				res->not_present++;
+		rc = -1;
+		if (q->pagemap_fd >= 0) {
+			rc = cdm__pagemap_nodes(q->pagemap_fd, &q->map, addr, n, q->entries, q->node);
+			if (rc == -ESRCH)
+				return cdm__pid_error(res->ctx, res->pid, ESRCH, "page query");
+			if (rc && res->source == CDM_RESIDENCY_PAGEMAP)
+				return cdm__fail(res->ctx, -rc, "pid %d: pagemap at 0x%" PRIx64 ": %s",
+						 res->pid, addr, rc == -EPERM ?
+						 "PFNs hidden (needs CAP_SYS_ADMIN)" :
+						 rc == -ENXIO ? "page in no node's memory" :
+						 strerror(-rc));
+			if (rc == -EPERM) {	/* hidden PFNs: move_pages from now on */
+				close(q->pagemap_fd);
+				q->pagemap_fd = -1;
 			}
 		}
-		res->total += n;
+		if (rc) {	/* move_pages for this chunk */
+			for (i = 0; i < n; i++)
+				q->pages[i] = (void *)(uintptr_t)(addr + i * ps);
+			if (move_pages(res->pid, n, q->pages, NULL, q->node, 0))
+				return cdm__pid_error(res->ctx, res->pid, errno, "page query");
+		}
+		count(res, q->node, n);
 		addr += n * ps;
 	}
 	return 0;
 }
 
+CDM_EXPORT int cdm_residency_set_source(struct cdm_residency *res,
+					enum cdm_residency_source source)
+{
+	if ((unsigned int)source > CDM_RESIDENCY_PAGEMAP)
+		return cdm__fail(res->ctx, EINVAL, "residency source %d: unknown", source);
+	res->source = source;
+	return 0;
+}
+
+CDM_EXPORT enum cdm_residency_source cdm_residency_get_source_used(struct cdm_residency *res)
+{
+	return res->used;
+}
+
+static int open_pagemap(struct cdm_residency *res, struct query_buf *q)
+{
+	char path[64];
+	int rc;
+
+	q->pagemap_fd = -1;
+	if (res->source == CDM_RESIDENCY_MOVE_PAGES)
+		return 0;
+	rc = cdm__pfnmap_build(res->ctx, &q->map);
+	if (!rc) {
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", res->pid);
+		q->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (q->pagemap_fd < 0)
+			rc = -errno;
+	}
+	if (rc && res->source == CDM_RESIDENCY_PAGEMAP)
+		return cdm__fail(res->ctx, -rc, "pid %d: pagemap unavailable: %s", res->pid,
+				 strerror(-rc));
+	if (rc)
+		cdm_dbg(res->ctx, "pid %d: pagemap unavailable (%s): move_pages", res->pid,
+			strerror(-rc));
+	return 0;
+}
+
 CDM_EXPORT int cdm_residency_update(struct cdm_residency *res)
 {
+	struct query_buf q = { .pagemap_fd = -1 };
 	struct cdm_vma *vmas;
-	void **pages;
-	int *status;
 	size_t nr, i;
 	int rc;
 
@@ -104,14 +180,21 @@ CDM_EXPORT int cdm_residency_update(struct cdm_residency *res)
 	rc = cdm__collect_ranges(res->ctx, res->pid, res->start, res->end, &vmas, &nr);
 	if (rc)
 		return rc;
-	pages = malloc(QUERY_CHUNK * sizeof(*pages));
-	status = malloc(QUERY_CHUNK * sizeof(*status));
-	if (!pages || !status)
+	rc = open_pagemap(res, &q);
+	q.pages = malloc(QUERY_CHUNK * sizeof(*q.pages));
+	q.entries = malloc(QUERY_CHUNK * sizeof(*q.entries));
+	q.node = malloc(QUERY_CHUNK * sizeof(*q.node));
+	if (!rc && (!q.pages || !q.entries || !q.node))
 		rc = cdm__fail(res->ctx, ENOMEM, "pid %d: out of memory", res->pid);
 	for (i = 0; !rc && i < nr; i++)
-		rc = query_vma(res, &vmas[i], pages, status);
-	free(pages);
-	free(status);
+		rc = query_vma(res, &vmas[i], &q);
+	res->used = q.pagemap_fd >= 0 ? CDM_RESIDENCY_PAGEMAP : CDM_RESIDENCY_MOVE_PAGES;
+	if (q.pagemap_fd >= 0)
+		close(q.pagemap_fd);
+	cdm__pfnmap_free(&q.map);
+	free(q.pages);
+	free(q.entries);
+	free(q.node);
 	free(vmas);
 	return rc;
 }

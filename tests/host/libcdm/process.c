@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -100,6 +101,23 @@ static void residency_self(void **state)
 	assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
 	assert_int_equal(cdm_residency_get_not_present(res), 0);
 	assert_int_equal(cdm_residency_get_max_node(res), node);
+
+	/* both sources agree page for page (pagemap needs root for PFNs) */
+	if (getuid() == 0) {
+		assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_PAGEMAP), 0);
+		assert_int_equal(cdm_residency_update(res), 0);
+		assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_PAGEMAP);
+		assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
+		assert_int_equal(cdm_residency_get_not_present(res), 0);
+		assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_AUTO), 0);
+		assert_int_equal(cdm_residency_update(res), 0);
+		assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_PAGEMAP);
+	}
+	assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_MOVE_PAGES), 0);
+	assert_int_equal(cdm_residency_update(res), 0);
+	assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_MOVE_PAGES);
+	assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
+	assert_int_equal(cdm_residency_set_source(res, 7), -EINVAL);
 
 	/* never touched: mapped, but no page anywhere */
 	assert_int_equal(cdm_residency_set_range(res, (uintptr_t)q, (uintptr_t)q + 4 * MIB), 0);
@@ -216,6 +234,8 @@ static void other_users_process(void **state)
 
 		if (getuid() == 0 && (setgid(65534) || setuid(65534)))
 			_exit(10);
+		/* changing uid made us undumpable: /proc/self would be root's */
+		prctl(PR_SET_DUMPABLE, 1);
 		if (getuid() != 0 && target == getpid())
 			target = 1;	/* already unprivileged: pid 1 is root's */
 		if (cdm_migration_new(ctx, target, node, &mig))
@@ -226,6 +246,16 @@ static void other_users_process(void **state)
 		cdm_migration_free(mig);
 		if (cdm_residency_new(ctx, target, &res) || cdm_residency_update(res) != -EPERM)
 			_exit(13);
+		cdm_residency_free(res);
+		/* own pages: PFNs hidden, so AUTO falls back and PAGEMAP says why */
+		if (cdm_residency_new(ctx, 0, &res) || cdm_residency_update(res) ||
+		    cdm_residency_get_source_used(res) != CDM_RESIDENCY_MOVE_PAGES ||
+		    cdm_residency_get_total(res) == 0)
+			_exit(14);
+		cdm_residency_set_source(res, CDM_RESIDENCY_PAGEMAP);
+		if (cdm_residency_update(res) != -EPERM ||
+		    !strstr(cdm_get_last_error(ctx), "PFNs hidden (needs CAP_SYS_ADMIN)"))
+			_exit(15);
 		_exit(0);
 	}
 	assert_int_equal(waitpid(child, &status, 0), child);

@@ -30,6 +30,9 @@ is "$(echo "$res" | get pages nodes.0.node nodes.0.pages nodes.#)" "$pages
 0
 $pages
 1" "residency: all $pages pages on node 0"
+is "$(echo "$res" | get source)" pagemap "residency as root reads pagemap"
+res_mp=$(su -s /bin/sh nobody -c "$CDM_TOP/build/bin/cdmctl residency --pid \$\$ --json")
+is "$(echo "$res_mp" | get source)" move_pages "residency as nobody (PFNs hidden) falls back to move_pages"
 
 out=$(cdmctl migrate --pid $holder --to 1 --range "$range" --threads 2 --json 2>/tmp/err)
 is "$?" 0 "migrate --to 1 --threads 2: exit 0"

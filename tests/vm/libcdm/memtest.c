@@ -160,6 +160,23 @@ static int migrate(pid_t pid, void *buf, size_t len, int to, unsigned int thread
 	return rc;
 }
 
+/* pages of the range on @node by libcdm residency from @source */
+static long resident(pid_t pid, const void *buf, size_t len, int node,
+		     enum cdm_residency_source source)
+{
+	struct cdm_residency *res;
+	long n = -1;
+
+	if (cdm_residency_new(ctx, pid, &res))
+		return -1;
+	if (!cdm_residency_set_range(res, (uintptr_t)buf, (uintptr_t)buf + len) &&
+	    !cdm_residency_set_source(res, source) && !cdm_residency_update(res) &&
+	    cdm_residency_get_source_used(res) == source)
+		n = cdm_residency_get_pages(res, node);
+	cdm_residency_free(res);
+	return n;
+}
+
 static void test_placement(void)
 {
 	size_t len = 64 * MIB, n = len / ps;
@@ -273,6 +290,9 @@ static void test_migrate_self(int huge)
 		   cdm_migration_get_not_present(mig), cdm_migration_get_busy(mig),
 		   cdm_migration_get_failed(mig));
 		ok(pages_on(0, p, len, to) == (long)n, "%s: kernel reports all pages on node %d", kind, to);
+		ok(resident(0, p, len, to, CDM_RESIDENCY_PAGEMAP) == (long)n &&
+		   resident(0, p, len, to, CDM_RESIDENCY_MOVE_PAGES) == (long)n,
+		   "%s: residency from pagemap and from move_pages: all on node %d", kind, to);
 		ok(mismatches(p, len, 10 + huge) == 0, "%s: content intact after the move to node %d",
 		   kind, to);
 		if (huge) {
@@ -484,6 +504,11 @@ static void test_full_node(size_t mib)
 	ok(inside, "listed addresses lie in the range");
 	ok(strstr(cdm_get_last_error(ctx), "could not move to node 1") != NULL,
 	   "message: %s", cdm_get_last_error(ctx));
+	/* (after the message check: every libcdm call resets the message) */
+	ok(resident(0, p, len, 1, CDM_RESIDENCY_PAGEMAP) == on1 &&
+	   resident(0, p, len, 0, CDM_RESIDENCY_PAGEMAP) == (long)n - on1,
+	   "residency from pagemap agrees: %ld on node 1, %ld on node 0",
+	   resident(0, p, len, 1, CDM_RESIDENCY_PAGEMAP), resident(0, p, len, 0, CDM_RESIDENCY_PAGEMAP));
 	ok(mismatches(p, len, 50) == 0, "content intact after the partial migration");
 	cdm_migration_free(mig);
 	rc = migrate(0, p, len, 0, 1, NULL);
