@@ -221,11 +221,12 @@ static void migrate_report(struct cdm_migration *mig, const struct mem_args *a, 
 
 	if (!a->json) {
 		printf("pid %d -> node %d: %llu pages: %llu moved (%llu as 2 MiB folios), "
-		       "%llu already there, %llu busy, %llu failed, %llu not present\n",
+		       "%llu already there, %llu busy, %llu failed, %llu not present, "
+		       "%llu shared with other processes\n",
 		       a->pid, a->to, cdm_migration_get_pages(mig), cdm_migration_get_moved(mig),
 		       cdm_migration_get_huge_moved(mig), cdm_migration_get_already(mig),
 		       cdm_migration_get_busy(mig), cdm_migration_get_failed(mig),
-		       cdm_migration_get_not_present(mig));
+		       cdm_migration_get_not_present(mig), cdm_migration_get_shared(mig));
 		for (i = 0; i < nr && i < 10; i++) {
 			cdm_migration_get_failed_page(mig, i, &addr, &err);
 			printf("  0x%" PRIx64 ": %s\n", addr, strerror(err));
@@ -251,6 +252,7 @@ static void migrate_report(struct cdm_migration *mig, const struct mem_args *a, 
 	json_object_object_add(obj, "failed", json_object_new_int64(cdm_migration_get_failed(mig)));
 	json_object_object_add(obj, "not_present",
 			       json_object_new_int64(cdm_migration_get_not_present(mig)));
+	json_object_object_add(obj, "shared", json_object_new_int64(cdm_migration_get_shared(mig)));
 	if (rc)
 		json_object_object_add(obj, "error", json_object_new_string(cdm_get_last_error(ctx)));
 	if (nr) {

@@ -188,6 +188,7 @@ void cdm_residency_free(struct cdm_residency *res);
 /* ---- migration (migrate.c) ---- */
 struct cdm_migration;
 
+/* called after each chunk, from any worker thread, under an internal lock */
 typedef void (*cdm_progress_fn)(struct cdm_migration *mig,
 				unsigned long long done,
 				unsigned long long total, void *data);
@@ -216,6 +217,9 @@ unsigned long long cdm_migration_get_already(struct cdm_migration *mig);
 unsigned long long cdm_migration_get_busy(struct cdm_migration *mig);
 unsigned long long cdm_migration_get_failed(struct cdm_migration *mig);
 unsigned long long cdm_migration_get_not_present(struct cdm_migration *mig);
+/* mapped by other processes as well (shared libraries, COW after fork):
+ * move_pages leaves them alone without MPOL_MF_MOVE_ALL; not a failure */
+unsigned long long cdm_migration_get_shared(struct cdm_migration *mig);
 /* 2 MiB folios moved as one unit */
 unsigned long long cdm_migration_get_huge_moved(struct cdm_migration *mig);
 unsigned int cdm_migration_get_nr_failed_pages(struct cdm_migration *mig);

@@ -50,7 +50,7 @@ struct chunk {
 };
 
 struct counts {
-	unsigned long long pages, moved, already, busy, failed, not_present, huge;
+	unsigned long long pages, moved, already, busy, failed, not_present, huge, shared;
 };
 
 struct cdm_migration {
@@ -376,7 +376,7 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 		/* pass 2: whatever was movable and is not there yet */
 		for (i = 0, m = 0; i < n; i++)
 			if (w->before[i] >= 0 && w->before[i] != to && w->after[i] >= 0 &&
-			    w->after[i] != to)
+			    w->after[i] != to && w->reason[i] != EACCES)
 				w->index[m++] = i;
 	}
 
@@ -391,6 +391,10 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 			w->c.moved++;
 		} else if (after < 0) {
 			w->c.not_present++;	/* unmapped or freed meanwhile */
+		} else if (w->reason[i] == EACCES) {
+			/* mapped by other processes too (libraries, COW after
+			 * fork): not this process's page to move, not a failure */
+			w->c.shared++;
 		} else {
 			err = w->reason[i] ? w->reason[i] : EAGAIN;
 			if (err == EBUSY || err == EAGAIN)
@@ -516,6 +520,7 @@ CDM_EXPORT int cdm_migration_run(struct cdm_migration *mig)
 		mig->c.failed += workers[i].c.failed;
 		mig->c.not_present += workers[i].c.not_present;
 		mig->c.huge += workers[i].c.huge;
+		mig->c.shared += workers[i].c.shared;
 		worker_free(&workers[i]);
 	}
 	if (rc)
@@ -560,6 +565,11 @@ CDM_EXPORT unsigned long long cdm_migration_get_failed(struct cdm_migration *mig
 CDM_EXPORT unsigned long long cdm_migration_get_not_present(struct cdm_migration *mig)
 {
 	return mig->c.not_present;
+}
+
+CDM_EXPORT unsigned long long cdm_migration_get_shared(struct cdm_migration *mig)
+{
+	return mig->c.shared;
 }
 
 CDM_EXPORT unsigned long long cdm_migration_get_huge_moved(struct cdm_migration *mig)

@@ -381,6 +381,15 @@ static void test_other_process(void)
 	   "whole-process residency of the child: %llu pages on node 1",
 	   rc ? 0 : cdm_residency_get_pages(res, 1));
 	cdm_residency_free(res);
+	/* the whole address space to node 1: libc and pages still shared
+	 * with us since fork are reported as shared, not as failures */
+	rc = migrate(pid, NULL, 0, 1, 2, &mig);
+	ok(rc == 0 && cdm_migration_get_shared(mig) > 0 && cdm_migration_get_failed(mig) == 0 &&
+	   cdm_migration_get_busy(mig) == 0,
+	   "whole-process migration of the child to node 1: ok, %llu shared pages left alone "
+	   "(%llu moved, %llu already)", cdm_migration_get_shared(mig),
+	   cdm_migration_get_moved(mig), cdm_migration_get_already(mig));
+	cdm_migration_free(mig);
 	/* the whole address space back to node 0 */
 	rc = migrate(pid, NULL, 0, 0, 2, &mig);
 	ok(rc == 0 && cdm_migration_get_moved(mig) >= n,
