@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# libcdm-nodes.sh TOPOLOGY: "cdmctl nodes --json" reports the machine that
+# libcdm-nodes.sh TOPOLOGY [CDM-NODES]: "cdmctl nodes --json" reports the machine that
 # configs/qemu/TOPOLOGY.topo describes, field by field: every node with its
 # CPUs (or cpuless) and size, the HMAT attributes, the CDM state as the
 # kernel publishes it (or "unknown" when it does not), memory tiers, and
@@ -31,6 +31,8 @@ in_list() { case "$(expand "$1")" in *" $2 "*) return 0 ;; esac; return 1; }
 if [ -e $sysnode/has_coherent_device ]; then
 	cdm_list=$(cat $sysnode/has_coherent_device)
 	diag "kernel publishes has_coherent_device: '$cdm_list'"
+	# booted with cdm_nodes=LIST: the kernel must say exactly that
+	[ $# -lt 2 ] || is "$cdm_list" "$2" "has_coherent_device lists the cdm_nodes= nodes '$2'"
 else
 	cdm_list=""
 	diag "kernel has no has_coherent_device: CDM state must be 'unknown'"
