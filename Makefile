@@ -33,7 +33,7 @@ all:
 ALL_TARGETS :=
 HOST_TEST_PROGS :=
 VM_TEST_PROGS :=
-include $(wildcard lib/*/Makefile.inc daemon/Makefile.inc tools/Makefile.inc tests/*/Makefile.inc bench/Makefile.inc)
+include $(wildcard lib/*/Makefile.inc daemon/Makefile.inc tests/*/Makefile.inc tests/*/*/Makefile.inc bench/Makefile.inc)
 
 all: $(ALL_TARGETS) $(HOST_TEST_PROGS) $(VM_TEST_PROGS)
 

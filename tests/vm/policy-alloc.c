@@ -13,7 +13,10 @@
  * With POLICY_ALLOC_HOLD=FILE it then keeps the memory: each SIGUSR1
  * rewrites FILE with the current locations and "content ok" or
  * "content corrupt" (every page's pattern re-checked); SIGTERM ends it.
- * Lets a test move the pages with migrate_pages(2) from outside.
+ * Lets a test move the pages with migrate_pages(2) from outside. With
+ * POLICY_ALLOC_TOUCH=1 it reads all its pages over and over meanwhile,
+ * so NUMA balancing sees it use them. POLICY_ALLOC_THEN_DEFAULT=1 drops
+ * the policy once the pages are placed, leaving them to the kernel.
  */
 #include <errno.h>
 #include <numa.h>
@@ -45,6 +48,7 @@ static const struct {
 };
 
 static volatile sig_atomic_t report_requested;
+static volatile char touched;
 
 static void request_report(int sig)
 {
@@ -132,6 +136,10 @@ int main(int argc, char **argv)
 			buf[i * page + off] = page_byte(i, off);
 		pages[i] = buf + i * page;
 	}
+	if (getenv("POLICY_ALLOC_THEN_DEFAULT") && set_mempolicy(MPOL_DEFAULT, NULL, 0)) {
+		perror("policy-alloc: set_mempolicy(default)");
+		return 1;
+	}
 	printf("policy %s %s\n", argv[1], argv[2]);
 	if (report(stdout))
 		return 1;
@@ -149,8 +157,16 @@ int main(int argc, char **argv)
 	for (;;) {
 		FILE *out;
 
-		while (!report_requested)
-			sigsuspend(&unblocked);
+		while (!report_requested) {
+			if (!getenv("POLICY_ALLOC_TOUCH")) {
+				sigsuspend(&unblocked);
+				continue;
+			}
+			for (i = 0; i < npages; i++)
+				touched += buf[i * page];
+			sigprocmask(SIG_SETMASK, &unblocked, NULL);
+			sigprocmask(SIG_BLOCK, &usr1, NULL);
+		}
 		report_requested = 0;
 		out = fopen(hold, "w");
 		if (!out || report(out)) {

@@ -15,7 +15,7 @@ bin=$CDM_TOP/build/tests/vm
 mode=$1
 n1=/sys/devices/system/node/node1/meminfo
 
-kb() { awk -v k="$1:" '$3 == k { print $4 }' $n1; }
+kb() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$1:" '$3 == k { print $4 }' $n1; }
 
 leak() {	# leak WHAT KB: record node 1's growth in one kind of memory
 	diag "$mode: node 1 $1 grew by $2 kB"

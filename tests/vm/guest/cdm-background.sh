@@ -1,0 +1,141 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# cdm-background.sh cdm|stock            (numa2)
+# cdm-background.sh demotion cdm|baseline (cxl --cxl-online, --memory 0=512M)
+#
+# Background mechanisms that pick a node themselves do not move pages into
+# a CDM node unless a policy asks for it, and a task bound to the CDM node
+# keeps working under them: the default hugetlb pool, huge page collapse
+# (MADV_COLLAPSE makes khugepaged's choice synchronously), NUMA balancing
+# in both modes, and reclaim demotion. "stock" and "baseline" runs show
+# the same mechanisms moving pages into node 1 where nothing prevents it.
+. "$CDM_TOP/tests/lib/tap.sh"
+bin=$CDM_TOP/build/tests/vm
+sysnode=/sys/devices/system/node
+
+# Counters are read after folding in the per-CPU deltas (stat_refresh).
+vmstat() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+node_kb() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$2:" '$3 == k { print $4 }' $sysnode/node$1/meminfo; }
+count() { echo "$1" | awk -v n="$2" '$1 == "node" && $2 == n { c = $3 } END { print c + 0 }'; }
+
+numa_balancing() {	# numa_balancing MODE FROM: see below
+	nb=$1 from=$2
+	# The default scan delay (1 s) and period (up to 60 s) are too slow
+	# for a test; both kernels have the debugfs knobs (CONFIG_SCHED_DEBUG).
+	dbg=/sys/kernel/debug/sched/numa_balancing
+	if [ -d $dbg ]; then
+		echo 0 >$dbg/scan_delay_ms
+		echo 10 >$dbg/scan_period_min_ms
+		echo 100 >$dbg/scan_period_max_ms
+	else
+		fail "$dbg exists (CONFIG_SCHED_DEBUG)"
+	fi
+	echo "$nb" >/proc/sys/kernel/numa_balancing
+	faults=$(vmstat numa_hint_faults)
+	migrated=$(vmstat numa_pages_migrated)
+	# Task a: 64 MiB placed on node FROM, then left to the kernel, which
+	# scans it only where it is not local (or, in tiering mode, not in
+	# the top tier). Task b: 32 MiB bound to node 1, used throughout.
+	POLICY_ALLOC_TOUCH=1 POLICY_ALLOC_THEN_DEFAULT=1 POLICY_ALLOC_HOLD=/tmp/a \
+		"$bin/policy-alloc" bind "$from" 64 >/tmp/a.start 2>&1 &
+	a=$!
+	POLICY_ALLOC_TOUCH=1 POLICY_ALLOC_HOLD=/tmp/b "$bin/policy-alloc" bind 1 32 >/tmp/b.start 2>&1 &
+	b=$!
+	# Signals only once both have placed their memory and wait for them.
+	i=0
+	while ! { grep -q content /tmp/a.start && grep -q content /tmp/b.start; } 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	sleep 10
+	# Freeze both, then compare node 1's anonymous memory with what the
+	# two tasks' numa_maps say they hold there.
+	kill -STOP $a $b
+	echo 0 >/proc/sys/kernel/numa_balancing
+	anon1=$(node_kb 1 AnonPages)
+	held1=$(cat /proc/$a/numa_maps /proc/$b/numa_maps | grep anon= | tr ' ' '\n' |
+		sed -n 's/^N1=//p' | awk '{ s += $1 } END { print s * 4 }')
+	kill -CONT $a $b
+	rm -f /tmp/a /tmp/b
+	kill -USR1 $a $b
+	i=0
+	while ! { grep -q content /tmp/a && grep -q content /tmp/b; } 2>/dev/null && [ $i -lt 300 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	kill $a $b
+	diag "numa_balancing=$nb: task a's pages: $(grep ^node /tmp/a | tr '\n' ' ')"
+	cmp_ok $(( $(vmstat numa_hint_faults) - faults )) -gt 0 \
+		"numa_balancing=$nb: the kernel scanned (NUMA hinting faults taken)"
+	cmp_ok $(( $(vmstat numa_pages_migrated) - migrated )) -gt 0 \
+		"numa_balancing=$nb: it moved task a's pages out of node 1 towards its CPUs"
+	a1=$(count "$(cat /tmp/a)" 1)
+	cmp_ok $(( $(count "$(cat /tmp/a)" 0) + a1 )) -eq 16384 "numa_balancing=$nb: task a's pages are all on node 0 or 1"
+	is "$(count "$(cat /tmp/b)" 1)" 8192 "numa_balancing=$nb: the task bound to node 1 keeps its 32 MiB there"
+	is "$anon1" "$held1" \
+		"numa_balancing=$nb: node 1's anonymous memory is all the two tasks' ($held1 kB), nothing moved in"
+	is "$(sed -n 's/^content //p' /tmp/a)/$(sed -n 's/^content //p' /tmp/b)" ok/ok \
+		"numa_balancing=$nb: both tasks' memory is intact"
+}
+
+if [ "$1" = demotion ]; then
+	mode=$2
+	modprobe zram 2>/dev/null
+	echo 4G >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && swapon /dev/zram0
+	echo -1000 >/proc/$$/oom_score_adj
+	echo 1 >/sys/kernel/mm/numa/demotion_enabled
+	before=$(( $(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) ))
+	# Bound to node 0, so only reclaim (demotion) can move it to node 1;
+	# 64 MiB more than node 0 has free is enough to make reclaim run.
+	hog=$(( $(node_kb 0 MemFree) / 1024 + 64 ))
+	out=$("$bin/policy-alloc" bind 0 $hog 2>&1)
+	demoted=$(( $(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) - before ))
+	anon1=$(node_kb 1 AnonPages)
+	diag "$mode: $demoted pages demoted, node 1 AnonPages $anon1 kB"
+	if [ "$mode" = cdm ]; then
+		is "$demoted" 0 "demotion: no page demoted into CDM node 1 under reclaim"
+		is "$anon1" 0 "demotion: node 1 holds no anonymous memory"
+	else
+		cmp_ok "$demoted" -gt 0 "baseline: reclaim demotes into the slower CXL node 1"
+	fi
+	echo 0 >/sys/kernel/mm/numa/demotion_enabled
+	# Tiering mode scans only memory outside the top tier: the CXL node.
+	numa_balancing 2 1
+	done_testing
+fi
+
+mode=$1
+
+# Default hugetlb pool: spread over ordinary nodes only.
+echo 16 >/proc/sys/vm/nr_hugepages
+hp0=$(cat $sysnode/node0/hugepages/hugepages-2048kB/nr_hugepages)
+hp1=$(cat $sysnode/node1/hugepages/hugepages-2048kB/nr_hugepages)
+diag "$mode: nr_hugepages=16 gave node 0: $hp0, node 1: $hp1"
+if [ "$mode" = cdm ]; then
+	is "$hp0/$hp1" "16/0" "default hugetlb pool: all 16 pages on node 0, none on CDM node 1"
+else
+	cmp_ok "$hp1" -gt 0 "stock baseline: the default hugetlb pool spreads into node 1"
+fi
+echo 0 >/proc/sys/vm/nr_hugepages
+numactl --membind=1 sh -c 'echo 4 >/proc/sys/vm/nr_hugepages_mempolicy'
+is "$(cat $sysnode/node1/hugepages/hugepages-2048kB/nr_hugepages)" 4 \
+	"nr_hugepages_mempolicy under --membind=1 puts the pool on node 1"
+echo 0 >$sysnode/node1/hugepages/hugepages-2048kB/nr_hugepages
+
+# Huge page collapse of a range with 300 of 512 pages on node 1.
+out=$("$bin/collapse-node" 300)
+check "collapse of a mixed range succeeds with intact content" sh -c "echo '$out' | grep -q 'collapse OK' && echo '$out' | grep -q 'content ok' && ! echo '$out' | grep -q 'thp_kb 0$'"
+node=$(echo "$out" | sed -n 's/^node //p')
+if [ "$mode" = cdm ]; then
+	is "$node" 0 "collapse does not pull node 0's pages into CDM node 1 (huge page on node 0)"
+else
+	is "$node" 1 "stock baseline: collapse pulls the range into node 1"
+fi
+out=$("$bin/collapse-node" 512)
+is "$(echo "$out" | sed -n 's/^node //p')" 1 "a range entirely on node 1 collapses in place"
+check "and its content is intact" sh -c "echo '$out' | grep -q 'content ok'"
+
+# NUMA balancing moves task a's pages from node 1 to its CPUs' node 0
+# (out of device memory, which is allowed) and must move nothing in.
+numa_balancing 1 1
+
+done_testing
