@@ -34,9 +34,16 @@
 
 #include <linux/cdm.h>
 #include <linux/init.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/numa.h>
 #include <linux/printk.h>
+#include <linux/slab.h>
+#include <linux/srcu.h>
+#include <linux/sysfs.h>
 #include <linux/topology.h>
 
 DEFINE_STATIC_KEY_FALSE(cdm_nodes_present);
@@ -79,6 +86,158 @@ bool __cdm_collapse_excluded(int nid, const u32 *node_load)
 			return true;
 	return !node_load[nid];
 }
+
+/*
+ * Copy offload.
+ *
+ * migrate_pages_batch() unmaps a batch of folios, flushes the TLBs once
+ * and then moves the folios one by one, each with a CPU copy. A copy
+ * engine (DMA channels of the device holding the memory) can copy the
+ * whole batch at once instead:
+ *
+ *	unmap 512 folios, flush TLBs
+ *	cdm_copy_batch():  engine->copy(dst, src, 512) returns 384
+ *	                   dst[0..383] marked PAGE_CONTENT_COPIED
+ *	move each folio:   __migrate_folio() skips the copy for marked
+ *	                   folios, copies dst[384..511] itself (fallbacks)
+ *
+ * Folios whose filesystem moves them by its own callback are left to the
+ * CPU. One engine at a time; unregistering waits for copies in flight.
+ */
+DEFINE_STATIC_KEY_FALSE(cdm_copy_engine_present);
+static DEFINE_MUTEX(cdm_engine_lock);
+DEFINE_STATIC_SRCU(cdm_engine_srcu);
+static struct cdm_copy_engine __rcu *cdm_engine;
+
+static atomic_long_t cdm_engine_folios;		/* copied by the engine */
+static atomic_long_t cdm_cpu_folios;		/* copied by the CPU meanwhile */
+static atomic_long_t cdm_fallback_folios;	/* engine failed, CPU copied */
+
+int cdm_register_copy_engine(struct cdm_copy_engine *engine)
+{
+	if (!engine || !engine->name || !engine->copy)
+		return -EINVAL;
+
+	guard(mutex)(&cdm_engine_lock);
+	if (rcu_access_pointer(cdm_engine))
+		return -EBUSY;
+	rcu_assign_pointer(cdm_engine, engine);
+	static_branch_enable(&cdm_copy_engine_present);
+	pr_info("copy engine %s registered\n", engine->name);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(cdm_register_copy_engine);
+
+void cdm_unregister_copy_engine(struct cdm_copy_engine *engine)
+{
+	guard(mutex)(&cdm_engine_lock);
+	if (WARN_ON(rcu_access_pointer(cdm_engine) != engine))
+		return;
+	static_branch_disable(&cdm_copy_engine_present);
+	RCU_INIT_POINTER(cdm_engine, NULL);
+	synchronize_srcu(&cdm_engine_srcu);
+	pr_info("copy engine %s unregistered\n", engine->name);
+}
+EXPORT_SYMBOL_GPL(cdm_unregister_copy_engine);
+
+void __cdm_copy_batch(struct list_head *src_folios,
+		      struct list_head *dst_folios)
+{
+	size_t total = list_count_nodes(src_folios);
+	struct cdm_copy_engine *engine;
+	struct folio **src, **dst, *s, *d;
+	unsigned int nr = 0, i;
+	int copied = 0, idx;
+
+	if (!total)
+		return;
+	/* Demotion migrates from reclaim: do not recurse into it */
+	src = kmalloc_array(2 * total, sizeof(*src), GFP_NOWAIT | __GFP_NOWARN);
+	if (!src)
+		goto out;
+	dst = src + total;
+	d = list_first_entry(dst_folios, struct folio, lru);
+	list_for_each_entry(s, src_folios, lru) {
+		if (migrate_folio_copy_offloadable(s)) {
+			src[nr] = s;
+			dst[nr++] = d;
+		}
+		d = list_next_entry(d, lru);
+	}
+
+	idx = srcu_read_lock(&cdm_engine_srcu);
+	engine = srcu_dereference(cdm_engine, &cdm_engine_srcu);
+	if (engine && nr)
+		copied = engine->copy(engine, dst, src, nr);
+	srcu_read_unlock(&cdm_engine_srcu, idx);
+
+	if (copied == -EOPNOTSUPP) {
+		copied = 0;
+	} else if (copied < 0 || copied > nr) {
+		atomic_long_add(nr, &cdm_fallback_folios);
+		copied = 0;
+	} else {
+		atomic_long_add(nr - copied, &cdm_fallback_folios);
+	}
+	for (i = 0; i < copied; i++)
+		migrate_folio_mark_copied(dst[i]);
+	kfree(src);
+out:
+	atomic_long_add(copied, &cdm_engine_folios);
+	atomic_long_add(total - copied, &cdm_cpu_folios);
+}
+
+static ssize_t copy_engine_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct cdm_copy_engine *engine;
+
+	guard(mutex)(&cdm_engine_lock);
+	engine = rcu_dereference_protected(cdm_engine,
+					   lockdep_is_held(&cdm_engine_lock));
+	return sysfs_emit(buf, "%s\n", engine ? engine->name : "none");
+}
+
+static struct kobj_attribute copy_engine_attr = __ATTR_RO(copy_engine);
+
+#define CDM_COUNTER_ATTR(_name, _counter)				\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&(_counter)));	\
+}									\
+static struct kobj_attribute _name##_attr = __ATTR_RO(_name)
+
+CDM_COUNTER_ATTR(engine_copied_folios, cdm_engine_folios);
+CDM_COUNTER_ATTR(cpu_copied_folios, cdm_cpu_folios);
+CDM_COUNTER_ATTR(fallback_folios, cdm_fallback_folios);
+
+static struct attribute *cdm_attrs[] = {
+	&copy_engine_attr.attr,
+	&engine_copied_folios_attr.attr,
+	&cpu_copied_folios_attr.attr,
+	&fallback_folios_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group cdm_attr_group = {
+	.attrs = cdm_attrs,
+};
+
+/* /sys/kernel/mm/cdm: mm_kobj exists from postcore_initcall on */
+static int __init cdm_sysfs_init(void)
+{
+	struct kobject *kobj = kobject_create_and_add("cdm", mm_kobj);
+	int err;
+
+	if (!kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(kobj, &cdm_attr_group);
+	if (err)
+		kobject_put(kobj);
+	return err;
+}
+subsys_initcall(cdm_sysfs_init);
 
 /*
  * cdm_nodes=<nodelist>: mark nodes as coherent device memory before the

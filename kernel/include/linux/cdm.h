@@ -7,12 +7,53 @@
 #ifndef _LINUX_CDM_H
 #define _LINUX_CDM_H
 
+#include <linux/errno.h>
 #include <linux/jump_label.h>
 #include <linux/nodemask.h>
 #include <linux/types.h>
 
+struct folio;
+struct list_head;
+
+/**
+ * struct cdm_copy_engine - copies the contents of unmapped folios for
+ *	page migration, e.g. with DMA (see cdm_register_copy_engine())
+ * @name: shown in /sys/kernel/mm/cdm/copy_engine
+ * @copy: copy @src[i] to @dst[i] for i < @nr, folios of equal size.
+ *	Returns how many of them, from the first, were copied; the CPU
+ *	copies the others (counted as fallbacks). -EOPNOTSUPP declines the
+ *	batch, any other negative errno means nothing was copied. May sleep.
+ */
+struct cdm_copy_engine {
+	const char *name;
+	int (*copy)(struct cdm_copy_engine *engine, struct folio **dst,
+		    struct folio **src, unsigned int nr);
+};
+
 #ifdef CONFIG_COHERENT_DEVICE_MEMORY
 DECLARE_STATIC_KEY_FALSE(cdm_nodes_present);
+DECLARE_STATIC_KEY_FALSE(cdm_copy_engine_present);
+
+int cdm_register_copy_engine(struct cdm_copy_engine *engine);
+void cdm_unregister_copy_engine(struct cdm_copy_engine *engine);
+void __cdm_copy_batch(struct list_head *src_folios,
+		      struct list_head *dst_folios);
+
+/*
+ * cdm_copy_batch - let the registered copy engine copy a migration batch
+ * @src_folios: unmapped folios, TLBs flushed
+ * @dst_folios: their destinations, in the same order
+ */
+static inline void cdm_copy_batch(struct list_head *src_folios,
+				  struct list_head *dst_folios)
+{
+	if (static_branch_unlikely(&cdm_copy_engine_present))
+		__cdm_copy_batch(src_folios, dst_folios);
+}
+
+/* mm/migrate.c */
+bool migrate_folio_copy_offloadable(struct folio *src);
+void migrate_folio_mark_copied(struct folio *dst);
 
 static inline bool node_is_cdm(int nid)
 {
@@ -57,6 +98,20 @@ static inline bool cdm_collapse_excluded(int nid, const u32 *node_load)
 	return false;
 }
 #else
+static inline int cdm_register_copy_engine(struct cdm_copy_engine *engine)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void cdm_unregister_copy_engine(struct cdm_copy_engine *engine)
+{
+}
+
+static inline void cdm_copy_batch(struct list_head *src_folios,
+				  struct list_head *dst_folios)
+{
+}
+
 static inline bool node_is_cdm(int nid)
 {
 	return false;

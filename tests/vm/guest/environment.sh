@@ -13,7 +13,7 @@ check "migratepages runs" sh -c 'migratepages 2>&1 | grep -q usage'
 check "cxl runs" cxl list
 check "ndctl runs" ndctl list
 check "daxctl runs" daxctl list
-check "modprobe (kmod) runs" modprobe --version
+check "kmod runs (what daxctl loads modules through)" kmod --version
 for fs in "debugfs /sys/kernel/debug" "tracefs /sys/kernel/tracing" "cgroup2 /sys/fs/cgroup" "proc /proc" "sysfs /sys"; do
 	set -- $fs
 	check "$1 is mounted at $2" sh -c "awk '\$2 == \"$2\" && \$3 == \"$1\"' /proc/mounts | grep -q ."
