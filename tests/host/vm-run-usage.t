@@ -18,8 +18,8 @@ usage_error() {	# usage_error DESC PATTERN ARGS...
 	fi
 }
 
-usage_error "unknown topology" "unknown topology 'nope' \(valid: cxl numa2 numa3\)" --topology nope -- true
-usage_error "unknown kernel" "unknown kernel 'vanilla' \(valid: cdm stock\)" --kernel vanilla -- true
+usage_error "unknown topology" "unknown topology 'nope' \(valid: cxl numa2-4cpu numa2 numa3\)" --topology nope -- true
+usage_error "unknown kernel" "unknown kernel 'vanilla' \(valid: cdm stock pristine\)" --kernel vanilla -- true
 usage_error "unknown option" "unknown option '--frobnicate'" --frobnicate -- true
 usage_error "missing command" "no command given" --topology numa2
 usage_error "option without its argument" "option --timeout needs an argument" --timeout
@@ -33,8 +33,8 @@ usage_error "--cxl-online without a CXL device" "topology numa2 has no CXL devic
 
 out=$("$vmrun" --help)
 is "$?" 0 "--help exits 0"
-check "--help lists the topologies" grep -q 'Topologies: cxl numa2 numa3' <<<"$out"
+check "--help lists the topologies" grep -q 'Topologies: cxl numa2-4cpu numa2 numa3' <<<"$out"
 out=$("$vmrun" --list-topologies)
-is "$(echo "$out" | awk '{ print $1 }' | tr '\n' ' ')" "cxl numa2 numa3 " "--list-topologies names every configs/qemu/*.topo"
+is "$(echo "$out" | awk '{ print $1 }' | tr '\n' ' ')" "cxl numa2-4cpu numa2 numa3 " "--list-topologies names every configs/qemu/*.topo"
 
 done_testing
