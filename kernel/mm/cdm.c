@@ -28,14 +28,20 @@
  * the default hugetlb pool spreads over cdm_default_memory_nodes(), and
  * khugepaged collapses into a CDM node only a range that already lies
  * there entirely (cdm_collapse_excluded()).
+ *
+ * Drivers hot-add device memory as a CDM node with cdm_add_memory() and
+ * take it back with cdm_remove_memory().
  */
 
 #define pr_fmt(fmt) "cdm: " fmt
 
 #include <linux/cdm.h>
+#include <linux/hugetlb.h>
 #include <linux/init.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
@@ -43,6 +49,7 @@
 #include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
+#include <linux/swap.h>
 #include <linux/sysfs.h>
 #include <linux/topology.h>
 
@@ -86,6 +93,215 @@ bool __cdm_collapse_excluded(int nid, const u32 *node_load)
 			return true;
 	return !node_load[nid];
 }
+
+#ifdef CONFIG_MEMORY_HOTREMOVE
+/*
+ * Device memory hot-added as a CDM node.
+ *
+ * The node is marked before its first memory comes online, so the
+ * zonelists rebuilt then already leave it out of everybody's fallback.
+ * Its memory goes to ZONE_MOVABLE: nothing the kernel cannot migrate
+ * lands there, so the driver can always get the memory back by
+ * migrating what is in use to the ordinary nodes.
+ */
+static DEFINE_MUTEX(cdm_hotplug_lock);
+static nodemask_t cdm_boot_nodes;	/* marked by cdm_nodes=, stay marked */
+
+static int cdm_online_block_movable(struct memory_block *mem, void *arg)
+{
+	int err;
+
+	if (mem->state == MEM_ONLINE) {
+		if (mem->zone && zone_idx(mem->zone) == ZONE_MOVABLE)
+			return 0;
+		/* Onlined elsewhere meanwhile (auto-online, udev): redo it */
+		err = device_offline(&mem->dev);
+		if (err < 0)
+			return err;
+	}
+	mem->online_type = MMOP_ONLINE_MOVABLE;
+	return device_online(&mem->dev);
+}
+
+static int cdm_check_range(int nid, u64 start, u64 size)
+{
+	u64 block = memory_block_size_bytes();
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_possible(nid)) {
+		pr_err("node %d does not exist\n", nid);
+		return -EINVAL;
+	}
+	if (!size || !IS_ALIGNED(start, block) || !IS_ALIGNED(size, block) ||
+	    start + size < start) {
+		pr_err("node %d: range %#llx+%#llx is not made of %#llx-byte memory blocks\n",
+		       nid, start, size, block);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * cdm_add_memory - hot-add device memory as a coherent device memory node
+ * @nid: the node the device memory belongs to; it must have no CPUs and no
+ *	memory other than coherent device memory
+ * @start: physical start address, aligned to memory_block_size_bytes()
+ * @size: size in bytes, a multiple of memory_block_size_bytes()
+ * @resource_name: "System RAM ($DRIVER)", shown in /proc/iomem
+ *
+ * Marks @nid as N_COHERENT_DEVICE, adds the range as driver-managed
+ * system RAM and onlines every memory block of it to ZONE_MOVABLE.
+ * Context: process context, may sleep; takes the device hotplug lock.
+ * Return: 0, or -EINVAL for a bad node or range, -EEXIST when the range
+ * is already in use, another negative errno from memory hotplug. On
+ * error nothing stays added.
+ */
+int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name)
+{
+	bool marked = false;
+	int err;
+
+	err = cdm_check_range(nid, start, size);
+	if (err)
+		return err;
+
+	guard(mutex)(&cdm_hotplug_lock);
+	if (!node_is_cdm(nid)) {
+		if (node_state(nid, N_CPU)) {
+			pr_err("node %d has CPUs: not a device memory node\n", nid);
+			return -EINVAL;
+		}
+		if (node_state(nid, N_MEMORY)) {
+			pr_err("node %d already has ordinary memory\n", nid);
+			return -EINVAL;
+		}
+		node_set_state(nid, N_COHERENT_DEVICE);
+		static_branch_enable(&cdm_nodes_present);
+		marked = true;
+	}
+
+	err = add_memory_driver_managed(nid, start, size, resource_name,
+					MHP_NONE);
+	if (err) {
+		pr_err("node %d: adding %#llx+%#llx failed: %d\n",
+		       nid, start, size, err);
+		goto unmark;
+	}
+
+	lock_device_hotplug();
+	err = walk_memory_blocks(start, size, NULL, cdm_online_block_movable);
+	unlock_device_hotplug();
+	if (err) {
+		pr_err("node %d: onlining %#llx+%#llx failed: %d\n",
+		       nid, start, size, err);
+		if (offline_and_remove_memory(start, size))
+			return err;	/* stays added: cdm_remove_memory() */
+		goto unmark;
+	}
+	pr_info("node %d: %llu MiB of device memory online\n", nid, size >> 20);
+	return 0;
+
+unmark:
+	if (marked && !node_state(nid, N_MEMORY))
+		node_clear_state(nid, N_COHERENT_DEVICE);
+	return err;
+}
+EXPORT_SYMBOL_GPL(cdm_add_memory);
+
+/* Base pages held by free huge pages of @nid */
+static unsigned long cdm_free_huge_pages(int nid)
+{
+	unsigned long pages = 0;
+#ifdef CONFIG_HUGETLB_PAGE
+	struct hstate *h;
+
+	for_each_hstate(h)
+		pages += (unsigned long)h->free_huge_pages_node[nid] <<
+			 huge_page_order(h);
+#endif
+	return pages;
+}
+
+/*
+ * Pages that offlining would have to migrate out of @nid, and room for
+ * them on the ordinary nodes (free above the high watermark plus what
+ * reclaim can free). Free huge pages are dissolved, not migrated. The
+ * estimate is conservative for a node made of several ranges: every page
+ * in use on the node counts.
+ */
+static bool cdm_room_elsewhere(int nid, unsigned long *used,
+			       unsigned long *room)
+{
+	struct zone *zone = &NODE_DATA(nid)->node_zones[ZONE_MOVABLE];
+	unsigned long free_huge = cdm_free_huge_pages(nid);
+	nodemask_t nodes;
+	int n;
+
+	*used = zone_managed_pages(zone) - zone_page_state(zone, NR_FREE_PAGES);
+	*used -= min(*used, free_huge);
+	*room = 0;
+	for_each_node_mask(n, *cdm_default_memory_nodes(&nodes)) {
+		for (zone = NODE_DATA(n)->node_zones;
+		     zone < NODE_DATA(n)->node_zones + MAX_NR_ZONES; zone++) {
+			unsigned long free;
+
+			if (!populated_zone(zone))
+				continue;
+			free = zone_page_state(zone, NR_FREE_PAGES);
+			if (free > high_wmark_pages(zone))
+				*room += free - high_wmark_pages(zone);
+			*room += zone_reclaimable_pages(zone);
+		}
+	}
+	return *used <= *room;
+}
+
+/**
+ * cdm_remove_memory - take back device memory added by cdm_add_memory()
+ * @nid: the node it was added to
+ * @start: physical start address, as passed to cdm_add_memory()
+ * @size: size in bytes, as passed to cdm_add_memory()
+ *
+ * Offlines the range, migrating pages in use to the ordinary nodes, and
+ * removes it. A node left without memory stops being a CDM node unless
+ * cdm_nodes= named it.
+ * Context: process context, may sleep for as long as migration takes; a
+ * fatal signal ends the wait.
+ * Return: 0, -EINVAL for a bad node or range, -EBUSY when the pages in
+ * use do not fit into the ordinary nodes or cannot be migrated (the
+ * memory then stays online with its contents), -EINTR on a fatal signal.
+ */
+int cdm_remove_memory(int nid, u64 start, u64 size)
+{
+	unsigned long used, room;
+	int err;
+
+	err = cdm_check_range(nid, start, size);
+	if (err)
+		return err;
+
+	guard(mutex)(&cdm_hotplug_lock);
+	if (!node_is_cdm(nid)) {
+		pr_err("node %d is not a coherent device memory node\n", nid);
+		return -EINVAL;
+	}
+	if (!cdm_room_elsewhere(nid, &used, &room)) {
+		pr_err("node %d: %lu MiB in use, room for %lu MiB on the other nodes\n",
+		       nid, used >> (20 - PAGE_SHIFT), room >> (20 - PAGE_SHIFT));
+		return -EBUSY;
+	}
+	err = offline_and_remove_memory(start, size);
+	if (err) {
+		pr_err("node %d: removing %#llx+%#llx failed: %d\n",
+		       nid, start, size, err);
+		return err;
+	}
+	if (!node_state(nid, N_MEMORY) && !node_isset(nid, cdm_boot_nodes))
+		node_clear_state(nid, N_COHERENT_DEVICE);
+	pr_info("node %d: %llu MiB of device memory removed\n", nid, size >> 20);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(cdm_remove_memory);
+#endif /* CONFIG_MEMORY_HOTREMOVE */
 
 /*
  * Copy offload.
@@ -256,6 +472,9 @@ static int __init cdm_nodes_setup(char *str)
 	/* Which nodes exist is known only later; cdm_init() checks. */
 	for_each_node_mask(nid, nodes)
 		node_set_state(nid, N_COHERENT_DEVICE);
+#ifdef CONFIG_MEMORY_HOTREMOVE
+	cdm_boot_nodes = nodes;
+#endif
 	return 0;
 }
 early_param("cdm_nodes", cdm_nodes_setup);

@@ -97,7 +97,25 @@ static inline bool cdm_collapse_excluded(int nid, const u32 *node_load)
 		return __cdm_collapse_excluded(nid, node_load);
 	return false;
 }
+#endif /* CONFIG_COHERENT_DEVICE_MEMORY */
+
+#if defined(CONFIG_COHERENT_DEVICE_MEMORY) && defined(CONFIG_MEMORY_HOTREMOVE)
+int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name);
+int cdm_remove_memory(int nid, u64 start, u64 size);
 #else
+static inline int cdm_add_memory(int nid, u64 start, u64 size,
+				 const char *resource_name)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int cdm_remove_memory(int nid, u64 start, u64 size)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+#ifndef CONFIG_COHERENT_DEVICE_MEMORY
 static inline int cdm_register_copy_engine(struct cdm_copy_engine *engine)
 {
 	return -EOPNOTSUPP;

@@ -7,15 +7,12 @@
 # same on both. Page locations are read back from the kernel (move_pages
 # status, numa_maps, per-node hugetlb counters), content is re-checked.
 . "$CDM_TOP/tests/lib/tap.sh"
+. "$CDM_TOP/tests/lib/holder.sh"
 bin=$CDM_TOP/build/tests/vm
 sysnode=/sys/devices/system/node
 
 cdm=$(cat $sysnode/has_coherent_device 2>/dev/null)
 diag "kernel $(uname -r), has_coherent_device: '${cdm-absent}'"
-
-count() {	# count OUTPUT NODE: pages the output reports on NODE
-	echo "$1" | awk -v n="$2" '$1 == "node" && $2 == n { c = $3 } END { print c + 0 }'
-}
 
 mib=16
 pages=$((mib * 256))
@@ -55,24 +52,15 @@ echo 0 >"$hp"
 "$bin/move-pages-roundtrip" thp 32 0 1
 
 # migrate_pages(2) through numactl's migratepages, both ways.
-POLICY_ALLOC_HOLD=/tmp/held "$bin/policy-alloc" default - $mib >/tmp/held.start 2>&1 &
-pid=$!
-i=0
-while ! grep -q '^node' /tmp/held.start 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-held() {	# held: ask the holder for a fresh report
-	rm -f /tmp/held
-	kill -USR1 $pid
-	i=0
-	while ! grep -q '^content' /tmp/held 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	cat /tmp/held
-}
+hold held default - $mib
+pid=$held_pid
 is "$(count "$(cat /tmp/held.start)" 0)" "$pages" "migrate_pages: the process starts with its $pages pages on node 0"
 migratepages $pid 0 1
-out=$(held)
+out=$(report held $pid)
 is "$(count "$out" 1)" "$pages" "migrate_pages 0 -> 1: all pages on node 1"
 is "$(echo "$out" | sed -n 's/^content //p')" ok "migrate_pages 0 -> 1: content intact"
 migratepages $pid 1 0
-out=$(held)
+out=$(report held $pid)
 is "$(count "$out" 0)" "$pages" "migrate_pages 1 -> 0: all pages back on node 0"
 is "$(echo "$out" | sed -n 's/^content //p')" ok "migrate_pages 1 -> 0: content intact"
 kill $pid

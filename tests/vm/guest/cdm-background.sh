@@ -11,13 +11,13 @@
 # in both modes, and reclaim demotion. "stock" and "baseline" runs show
 # the same mechanisms moving pages into node 1 where nothing prevents it.
 . "$CDM_TOP/tests/lib/tap.sh"
+. "$CDM_TOP/tests/lib/holder.sh"
 bin=$CDM_TOP/build/tests/vm
 sysnode=/sys/devices/system/node
 
 # Counters are read after folding in the per-CPU deltas (stat_refresh).
 vmstat() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 node_kb() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$2:" '$3 == k { print $4 }' $sysnode/node$1/meminfo; }
-count() { echo "$1" | awk -v n="$2" '$1 == "node" && $2 == n { c = $3 } END { print c + 0 }'; }
 
 numa_balancing() {	# numa_balancing MODE FROM: see below
 	nb=$1 from=$2
@@ -37,16 +37,10 @@ numa_balancing() {	# numa_balancing MODE FROM: see below
 	# Task a: 64 MiB placed on node FROM, then left to the kernel, which
 	# scans it only where it is not local (or, in tiering mode, not in
 	# the top tier). Task b: 32 MiB bound to node 1, used throughout.
-	POLICY_ALLOC_TOUCH=1 POLICY_ALLOC_THEN_DEFAULT=1 POLICY_ALLOC_HOLD=/tmp/a \
-		"$bin/policy-alloc" bind "$from" 64 >/tmp/a.start 2>&1 &
-	a=$!
-	POLICY_ALLOC_TOUCH=1 POLICY_ALLOC_HOLD=/tmp/b "$bin/policy-alloc" bind 1 32 >/tmp/b.start 2>&1 &
-	b=$!
-	# Signals only once both have placed their memory and wait for them.
-	i=0
-	while ! { grep -q content /tmp/a.start && grep -q content /tmp/b.start; } 2>/dev/null && [ $i -lt 600 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
+	hold a POLICY_ALLOC_TOUCH=1 POLICY_ALLOC_THEN_DEFAULT=1 bind "$from" 64
+	a=$held_pid
+	hold b POLICY_ALLOC_TOUCH=1 bind 1 32
+	b=$held_pid
 	sleep 10
 	# Freeze both, then compare node 1's anonymous memory with what the
 	# two tasks' numa_maps say they hold there.
@@ -56,12 +50,8 @@ numa_balancing() {	# numa_balancing MODE FROM: see below
 	held1=$(cat /proc/$a/numa_maps /proc/$b/numa_maps | grep anon= | tr ' ' '\n' |
 		sed -n 's/^N1=//p' | awk '{ s += $1 } END { print s * 4 }')
 	kill -CONT $a $b
-	rm -f /tmp/a /tmp/b
-	kill -USR1 $a $b
-	i=0
-	while ! { grep -q content /tmp/a && grep -q content /tmp/b; } 2>/dev/null && [ $i -lt 300 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
+	report a $a >/dev/null
+	report b $b >/dev/null
 	kill $a $b
 	diag "numa_balancing=$nb: task a's pages: $(grep ^node /tmp/a | tr '\n' ' ')"
 	cmp_ok $(( $(vmstat numa_hint_faults) - faults )) -gt 0 \

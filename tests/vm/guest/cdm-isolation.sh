@@ -14,6 +14,7 @@
 # clean page cache and slab may be reclaimed first, so their baseline is
 # only reported.
 . "$CDM_TOP/tests/lib/tap.sh"
+. "$CDM_TOP/tests/lib/holder.sh"
 bin=$CDM_TOP/build/tests/vm
 mode=$1
 n1=/sys/devices/system/node/node1/meminfo
@@ -43,10 +44,8 @@ dd if=/dev/zero of=/mnt/tmpfs/fill bs=1M count=1400 2>/dev/null
 check "tmpfs: 1400 MiB written" test "$(stat -c %s /mnt/tmpfs/fill)" -eq $((1400 << 20))
 leak "tmpfs (1400 MiB)" $(( $(kb Shmem) - shmem0 ))
 
-POLICY_ALLOC_HOLD=/tmp/hog.report "$bin/policy-alloc" default - 768 >/tmp/hog.start 2>&1 &
-hog=$!
-i=0
-while ! grep -q '^content' /tmp/hog.start 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+hold hog default - 768
+hog=$held_pid
 check "anon: the hog faulted in 768 MiB" grep -q '^content ok' /tmp/hog.start
 leak "anonymous memory (768 MiB)" $(( $(kb AnonPages) - anon0 ))
 hog_n1=$(tr ' ' '\n' </proc/$hog/numa_maps | sed -n 's/^N1=//p' | awk '{ s += $1 } END { print s + 0 }')

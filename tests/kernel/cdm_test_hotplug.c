@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test driver for cdm_add_memory() and cdm_remove_memory(): it hot-adds a
+ * physical range that userspace names, the way a device memory driver
+ * adds its device's memory.
+ *
+ *	echo 1 > /sys/module/cdm_test_hotplug/parameters/nid
+ *	echo 0x... > .../start; echo 0x... > .../size
+ *	echo 1 > .../online		cdm_add_memory(nid, start, size)
+ *	echo 0 > .../online		cdm_remove_memory(nid, start, size)
+ *
+ * A write to "online" fails with the errno the call returned. While the
+ * range is added the module cannot be unloaded, and nid, start and size
+ * stay fixed, so the range is always removed with what added it.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cdm.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+
+static DEFINE_MUTEX(test_lock);
+static bool test_added;
+
+static int nid = -1;
+static unsigned long long start;
+static unsigned long long size;
+
+static int test_set_fixed(const char *val, const struct kernel_param *kp,
+			  int (*set)(const char *, const struct kernel_param *))
+{
+	guard(mutex)(&test_lock);
+	if (test_added)
+		return -EBUSY;
+	return set(val, kp);
+}
+
+static int test_set_nid(const char *val, const struct kernel_param *kp)
+{
+	return test_set_fixed(val, kp, param_set_int);
+}
+
+static int test_set_ull(const char *val, const struct kernel_param *kp)
+{
+	return test_set_fixed(val, kp, param_set_ullong);
+}
+
+static const struct kernel_param_ops nid_ops = {
+	.set = test_set_nid,
+	.get = param_get_int,
+};
+
+static const struct kernel_param_ops range_ops = {
+	.set = test_set_ull,
+	.get = param_get_ullong,
+};
+
+module_param_cb(nid, &nid_ops, &nid, 0644);
+MODULE_PARM_DESC(nid, "node to add the range to");
+module_param_cb(start, &range_ops, &start, 0644);
+MODULE_PARM_DESC(start, "physical start address of the range");
+module_param_cb(size, &range_ops, &size, 0644);
+MODULE_PARM_DESC(size, "size of the range in bytes");
+
+static int test_set_online(const char *val, const struct kernel_param *kp)
+{
+	bool want;
+	int err;
+
+	err = kstrtobool(val, &want);
+	if (err)
+		return err;
+
+	guard(mutex)(&test_lock);
+	if (want == test_added)
+		return want ? -EEXIST : -ENOENT;
+	if (want) {
+		if (!try_module_get(THIS_MODULE))
+			return -ENODEV;
+		err = cdm_add_memory(nid, start, size,
+				     "System RAM (cdm_test_hotplug)");
+		if (err) {
+			module_put(THIS_MODULE);
+			return err;
+		}
+	} else {
+		err = cdm_remove_memory(nid, start, size);
+		if (err)
+			return err;
+		module_put(THIS_MODULE);
+	}
+	test_added = want;
+	return 0;
+}
+
+static int test_get_online(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", test_added);
+}
+
+static const struct kernel_param_ops online_ops = {
+	.set = test_set_online,
+	.get = test_get_online,
+};
+
+module_param_cb(online, &online_ops, NULL, 0644);
+MODULE_PARM_DESC(online, "1: cdm_add_memory() the range, 0: cdm_remove_memory() it");
+
+MODULE_DESCRIPTION("cdm: test driver hot-adding device memory as a CDM node");
+MODULE_LICENSE("GPL");
