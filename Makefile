@@ -8,6 +8,7 @@
 #   make check-vm    tests that boot QEMU machines
 #   make kernel      the project's Linux 6.12 ($(CDM_CACHE)/kernel)
 #   make modules     kernel/drivers/* and tests/kernel against it
+#   make kselftests  the kernel's mm selftests for migration and NUMA
 #   make all         libraries, tools and test programs into build/
 #
 # Every target that needs packages runs scripts/install-deps first.
@@ -24,7 +25,7 @@ PROVE := prove --exec '' --timer
 
 PHASE := scripts/phase
 
-.PHONY: all deps kernel modules check check-host check-vm demo clean
+.PHONY: all deps kernel modules kselftests check check-host check-vm demo clean
 
 all:
 
@@ -55,6 +56,10 @@ modules: kernel
 		$(MAKE) -s -C "$$CDM_KERNEL_OBJ" M=$(CURDIR)/$$d modules || exit 1; \
 	done
 
+# The kernel's own mm selftests, from its source tree (tests/vm/kselftest-mm.t).
+kselftests: kernel
+	@scripts/kselftest-build $(BUILD)/kselftest/mm
+
 # Test scripts (*.t) and compiled test programs, all printing TAP.
 HOST_TESTS = $(sort $(wildcard tests/host/*.t)) $(HOST_TEST_PROGS)
 VM_TESTS = $(sort $(wildcard tests/vm/*.t))
@@ -63,11 +68,11 @@ check-host: deps
 	@$(PHASE) build $(MAKE) -s all
 	@$(PHASE) host-tests $(PROVE) $(HOST_TESTS)
 
-check-vm: deps modules
+check-vm: deps modules kselftests
 	@$(PHASE) build $(MAKE) -s all
 	@$(PHASE) vm-tests $(PROVE) $(VM_TESTS)
 
-check: deps modules
+check: deps modules kselftests
 	@$(PHASE) build $(MAKE) -s all
 	@$(PHASE) tests $(PROVE) $(HOST_TESTS) $(VM_TESTS)
 
