@@ -8,6 +8,7 @@
 # for the CXL machine the dax device, region and memdev behind the CPU-less
 # node. The table form is checked for the same node lines.
 . "$CDM_TOP/tests/lib/tap.sh"
+. "$CDM_TOP/tests/lib/topo.sh"
 
 topo=$CDM_TOP/configs/qemu/$1.topo
 sysnode=/sys/devices/system/node
@@ -17,17 +18,6 @@ jsonget=$CDM_TOP/build/tests/vm/libcdm/jsonget
 json=$(cdmctl nodes --json) || { echo "Bail out! cdmctl nodes --json failed"; exit 1; }
 table=$(cdmctl nodes)
 get() { echo "$json" | "$jsonget" "$@"; }
-mib() { case "$1" in *G) echo $((${1%G} * 1024)) ;; *M) echo "${1%M}" ;; esac; }
-
-# "0-1,3" -> " 0 1 3 "
-expand() {
-	printf ' '
-	echo "$1" | tr ',' '\n' | while IFS=- read -r a b; do
-		[ -n "$a" ] && seq "$a" "${b:-$a}"
-	done | tr '\n' ' '
-}
-in_list() { case "$(expand "$1")" in *" $2 "*) return 0 ;; esac; return 1; }
-
 if [ -e $sysnode/has_coherent_device ]; then
 	cdm_list=$(cat $sysnode/has_coherent_device)
 	diag "kernel publishes has_coherent_device: '$cdm_list'"
@@ -43,14 +33,6 @@ want_cdm() {
 	elif in_list "$cdm_list" "$1"; then echo yes
 	else echo no
 	fi
-}
-
-tier_of() {
-	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
-		[ -e "$t/nodelist" ] || continue
-		if in_list "$(cat "$t/nodelist")" "$1"; then echo "${t##*memory_tier}"; return; fi
-	done
-	echo "<absent>"
 }
 
 index=0
@@ -78,19 +60,14 @@ check_node() {	# ID CPUS MIB [MIN-PERCENT]
 }
 
 max_node=0
-while read -r kind id rest; do
-	[ "$kind" = node ] || continue
-	cpus="" mem=""
-	for kv in $rest; do
-		case "$kv" in
-		cpus=*) cpus=${kv#cpus=} ;;
-		mem=*) mem=${kv#mem=} ;;
-		esac
-	done
+while read -r id cpus mem; do
+	[ "$cpus" != - ] || cpus=
 	[ "$id" -le "$max_node" ] || max_node=$id
 	check_node "$id" "$cpus" "$(mib "$mem")"
 	is "$(get $((index - 1)).dax)" "<absent>" "node $id: no dax device (plain RAM)"
-done <"$topo"
+done <<NODES
+$(topo_nodes "$topo")
+NODES
 
 grep '^hmat ' "$topo" | while read -r _ a b c d; do
 	eval "$a $b $c $d"	# initiator= target= latency= bandwidth=

@@ -6,40 +6,20 @@
 # HMAT attributes, and, for a CXL device onlined by vm-run --cxl-online,
 # the CPU-less node behind it in a slower memory tier than node 0.
 . "$CDM_TOP/tests/lib/tap.sh"
+. "$CDM_TOP/tests/lib/topo.sh"
 
 topo=$CDM_TOP/configs/qemu/$1.topo
 sysnode=/sys/devices/system/node
 [ -f "$topo" ] || { echo "Bail out! no topology file $topo"; exit 1; }
 
-mib() {	# SIZE with K/M/G suffix -> MiB
-	case "$1" in
-	*G) echo $((${1%G} * 1024)) ;;
-	*M) echo "${1%M}" ;;
-	esac
-}
-
-# "0-1,3" style list of the nodes in a has_* file, expanded to words.
-expand() {
-	echo "$1" | tr ',' '\n' | while IFS=- read -r a b; do
-		[ -n "$a" ] && seq "$a" "${b:-$a}"
-	done | tr '\n' ' ' | sed 's/ $//'
-}
-
-has_node() { case " $(expand "$(cat $sysnode/$1)") " in *" $2 "*) return 0 ;; esac; return 1; }
+has_node() { in_list "$(cat $sysnode/$1)" "$2"; }
 
 node_mib() { awk '/MemTotal/ { print int($4 / 1024) }' "$sysnode/node$1/meminfo"; }
 
 cpu_nodes=""
 max_node=0
-while read -r kind id rest; do
-	[ "$kind" = node ] || continue
-	cpus="" mem=""
-	for kv in $rest; do
-		case "$kv" in
-		cpus=*) cpus=${kv#cpus=} ;;
-		mem=*) mem=${kv#mem=} ;;
-		esac
-	done
+while read -r id cpus mem; do
+	[ "$cpus" != - ] || cpus=
 	[ "$id" -le "$max_node" ] || max_node=$id
 	check "node $id exists" test -d "$sysnode/node$id"
 	is "$(cat "$sysnode/node$id/cpulist")" "$cpus" "node $id has cpulist '$cpus'"
@@ -59,7 +39,9 @@ while read -r kind id rest; do
 	# The kernel keeps a few percent for itself (memmap, reserved ranges).
 	cmp_ok "$got" -ge $((want * 85 / 100)) "node $id has ~$mem (MemTotal ${got} MiB >= 85%)"
 	cmp_ok "$got" -le "$want" "node $id has no more than $mem"
-done <"$topo"
+done <<NODES
+$(topo_nodes "$topo")
+NODES
 is "$(expand "$(cat $sysnode/has_cpu)")" "$(expand "$cpu_nodes")" "has_cpu lists exactly the nodes with CPUs"
 
 # HMAT: access0 attributes of each target as seen from its initiator.
@@ -73,14 +55,6 @@ grep '^hmat ' "$topo" | while read -r _ a b c d; do
 	bw=$(( $(mib "$bandwidth") ))
 	is "$(cat "$acc/read_bandwidth" 2>/dev/null)" "$bw" "node $target: HMAT read_bandwidth $bandwidth/s"
 done
-
-tier_of() {
-	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
-		case " $(expand "$(cat "$t/nodelist")") " in
-		*" $1 "*) echo "${t##*memory_tier}"; return ;;
-		esac
-	done
-}
 
 if grep -q '^cxl-type3' "$topo"; then
 	cxlnode=$((max_node + 1))
