@@ -8,9 +8,9 @@
 g=$CDM_GUEST_TOP/tests/vm/guest/cdm-background.sh
 
 diag "numa2, project kernel, node 1 is CDM"
-vm_tap --topology numa2 --append cdm_nodes=1 -- "$g" cdm
+vm_tap --topology numa2 --append "cdm_nodes=1 hugepages=16" -- "$g" cdm
 diag "numa2, stock kernel (baseline)"
-vm_tap --topology numa2 --kernel stock -- "$g" stock
+vm_tap --topology numa2 --kernel stock --append hugepages=16 -- "$g" stock
 diag "cxl, node 1 hot-added and CDM: reclaim demotion"
 vm_tap --topology cxl --cxl-online --memory 0=512M --append cdm_nodes=1 -- "$g" demotion cdm
 diag "cxl, node 1 hot-added, not CDM: reclaim demotion (baseline)"

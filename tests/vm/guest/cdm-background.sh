@@ -99,17 +99,22 @@ fi
 
 mode=$1
 
-# Default hugetlb pool: spread over ordinary nodes only.
+# Default hugetlb pool: spread over ordinary nodes only, at boot
+# (hugepages=16 on the command line) and when nr_hugepages is written.
+hugetlb_pool() {	# hugetlb_pool HOW
+	hp0=$(cat $sysnode/node0/hugepages/hugepages-2048kB/nr_hugepages)
+	hp1=$(cat $sysnode/node1/hugepages/hugepages-2048kB/nr_hugepages)
+	diag "$mode: $1 gave node 0: $hp0, node 1: $hp1"
+	if [ "$mode" = cdm ]; then
+		is "$hp0/$hp1" "16/0" "default hugetlb pool ($1): all 16 pages on node 0, none on CDM node 1"
+	else
+		cmp_ok "$hp1" -gt 0 "stock baseline: the default hugetlb pool ($1) spreads into node 1"
+	fi
+	echo 0 >/proc/sys/vm/nr_hugepages
+}
+hugetlb_pool "hugepages=16 at boot"
 echo 16 >/proc/sys/vm/nr_hugepages
-hp0=$(cat $sysnode/node0/hugepages/hugepages-2048kB/nr_hugepages)
-hp1=$(cat $sysnode/node1/hugepages/hugepages-2048kB/nr_hugepages)
-diag "$mode: nr_hugepages=16 gave node 0: $hp0, node 1: $hp1"
-if [ "$mode" = cdm ]; then
-	is "$hp0/$hp1" "16/0" "default hugetlb pool: all 16 pages on node 0, none on CDM node 1"
-else
-	cmp_ok "$hp1" -gt 0 "stock baseline: the default hugetlb pool spreads into node 1"
-fi
-echo 0 >/proc/sys/vm/nr_hugepages
+hugetlb_pool "nr_hugepages=16"
 numactl --membind=1 sh -c 'echo 4 >/proc/sys/vm/nr_hugepages_mempolicy'
 is "$(cat $sysnode/node1/hugepages/hugepages-2048kB/nr_hugepages)" 4 \
 	"nr_hugepages_mempolicy under --membind=1 puts the pool on node 1"
