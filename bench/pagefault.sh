@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# bench/pagefault.sh [ROUNDS [MIB]]: does the CDM series cost the page
+# bench/pagefault.sh [--icount] [ROUNDS [MIB]]: does the CDM series cost the page
 # allocator's fast path anything? Touch MIB MiB (default 1024) of fresh
 # 4 KiB pages, one fault each, on numa2 with three kernels of the same
 # configuration:
@@ -13,9 +13,18 @@
 # hits all three alike; each boot makes one warm-up run and 5 timed runs.
 # Prints every kernel's median, min and max over all timed runs and the
 # median's ratio to pristine (target: <= 1.02). VM timing is emulated
-# (QEMU TCG): only the ratios mean anything.
+# (QEMU TCG): only the ratios mean anything, and the host's noise moves
+# them by a few percent between runs. With --icount the guest clock
+# counts executed instructions (1 ns each, vm-run --icount): the times are
+# then instruction counts, repeatable to a few in a million, and one
+# round is enough.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+icount=
+if [ "${1:-}" = --icount ]; then
+	icount=--icount
+	shift
+fi
 rounds=${1:-5} mib=${2:-1024}
 bin=$top/build/bench/pagefault-bench
 cache=${CDM_CACHE:-$HOME/.cache/cdm}
@@ -28,7 +37,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/cdm-pagefault.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
 echo "cdm page-fault benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-echo "guest: numa2 (node 0: 2 CPUs + 2 GiB, node 1: CPU-less 2 GiB), QEMU TCG; $mib MiB of 4 KiB pages per run"
+echo "guest: numa2 (node 0: 2 CPUs + 2 GiB, node 1: CPU-less 2 GiB), QEMU TCG${icount:+ with -icount (1 ns = 1 instruction)}; $mib MiB of 4 KiB pages per run"
 variants="pristine cdm cdm+node1"
 for round in $(seq "$rounds"); do
 	for v in $variants; do
@@ -37,7 +46,7 @@ for round in $(seq "$rounds"); do
 		cdm) args=(--kernel cdm) ;;
 		cdm+node1) args=(--kernel cdm --append cdm_nodes=1) ;;
 		esac
-		"$top/scripts/vm-run" --topology numa2 "${args[@]}" --timeout 900 -- \
+		"$top/scripts/vm-run" --topology numa2 "${args[@]}" $icount --timeout 900 -- \
 			/cdm/build/bench/pagefault-bench "$mib" 6 >"$out/run" ||
 			{ echo "pagefault.sh: $v, round $round failed" >&2; exit 1; }
 		# The first run of a boot warms up; the others count.

@@ -114,13 +114,7 @@ CDM_EXPORT int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
 CDM_EXPORT int cdm_migration_set_range(struct cdm_migration *mig, uint64_t start,
 				       uint64_t end)
 {
-	int rc = cdm__check_range(mig->ctx, start, end);
-
-	if (rc)
-		return rc;
-	mig->start = start;
-	mig->end = end;
-	return 0;
+	return cdm__set_range(mig->ctx, &mig->start, &mig->end, start, end);
 }
 
 CDM_EXPORT int cdm_migration_set_threads(struct cdm_migration *mig, unsigned int n)
@@ -537,45 +531,21 @@ CDM_EXPORT int cdm_migration_run(struct cdm_migration *mig)
 	return 0;
 }
 
-CDM_EXPORT unsigned long long cdm_migration_get_pages(struct cdm_migration *mig)
-{
-	return mig->c.pages;
+/* The summary counters, one getter each */
+#define MIGRATION_COUNTER(name, field)						\
+CDM_EXPORT unsigned long long cdm_migration_get_##name(struct cdm_migration *mig) \
+{										\
+	return mig->c.field;							\
 }
 
-CDM_EXPORT unsigned long long cdm_migration_get_moved(struct cdm_migration *mig)
-{
-	return mig->c.moved;
-}
-
-CDM_EXPORT unsigned long long cdm_migration_get_already(struct cdm_migration *mig)
-{
-	return mig->c.already;
-}
-
-CDM_EXPORT unsigned long long cdm_migration_get_busy(struct cdm_migration *mig)
-{
-	return mig->c.busy;
-}
-
-CDM_EXPORT unsigned long long cdm_migration_get_failed(struct cdm_migration *mig)
-{
-	return mig->c.failed;
-}
-
-CDM_EXPORT unsigned long long cdm_migration_get_not_present(struct cdm_migration *mig)
-{
-	return mig->c.not_present;
-}
-
-CDM_EXPORT unsigned long long cdm_migration_get_shared(struct cdm_migration *mig)
-{
-	return mig->c.shared;
-}
-
-CDM_EXPORT unsigned long long cdm_migration_get_huge_moved(struct cdm_migration *mig)
-{
-	return mig->c.huge;
-}
+MIGRATION_COUNTER(pages, pages)
+MIGRATION_COUNTER(moved, moved)
+MIGRATION_COUNTER(already, already)
+MIGRATION_COUNTER(busy, busy)
+MIGRATION_COUNTER(failed, failed)
+MIGRATION_COUNTER(not_present, not_present)
+MIGRATION_COUNTER(shared, shared)
+MIGRATION_COUNTER(huge_moved, huge)
 
 CDM_EXPORT unsigned int cdm_migration_get_nr_failed_pages(struct cdm_migration *mig)
 {

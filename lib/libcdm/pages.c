@@ -79,6 +79,18 @@ int cdm__check_range(struct cdm_ctx *ctx, uint64_t start, uint64_t end)
 	return 0;
 }
 
+int cdm__set_range(struct cdm_ctx *ctx, uint64_t *startp, uint64_t *endp,
+		   uint64_t start, uint64_t end)
+{
+	int rc = cdm__check_range(ctx, start, end);
+
+	if (rc)
+		return rc;
+	*startp = start;
+	*endp = end;
+	return 0;
+}
+
 /* Mappings whose pages move_pages cannot or must not touch. */
 static bool special_vma(const char *perms, const char *name)
 {

@@ -107,6 +107,9 @@ int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
 long cdm__page_size(void);
 /* start < end, both page aligned; -EINVAL with a message otherwise */
 int cdm__check_range(struct cdm_ctx *ctx, uint64_t start, uint64_t end);
+/* check [start, end) and store it in *startp, *endp */
+int cdm__set_range(struct cdm_ctx *ctx, uint64_t *startp, uint64_t *endp,
+		   uint64_t start, uint64_t end);
 int cdm__check_pid(struct cdm_ctx *ctx, pid_t pid);
 /* move_pages(2) errno -> message naming the pid; returns -err */
 int cdm__pid_error(struct cdm_ctx *ctx, pid_t pid, int err, const char *what);

@@ -55,13 +55,7 @@ CDM_EXPORT int cdm_residency_new(struct cdm_ctx *ctx, pid_t pid,
 CDM_EXPORT int cdm_residency_set_range(struct cdm_residency *res, uint64_t start,
 				       uint64_t end)
 {
-	int rc = cdm__check_range(res->ctx, start, end);
-
-	if (rc)
-		return rc;
-	res->start = start;
-	res->end = end;
-	return 0;
+	return cdm__set_range(res->ctx, &res->start, &res->end, start, end);
 }
 
 static void count(struct cdm_residency *res, const int *node, unsigned long n)
