@@ -43,9 +43,12 @@ numa_balancing() {	# numa_balancing MODE FROM: see below
 	b=$held_pid
 	sleep 10
 	# Freeze both, then compare node 1's anonymous memory with what the
-	# two tasks' numa_maps say they hold there.
+	# two tasks' numa_maps say they hold there. Stopped tasks neither scan
+	# nor take hinting faults, so their pages stay put. NUMA balancing
+	# itself stays on from boot (numa_balancing=enable): switching it on
+	# or off patches kernel text, which multi-threaded TCG now and then
+	# lets another vCPU execute half-written.
 	kill -STOP $a $b
-	echo 0 >/proc/sys/kernel/numa_balancing
 	anon1=$(node_kb 1 AnonPages)
 	held1=$(cat /proc/$a/numa_maps /proc/$b/numa_maps | grep anon= | tr ' ' '\n' |
 		sed -n 's/^N1=//p' | awk '{ s += $1 } END { print s * 4 }')
