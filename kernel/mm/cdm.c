@@ -153,7 +153,8 @@ static int cdm_check_range(int nid, u64 start, u64 size)
  * Context: process context, may sleep; takes the device hotplug lock.
  * Return: 0, or -EINVAL for a bad node or range, -EEXIST when the range
  * is already in use, another negative errno from memory hotplug. On
- * error nothing stays added.
+ * error nothing stays added, unless onlining failed and offlining again
+ * failed too: the range then stays for cdm_remove_memory().
  */
 int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name)
 {
@@ -255,6 +256,30 @@ static bool cdm_room_elsewhere(int nid, unsigned long *used,
 	return *used <= *room;
 }
 
+struct cdm_range_walk {
+	int nid;
+	unsigned long blocks;
+};
+
+static int cdm_block_on_node(struct memory_block *mem, void *arg)
+{
+	struct cdm_range_walk *walk = arg;
+
+	if (mem->nid != walk->nid)
+		return -EINVAL;
+	walk->blocks++;
+	return 0;
+}
+
+/* Every memory block of the range exists and belongs to @nid */
+static bool cdm_range_on_node(int nid, u64 start, u64 size)
+{
+	struct cdm_range_walk walk = { .nid = nid };
+
+	return !walk_memory_blocks(start, size, &walk, cdm_block_on_node) &&
+	       walk.blocks == size / memory_block_size_bytes();
+}
+
 /**
  * cdm_remove_memory - take back device memory added by cdm_add_memory()
  * @nid: the node it was added to
@@ -266,7 +291,8 @@ static bool cdm_room_elsewhere(int nid, unsigned long *used,
  * cdm_nodes= named it.
  * Context: process context, may sleep for as long as migration takes; a
  * fatal signal ends the wait.
- * Return: 0, -EINVAL for a bad node or range, -EBUSY when the pages in
+ * Return: 0, -EINVAL for a bad node or a range that is not all memory
+ * blocks of @nid, -EBUSY when the pages in
  * use do not fit into the ordinary nodes or cannot be migrated (the
  * memory then stays online with its contents), -EINTR on a fatal signal.
  */
@@ -282,6 +308,11 @@ int cdm_remove_memory(int nid, u64 start, u64 size)
 	guard(mutex)(&cdm_hotplug_lock);
 	if (!node_is_cdm(nid)) {
 		pr_err("node %d is not a coherent device memory node\n", nid);
+		return -EINVAL;
+	}
+	if (!cdm_range_on_node(nid, start, size)) {
+		pr_err("node %d: range %#llx+%#llx is not all memory of this node\n",
+		       nid, start, size);
 		return -EINVAL;
 	}
 	if (!cdm_room_elsewhere(nid, &used, &room)) {

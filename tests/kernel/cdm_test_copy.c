@@ -62,15 +62,15 @@ static void copy_one(struct folio *dst, struct folio *src)
 static int cdm_test_copy(struct cdm_copy_engine *engine, struct folio **dst,
 			 struct folio **src, unsigned int nr)
 {
-	unsigned int i, todo = nr, batch = ++batches;
+	unsigned int i, ncopy = nr, batch = ++batches;
 
 	if (nr < decline_below)
 		return -EOPNOTSUPP;
 	if (fail_every && batch % fail_every == 0)
-		todo = nr / 2;
-	for (i = 0; i < todo; i++)
+		ncopy = nr / 2;
+	for (i = 0; i < ncopy; i++)
 		copy_one(dst[i], src[i]);
-	return todo ? todo : -EIO;
+	return ncopy ? ncopy : -EIO;
 }
 
 static struct cdm_copy_engine cdm_test_engine = {

@@ -9,6 +9,8 @@
  *	echo 1 > .../online		cdm_add_memory(nid, start, size)
  *	echo 0 > .../online		cdm_remove_memory(nid, start, size)
  *
+ *	echo "NID START SIZE" > .../remove_probe	any cdm_remove_memory() call
+ *
  * A write to "online" fails with the errno the call returned. While the
  * range is added the module cannot be unloaded, and nid, start and size
  * stay fixed, so the range is always removed with what added it.
@@ -108,6 +110,28 @@ static const struct kernel_param_ops online_ops = {
 
 module_param_cb(online, &online_ops, NULL, 0644);
 MODULE_PARM_DESC(online, "1: cdm_add_memory() the range, 0: cdm_remove_memory() it");
+
+/*
+ * "NID START SIZE" written to remove_probe calls cdm_remove_memory() with
+ * exactly that, to show what it does with ranges no driver should pass.
+ */
+static int test_set_remove_probe(const char *val, const struct kernel_param *kp)
+{
+	unsigned long long pstart, psize;
+	int pnid;
+
+	if (sscanf(val, "%d %llx %llx", &pnid, &pstart, &psize) != 3)
+		return -EINVAL;
+	guard(mutex)(&test_lock);
+	return cdm_remove_memory(pnid, pstart, psize);
+}
+
+static const struct kernel_param_ops remove_probe_ops = {
+	.set = test_set_remove_probe,
+};
+
+module_param_cb(remove_probe, &remove_probe_ops, NULL, 0200);
+MODULE_PARM_DESC(remove_probe, "\"NID START SIZE\" (hex): call cdm_remove_memory() with them");
 
 MODULE_DESCRIPTION("cdm: test driver hot-adding device memory as a CDM node");
 MODULE_LICENSE("GPL");
