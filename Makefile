@@ -21,7 +21,9 @@ CC ?= gcc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration
 CPPFLAGS += -D_GNU_SOURCE
-PROVE := prove --exec '' --timer
+# scripts/run-tests runs prove, keeps every test's output in build/test-logs
+# and repeats what failed after the summary.
+RUN_TESTS := scripts/run-tests $(BUILD)/test-logs
 
 PHASE := scripts/phase
 
@@ -66,15 +68,15 @@ VM_TESTS = $(sort $(wildcard tests/vm/*.t))
 
 check-host: deps
 	@$(PHASE) build $(MAKE) -s all
-	@$(PHASE) host-tests $(PROVE) $(HOST_TESTS)
+	@$(PHASE) host-tests $(RUN_TESTS) $(HOST_TESTS)
 
 check-vm: deps modules kselftests
 	@$(PHASE) build $(MAKE) -s all
-	@$(PHASE) vm-tests $(PROVE) $(VM_TESTS)
+	@$(PHASE) vm-tests $(RUN_TESTS) $(VM_TESTS)
 
 check: deps modules kselftests
 	@$(PHASE) build $(MAKE) -s all
-	@$(PHASE) tests $(PROVE) $(HOST_TESTS) $(VM_TESTS)
+	@$(PHASE) tests $(RUN_TESTS) $(HOST_TESTS) $(VM_TESTS)
 
 demo: deps modules
 	@$(PHASE) build $(MAKE) -s all

@@ -10,8 +10,11 @@
  * and a memcpy of the same size from node 0 to node 1 (the copy limit).
  * Every timed move is checked: all pages on the target node afterwards
  * (raw move_pages query) and the content intact at the end of each method.
- * Prints medians of REPS (default 5) and ratios. Run by bench/migrate.sh
- * inside a numa2 guest: the absolute times are TCG times; use the ratios.
+ * Prints medians of REPS (default 5), ratios and the spread: under TCG one
+ * direction of a 512 MiB THP move took either 3-9 s or 17-19 s, whatever
+ * the method (256 MiB never showed the slow mode), so a median is only as
+ * good as the spread beside it. Run by bench/migrate.sh inside a numa2
+ * guest: the absolute times are TCG times; use the ratios.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -149,6 +152,31 @@ static double move_once(int m, char *buf, int to)
 	return t0;
 }
 
+/*
+ * Guest memory no one has touched yet is slow to touch the first time under
+ * QEMU (the host backs it on demand, TCG sets up its tracking of the page):
+ * the first moves into it measured 4-7x slower than later ones. Touch
+ * what is free on both nodes once, so every method meets warm memory.
+ */
+static void warm_up(void)
+{
+	unsigned long long margin = 256ULL << 20, avail;
+	struct cdm_node *node;
+	void *p;
+
+	cdm_node_foreach(ctx, node) {
+		avail = cdm_node_get_mem_free(node);
+		if (avail <= margin)
+			continue;
+		avail = (avail - margin) & ~(HUGE - 1);
+		if (cdm_alloc_on_node(ctx, avail, cdm_node_get_id(node), CDM_ALLOC_POPULATE, &p))
+			die("warm-up allocation");
+		cdm_free(ctx, p, avail);
+		printf("# warm-up: touched %llu MiB on node %d\n", avail >> 20,
+		       cdm_node_get_id(node));
+	}
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -169,8 +197,8 @@ static const char *const names[] = {
 
 int main(int argc, char **argv)
 {
-	double t[4][2], w[4][MAX_REPS], v[MAX_REPS], copy, resid[2][2];
-	int reps = argc > 2 ? atoi(argv[2]) : 5, huge, m, r;
+	double t[4][2], lo[4][2], hi[4][2], w[4][MAX_REPS], v[MAX_REPS], copy, resid[2][2];
+	int reps = argc > 2 ? atoi(argv[2]) : 5, huge, k, m, r;
 	long thp_before;
 	uint64_t sum;
 	char *buf, *dst;
@@ -188,6 +216,7 @@ int main(int argc, char **argv)
 	if (cdm_new(&ctx) || !pages || !nodes || !status)
 		die("setup");
 
+	warm_up();
 	for (huge = 0; huge < 2; huge++) {
 		buf = map_buffer(huge);
 		sum = checksum((uint64_t *)buf);
@@ -195,10 +224,11 @@ int main(int argc, char **argv)
 		thp_before = anon_huge_kb();
 		printf("# %s: %zu MiB, AnonHugePages %ld kB\n", huge ? "THP" : "4 KiB",
 		       len >> 20, thp_before);
-		/* methods take turns within each repetition, so that none
-		 * profits from going first on unfragmented memory */
+		/* methods take turns within each repetition, and each goes
+		 * first in turn, so that none profits from its position */
 		for (r = 0; r < reps; r++) {
-			for (m = 0; m < 4; m++) {
+			for (k = 0; k < 4; k++) {
+				m = (k + r) % 4;
 				w[m][r] = move_once(m, buf, 1) + move_once(m, buf, 0);
 				if (checksum((uint64_t *)buf) != sum) {
 					printf("Bail out! %s: content changed\n", names[m]);
@@ -206,8 +236,11 @@ int main(int argc, char **argv)
 				}
 			}
 		}
-		for (m = 0; m < 4; m++)
-			t[m][huge] = median(w[m], reps);
+		for (m = 0; m < 4; m++) {
+			t[m][huge] = median(w[m], reps);	/* sorts w[m] */
+			lo[m][huge] = w[m][0];
+			hi[m][huge] = w[m][reps - 1];
+		}
 		/* residency of the whole buffer, as cdmd would poll it */
 		for (m = 0; m < 2; m++) {
 			for (r = 0; r < reps; r++) {
@@ -253,10 +286,12 @@ int main(int argc, char **argv)
 
 	printf("\n%zu MiB node 0 -> 1 -> 0, median of %d round trips (TCG: compare ratios only)\n\n",
 	       len >> 20, reps);
-	printf("%-28s %10s %8s %10s %8s\n", "method", "4K s", "vs (a)", "THP s", "vs (a)");
+	printf("%-28s %10s %8s %14s %10s %8s %14s\n", "method", "4K s", "vs (a)", "4K min-max",
+	       "THP s", "vs (a)", "THP min-max");
 	for (m = 0; m < 4; m++)
-		printf("%-28s %10.3f %7.2fx %10.3f %7.2fx\n", names[m], t[m][0], t[0][0] / t[m][0],
-		       t[m][1], t[0][1] / t[m][1]);
+		printf("%-28s %10.3f %7.2fx %6.2f-%-7.2f %10.3f %7.2fx %6.2f-%-7.2f\n", names[m],
+		       t[m][0], t[0][0] / t[m][0], lo[m][0], hi[m][0],
+		       t[m][1], t[0][1] / t[m][1], lo[m][1], hi[m][1]);
 	printf("%-28s %10.3f   (one way, %zu MiB)\n", "memcpy node 0 -> 1", copy, len >> 20);
 	printf("%-28s %10.3f %8s %10.3f   (one update, %zu MiB)\n", "residency via move_pages",
 	       resid[0][0], "", resid[0][1], len >> 20);

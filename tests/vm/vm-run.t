@@ -15,6 +15,8 @@ guest_err() { grep -v -e '^vm-run' -e '^  | ' "$1"; }
 is "$?" 7 "the command's exit status is vm-run's"
 is "$(cat "$tmp/out")" to-stdout "stdout arrives on stdout only"
 is "$(guest_err "$tmp/err")" to-stderr "stderr arrives on stderr only"
+check "a failure without a kernel complaint shows no console lines" \
+	sh -c "! grep -q 'the guest kernel said' '$tmp/err'"
 
 "$vmrun" -- printf '%s|' "a b" "it's" '$HOME' '*' >"$tmp/out"
 is "$(cat "$tmp/out")" "a b|it's|\$HOME|*|" "arguments reach the guest unchanged (spaces, quotes, \$, globs)"
@@ -44,5 +46,12 @@ check "the timeout message names the command" grep -q "timeout: 'sleep 600'" "$t
 "$vmrun" --append rdinit=/does-not-exist -- true 2>"$tmp/err"
 is "$?" 125 "a guest that does not boot gives 125"
 check "and vm-run shows the console's last lines" grep -q '  | ' "$tmp/err"
+check "and what the kernel complained about" grep -q "the guest kernel said:" "$tmp/err"
+
+# A command that fails after a kernel complaint gets the complaint shown
+# (the first command above failed without one, and showed nothing).
+"$vmrun" -- sh -c 'echo "WARNING: from the test" >/dev/kmsg; exit 6' 2>"$tmp/err"
+is "$?" 6 "a failing command after a kernel WARNING: exits with its status"
+check "and vm-run repeats the kernel's words" grep -q "WARNING: from the test" "$tmp/err"
 
 done_testing
