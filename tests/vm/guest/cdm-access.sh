@@ -80,6 +80,8 @@ out=$(sh -c "echo \$\$ >$cg/cdm-test/cgroup.procs; exec $bin/policy-alloc bind 1
 is "$(count "$out" 1)" "$pages" "cpuset.mems=0-1: binding to node 1 puts all pages there"
 out=$(sh -c "echo \$\$ >$cg/cdm-test/cgroup.procs; exec $bin/policy-alloc default - $mib" 2>&1)
 is "$(count "$out" 0)" "$pages" "cpuset.mems=0-1: default allocations stay on node 0"
-rmdir $cg/cdm-test
+# The cgroup stays: removing the last cpuset flips the cpusets_enabled()
+# static key back, and runtime text patching is what multi-threaded TCG
+# now and then executes half-written (the guest is discarded anyway).
 
 done_testing

@@ -19,8 +19,8 @@ sysnode=/sys/devices/system/node
 vmstat() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 node_kb() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$2:" '$3 == k { print $4 }' $sysnode/node$1/meminfo; }
 
-numa_balancing() {	# numa_balancing MODE FROM: see below
-	nb=$1 from=$2
+numa_balancing() {	# numa_balancing MODE FROM A_MIB B_MIB: see below
+	nb=$1 from=$2 a_mib=$3 b_mib=$4
 	# The default scan delay (1 s) and period (up to 60 s) are too slow
 	# for a test; both kernels have the debugfs knobs (CONFIG_SCHED_DEBUG).
 	dbg=/sys/kernel/debug/sched/numa_balancing
@@ -34,12 +34,12 @@ numa_balancing() {	# numa_balancing MODE FROM: see below
 	echo "$nb" >/proc/sys/kernel/numa_balancing
 	faults=$(vmstat numa_hint_faults)
 	migrated=$(vmstat numa_pages_migrated)
-	# Task a: 64 MiB placed on node FROM, then left to the kernel, which
+	# Task a: A_MIB placed on node FROM, then left to the kernel, which
 	# scans it only where it is not local (or, in tiering mode, not in
-	# the top tier). Task b: 32 MiB bound to node 1, used throughout.
-	hold a POLICY_ALLOC_TOUCH=1 POLICY_ALLOC_THEN_DEFAULT=1 bind "$from" 64
+	# the top tier). Task b: B_MIB bound to node 1, used throughout.
+	hold a POLICY_ALLOC_TOUCH=1 POLICY_ALLOC_THEN_DEFAULT=1 bind "$from" "$a_mib"
 	a=$held_pid
-	hold b POLICY_ALLOC_TOUCH=1 bind 1 32
+	hold b POLICY_ALLOC_TOUCH=1 bind 1 "$b_mib"
 	b=$held_pid
 	sleep 10
 	# Freeze both, then compare node 1's anonymous memory with what the
@@ -62,8 +62,10 @@ numa_balancing() {	# numa_balancing MODE FROM: see below
 	cmp_ok $(( $(vmstat numa_pages_migrated) - migrated )) -gt 0 \
 		"numa_balancing=$nb: it moved task a's pages out of node 1 towards its CPUs"
 	a1=$(count "$(cat /tmp/a)" 1)
-	cmp_ok $(( $(count "$(cat /tmp/a)" 0) + a1 )) -eq 16384 "numa_balancing=$nb: task a's pages are all on node 0 or 1"
-	is "$(count "$(cat /tmp/b)" 1)" 8192 "numa_balancing=$nb: the task bound to node 1 keeps its 32 MiB there"
+	cmp_ok $(( $(count "$(cat /tmp/a)" 0) + a1 )) -eq $((a_mib * 256)) \
+		"numa_balancing=$nb: task a's pages are all on node 0 or 1"
+	is "$(count "$(cat /tmp/b)" 1)" $((b_mib * 256)) \
+		"numa_balancing=$nb: the task bound to node 1 keeps its $b_mib MiB there"
 	if [ "$mode" = cdm ]; then
 		is "$anon1" "$held1" \
 			"numa_balancing=$nb: CDM node 1's anonymous memory is all the two tasks' ($held1 kB), nothing moved in"
@@ -95,8 +97,9 @@ if [ "$1" = demotion ]; then
 		cmp_ok "$demoted" -gt 0 "baseline: reclaim demotes into the slower CXL node 1"
 	fi
 	echo 0 >/sys/kernel/mm/numa/demotion_enabled
-	# Tiering mode scans only memory outside the top tier: the CXL node.
-	numa_balancing 2 1
+	# Tiering mode scans only memory outside the top tier: the CXL node,
+	# whose every access QEMU emulates: small tasks (16 + 8 MiB).
+	numa_balancing 2 1 16 8
 	done_testing
 fi
 
@@ -138,6 +141,6 @@ check "and its content is intact" sh -c "echo '$out' | grep -q 'content ok'"
 
 # NUMA balancing moves task a's pages from node 1 to its CPUs' node 0
 # (out of device memory, which is allowed) and must move nothing in.
-numa_balancing 1 1
+numa_balancing 1 1 64 32
 
 done_testing
