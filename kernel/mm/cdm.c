@@ -223,8 +223,25 @@ static unsigned long cdm_free_huge_pages(int nid)
 }
 
 /*
+ * Pages reclaim could free in @zone. Not zone_reclaimable_pages(): since
+ * 6.12.y it answers with the free pages when nothing is reclaimable, which
+ * would count them twice here.
+ */
+static unsigned long cdm_zone_reclaimable(struct zone *zone)
+{
+	unsigned long nr = zone_page_state_snapshot(zone, NR_ZONE_INACTIVE_FILE) +
+			   zone_page_state_snapshot(zone, NR_ZONE_ACTIVE_FILE);
+
+	if (get_nr_swap_pages() > 0)
+		nr += zone_page_state_snapshot(zone, NR_ZONE_INACTIVE_ANON) +
+		      zone_page_state_snapshot(zone, NR_ZONE_ACTIVE_ANON);
+	return nr;
+}
+
+/*
  * Pages that offlining would have to migrate out of @nid, and room for
- * them on the ordinary nodes (free above the high watermark plus what
+ * them on the ordinary nodes (free above the high watermark and the
+ * lowmem reserve that protects a zone from movable allocations, plus what
  * reclaim can free). Free huge pages are dissolved, not migrated. The
  * estimate is conservative for a node made of several ranges: every page
  * in use on the node counts.
@@ -243,14 +260,17 @@ static bool cdm_room_elsewhere(int nid, unsigned long *used,
 	for_each_node_mask(n, *cdm_default_memory_nodes(&nodes)) {
 		for (zone = NODE_DATA(n)->node_zones;
 		     zone < NODE_DATA(n)->node_zones + MAX_NR_ZONES; zone++) {
-			unsigned long free;
+			unsigned long free, keep;
 
 			if (!populated_zone(zone))
 				continue;
+			/* what the allocator keeps back from a movable page */
+			keep = high_wmark_pages(zone) +
+			       zone->lowmem_reserve[ZONE_MOVABLE];
 			free = zone_page_state(zone, NR_FREE_PAGES);
-			if (free > high_wmark_pages(zone))
-				*room += free - high_wmark_pages(zone);
-			*room += zone_reclaimable_pages(zone);
+			if (free > keep)
+				*room += free - keep;
+			*room += cdm_zone_reclaimable(zone);
 		}
 	}
 	return *used <= *room;
@@ -328,7 +348,8 @@ int cdm_remove_memory(int nid, u64 start, u64 size)
 	}
 	if (!node_state(nid, N_MEMORY) && !node_isset(nid, cdm_boot_nodes))
 		node_clear_state(nid, N_COHERENT_DEVICE);
-	pr_info("node %d: %llu MiB of device memory removed\n", nid, size >> 20);
+	pr_info("node %d: %llu MiB of device memory removed, %lu MiB in use moved (room for %lu MiB)\n",
+		nid, size >> 20, used >> (20 - PAGE_SHIFT), room >> (20 - PAGE_SHIFT));
 	return 0;
 }
 EXPORT_SYMBOL_GPL(cdm_remove_memory);
