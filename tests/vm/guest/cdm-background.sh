@@ -12,12 +12,10 @@
 # the same mechanisms moving pages into node 1 where nothing prevents it.
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/holder.sh"
+. "$CDM_TOP/tests/lib/meminfo.sh"
 bin=$CDM_TOP/build/tests/vm
 sysnode=/sys/devices/system/node
 
-# Counters are read after folding in the per-CPU deltas (stat_refresh).
-vmstat() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-node_kb() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$2:" '$3 == k { print $4 }' $sysnode/node$1/meminfo; }
 
 numa_balancing() {	# numa_balancing MODE FROM A_MIB B_MIB: see below
 	nb=$1 from=$2 a_mib=$3 b_mib=$4

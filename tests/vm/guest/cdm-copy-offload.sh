@@ -8,6 +8,7 @@
 # when the engine fails part-way, declined batches, and proof that pages
 # the engine copied were not copied again by the CPU (mark=1).
 . "$CDM_TOP/tests/lib/tap.sh"
+. "$CDM_TOP/tests/lib/meminfo.sh"
 bin=$CDM_TOP/build/tests/vm
 c=/sys/kernel/mm/cdm
 p=/sys/module/cdm_test_copy/parameters
@@ -15,9 +16,8 @@ mib=$1 rounds=$2
 
 counter() { cat $c/$1; }
 field() { echo "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
-migrated() { echo 1 >/proc/sys/vm/stat_refresh; awk '$1 == "pgmigrate_success" { print $2 }' /proc/vmstat; }
-snapshot() { e0=$(counter engine_copied_folios) c0=$(counter cpu_copied_folios) f0=$(counter fallback_folios) m0=$(migrated); }
-deltas() { de=$(( $(counter engine_copied_folios) - e0 )) dc=$(( $(counter cpu_copied_folios) - c0 )) df=$(( $(counter fallback_folios) - f0 )) dm=$(( $(migrated) - m0 )); }
+snapshot() { e0=$(counter engine_copied_folios) c0=$(counter cpu_copied_folios) f0=$(counter fallback_folios) m0=$(vmstat pgmigrate_success); }
+deltas() { de=$(( $(counter engine_copied_folios) - e0 )) dc=$(( $(counter cpu_copied_folios) - c0 )) df=$(( $(counter fallback_folios) - f0 )) dm=$(( $(vmstat pgmigrate_success) - m0 )); }
 
 is "$(cat $c/copy_engine)" none "without an engine, copy_engine is none"
 check "the test engine registers" modprobe cdm_test_copy

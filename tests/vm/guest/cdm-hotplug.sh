@@ -13,11 +13,10 @@
 # onlined by daxctl as an ordinary node, where the same pressure spills.
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/holder.sh"
+. "$CDM_TOP/tests/lib/meminfo.sh"
 p=/sys/module/cdm_test_hotplug/parameters
 sysnode=/sys/devices/system/node
 memory=/sys/devices/system/memory
-
-node_kb() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$2:" '$3 == k { print $4 }' $sysnode/node$1/meminfo; }
 
 # setp PARAM VALUE: write a parameter of the test driver; prints "ok" or
 # the error the write got.

@@ -15,11 +15,9 @@
 # only reported.
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/holder.sh"
+. "$CDM_TOP/tests/lib/meminfo.sh"
 bin=$CDM_TOP/build/tests/vm
 mode=$1
-n1=/sys/devices/system/node/node1/meminfo
-
-kb() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$1:" '$3 == k { print $4 }' $n1; }
 
 leak() {	# leak WHAT KB [reported]: node 1's growth in one kind of memory
 	diag "$mode: node 1 $1 grew by $2 kB"
@@ -36,18 +34,18 @@ echo 6G >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && swapon /de
 # The test's own shell must survive whatever reclaim does.
 echo -1000 >/proc/$$/oom_score_adj
 
-shmem0=$(kb Shmem) anon0=$(kb AnonPages) file0=$(kb FilePages) slab0=$(kb Slab)
+shmem0=$(node_kb 1 Shmem) anon0=$(node_kb 1 AnonPages) file0=$(node_kb 1 FilePages) slab0=$(node_kb 1 Slab)
 diag "node 1 before: Shmem $shmem0 AnonPages $anon0 FilePages $file0 Slab $slab0 kB"
 
 mkdir -p /mnt/tmpfs && mount -t tmpfs -o size=4G tmpfs /mnt/tmpfs
 dd if=/dev/zero of=/mnt/tmpfs/fill bs=1M count=1400 2>/dev/null
 check "tmpfs: 1400 MiB written" test "$(stat -c %s /mnt/tmpfs/fill)" -eq $((1400 << 20))
-leak "tmpfs (1400 MiB)" $(( $(kb Shmem) - shmem0 ))
+leak "tmpfs (1400 MiB)" $(( $(node_kb 1 Shmem) - shmem0 ))
 
 hold hog default - 768
 hog=$held_pid
 check "anon: the hog faulted in 768 MiB" grep -q '^content ok' /tmp/hog.start
-leak "anonymous memory (768 MiB)" $(( $(kb AnonPages) - anon0 ))
+leak "anonymous memory (768 MiB)" $(( $(node_kb 1 AnonPages) - anon0 ))
 hog_n1=$(tr ' ' '\n' </proc/$hog/numa_maps | sed -n 's/^N1=//p' | awk '{ s += $1 } END { print s + 0 }')
 if [ "$mode" = cdm ]; then
 	is "$hog_n1" 0 "anon: the hog's numa_maps show no page on node 1"
@@ -60,11 +58,11 @@ fi
 dev=zram$(cat /sys/class/zram-control/hot_add)
 echo 1G >/sys/block/$dev/disksize
 dd if=/dev/$dev of=/dev/null bs=1M count=1024 2>/dev/null
-leak "page cache (1 GiB read)" $(( $(kb FilePages) - file0 - ($(kb Shmem) - shmem0) )) reported
+leak "page cache (1 GiB read)" $(( $(node_kb 1 FilePages) - file0 - ($(node_kb 1 Shmem) - shmem0) )) reported
 
 mkdir -p /tmp/neg
 "$bin/negdentries" /tmp/neg 300000 >/dev/null
-leak "slab (300000 dentries)" $(( $(kb Slab) - slab0 )) reported
+leak "slab (300000 dentries)" $(( $(node_kb 1 Slab) - slab0 )) reported
 
 kill $hog
 done_testing
