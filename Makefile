@@ -6,7 +6,10 @@
 #   make check       all tests (host and VM), through prove
 #   make check-host  tests that need neither root nor a VM
 #   make check-vm    tests that boot QEMU machines
+#   make check-debug the kernel-facing VM tests on the debug kernel (KASAN,
+#                    lockdep, DEBUG_VM, kmemleak; not part of make check)
 #   make kernel      the project's Linux 6.12 ($(CDM_CACHE)/kernel)
+#   make kernel-debug  the same with configs/kernel/debug.config on top
 #   make modules     kernel/drivers/* and tests/kernel against it
 #   make kselftests  the kernel's mm selftests for migration and NUMA
 #   make all         libraries, tools and test programs into build/
@@ -27,7 +30,8 @@ RUN_TESTS := scripts/run-tests $(BUILD)/test-logs
 
 PHASE := scripts/phase
 
-.PHONY: all deps kernel modules kselftests check check-host check-vm demo clean
+.PHONY: all deps kernel kernel-debug modules modules-debug kselftests \
+	check check-host check-vm check-debug demo clean
 
 all:
 
@@ -50,13 +54,16 @@ deps:
 kernel: deps
 	@$(PHASE) kernel scripts/kernel-build
 
-# Out-of-tree modules: every directory under kernel/drivers and
-# tests/kernel that has a Kbuild file.
-MODULE_DIRS := $(patsubst %/Kbuild,%,$(wildcard kernel/drivers/*/Kbuild tests/kernel/Kbuild))
+kernel-debug: deps
+	@$(PHASE) kernel-debug scripts/kernel-build --debug
+
+# Out-of-tree modules (every directory under kernel/drivers and
+# tests/kernel with a Kbuild file), built per kernel in $(CDM_CACHE).
 modules: kernel
-	@. $(CDM_CACHE)/kernel/cdm.env && for d in $(MODULE_DIRS); do \
-		$(MAKE) -s -C "$$CDM_KERNEL_OBJ" M=$(CURDIR)/$$d modules || exit 1; \
-	done
+	@scripts/modules-build cdm
+
+modules-debug: kernel-debug
+	@scripts/modules-build debug
 
 # The kernel's own mm selftests, from its source tree (tests/vm/kselftest-mm.t).
 kselftests: kernel
@@ -78,10 +85,19 @@ check: deps modules kselftests
 	@$(PHASE) build $(MAKE) -s all
 	@$(PHASE) tests $(RUN_TESTS) $(HOST_TESTS) $(VM_TESTS)
 
+# Every VM test that exercises the project's kernel code, on the debug
+# kernel: a KASAN, lockdep, DEBUG_VM or kmemleak report fails the test
+# (scripts/vm-run exit 123). CDM_TEST_KERNEL makes the tests boot it where
+# they would boot the project's kernel; stock-kernel baselines still run.
+DEBUG_TESTS = $(addprefix tests/vm/,cdm-access.t cdm-background.t cdm-copy-offload.t \
+	cdm-hotplug.t cdm-isolation.t cdm-nodes.t kselftest-mm.t libcdm-memory.t)
+check-debug: deps modules-debug kselftests
+	@$(PHASE) build $(MAKE) -s all
+	@CDM_TEST_KERNEL=debug $(PHASE) debug-tests scripts/run-tests $(BUILD)/test-logs-debug $(DEBUG_TESTS)
+
 demo: deps modules
 	@$(PHASE) build $(MAKE) -s all
 	@scripts/demo
 
 clean:
 	rm -rf $(BUILD)
-	@for d in $(MODULE_DIRS); do rm -f $$d/*.o $$d/*.ko $$d/*.mod* $$d/.*.cmd $$d/Module.symvers $$d/modules.order; done
