@@ -36,8 +36,11 @@ hold() {
 	rm -f "/tmp/$_name" "/tmp/$_name.start"
 	# The holder may be OOM-killed even where the test's shell may not.
 	# shellcheck disable=SC2086 # VAR=VAL words, no spaces in them
+	# Under shelter (shelter.sh) it runs in the cgroup with every node.
 	env POLICY_ALLOC_HOLD="/tmp/$_name" $_env sh -c \
-		'echo 0 >/proc/self/oom_score_adj && exec "$0" "$@"' \
+		'echo 0 >/proc/self/oom_score_adj &&
+		{ [ -z "$CDM_OPEN_CGROUP" ] || echo $$ >"$CDM_OPEN_CGROUP/cgroup.procs"; } &&
+		exec "$0" "$@"' \
 		"$CDM_TOP/build/tests/vm/policy-alloc" "$@" >"/tmp/$_name.start" 2>&1 &
 	held_pid=$!
 	holder_wait "/tmp/$_name.start"

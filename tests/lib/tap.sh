@@ -11,7 +11,12 @@
 #   cmp_ok A OP B DESC           numeric comparison: -eq -ne -lt -le -gt -ge
 #   skip DESC REASON             counted as ok, marked SKIP with the reason
 #   diag MSG...                  "# MSG" on stdout
-#   done_testing                 plan, then exit status
+#   bail_out REASON              "Bail out! REASON", exit 1: the script
+#                                cannot go on (its harness fails it)
+#   done_testing [EXPECTED]      plan, then exit status; with EXPECTED, a
+#                                script that ran another number of results
+#                                (a loop that ran too few times, a block
+#                                skipped) fails once more, saying so
 
 tap_run=0
 tap_failed=0
@@ -64,7 +69,15 @@ skip() {
 	printf 'ok - %s # SKIP %s\n' "$1" "$2"
 }
 
+bail_out() {
+	printf 'Bail out! %s\n' "$*"
+	exit 1
+}
+
 done_testing() {
+	if [ $# -gt 0 ] && [ "$tap_run" -ne "$1" ]; then
+		fail "ran $tap_run results, expected $1"
+	fi
 	printf '1..%d\n' "$tap_run"
 	[ "$tap_failed" -eq 0 ]
 	exit

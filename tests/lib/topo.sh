@@ -54,3 +54,62 @@ tier_of() {
 	done
 	echo "<absent>"
 }
+
+# CXL devices of a topology and what the guest made of them
+# (vm-run --cxl-online, scripts/vm/cxl-online):
+#
+#   topo_cxl FILE         one "K KIND SIZE" line per cxl-type3 line of FILE
+#                         (K from 0, KIND ram or pmem, SIZE as written)
+#   cxl_memdev_of K       the memdev of the K-th cxl-type3 line (serial K+1)
+#   cxl_region_of MEMDEV  the region decoding MEMDEV's memory
+#   cxl_dax_of REGION     the dax device on REGION (directly for ram, through
+#                         an nvdimm namespace for pmem)
+
+cxl_sys=/sys/bus/cxl/devices
+
+topo_cxl() {
+	_k=0
+	while read -r _kind _rest; do
+		[ "$_kind" = cxl-type3 ] || continue
+		for _kv in $_rest; do
+			case "$_kv" in
+			ram=*) echo "$_k ram ${_kv#ram=}" ;;
+			pmem=*) echo "$_k pmem ${_kv#pmem=}" ;;
+			esac
+		done
+		_k=$((_k + 1))
+	done <"$1"
+}
+
+cxl_memdev_of() {
+	for _m in $cxl_sys/mem*; do
+		[ "$(($(cat "$_m/serial" 2>/dev/null || echo -1)))" -eq $(($1 + 1)) ] || continue
+		echo "${_m##*/}"
+		return 0
+	done
+	echo "<absent>"
+}
+
+cxl_region_of() {
+	for _r in $cxl_sys/region*; do
+		_ed=$(cat "$_r/target0" 2>/dev/null) || continue
+		[ -n "$_ed" ] || continue
+		# decoderX.Y belongs to endpointX, whose uport is the memdev
+		_ep=$cxl_sys/endpoint${_ed#decoder}
+		_ep=${_ep%.*}
+		if [ "$(basename "$(readlink -f "$_ep/uport")")" = "$1" ]; then
+			echo "${_r##*/}"
+			return 0
+		fi
+	done
+	echo "<absent>"
+}
+
+cxl_dax_of() {
+	for _d in /sys/bus/dax/devices/dax*; do
+		case "$(readlink -f "$_d")" in
+		*/"$1"/*) echo "${_d##*/}"; return 0 ;;
+		esac
+	done
+	echo "<absent>"
+}

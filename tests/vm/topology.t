@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Each topology has the nodes, CPUs, memory, HMAT attributes and (cxl)
-# memory tiers its configs/qemu/*.topo claims, on both kernels, and
+# Each topology has the nodes, CPUs, memory, HMAT attributes and (CXL)
+# devices, regions, dax devices and memory tiers its configs/qemu/*.topo
+# claims, on both kernels (CXL machines on the project's), and
 # "cdmctl nodes --json" reports the same machine field by field
 # (libcdm-nodes.sh, run in the same boot).
 . "$(dirname "$0")/../lib/tap.sh"
@@ -18,8 +19,10 @@ for kernel in cdm stock; do
 		vm_tap --topology $topo --kernel $kernel -- sh -c "$(both $topo)"
 	done
 done
-diag "topology cxl --cxl-online, kernel cdm"
-vm_tap --topology cxl --cxl-online -- sh -c "$(both cxl)"
-skip "topology cxl on the stock kernel" \
+for topo in cxl cxl2 cxl-pmem; do
+	diag "topology $topo --cxl-online, kernel cdm"
+	vm_tap --topology $topo --cxl-online -- sh -c "$(both $topo)"
+done
+skip "CXL topologies on the stock kernel" \
 	"Debian's kernel lacks CONFIG_CXL_REGION_INVALIDATION_TEST: region commit fails in a VM"
 done_testing

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/vm-run behaves as documented: exit status, separate and lossless
-# stdout/stderr, argument quoting, --share, --memory, timeout (124) and a
-# guest that does not boot (125). Usage errors (2) are in tests/host.
+# stdout/stderr, argument quoting, --share, --memory, kernel reports (123),
+# timeout (124) and a guest that does not boot (125). Usage errors (2) are
+# in tests/host.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/vm.sh"
 vmrun=$cdm_top/scripts/vm-run
@@ -48,10 +49,25 @@ is "$?" 125 "a guest that does not boot gives 125"
 check "and vm-run shows the console's last lines" grep -q '  | ' "$tmp/err"
 check "and what the kernel complained about" grep -q "the guest kernel said:" "$tmp/err"
 
-# A command that fails after a kernel complaint gets the complaint shown
-# (the first command above failed without one, and showed nothing).
-"$vmrun" -- sh -c 'echo "WARNING: from the test" >/dev/kmsg; exit 6' 2>"$tmp/err"
-is "$?" 6 "a failing command after a kernel WARNING: exits with its status"
-check "and vm-run repeats the kernel's words" grep -q "WARNING: from the test" "$tmp/err"
+# A kernel report while the command runs fails the command whatever its
+# own status (123), and vm-run shows the report; a test that provokes one
+# on purpose says so beforehand and gets its own status back.
+"$vmrun" -- sh -c 'echo "WARNING: CPU: 0 PID: 1 at mm/cdm.c:1 from the test" >/dev/kmsg; exit 0' 2>"$tmp/err"
+is "$?" 123 "a kernel WARNING while the command runs: exit 123, although the command exited 0"
+check "and vm-run shows the report" grep -q "reported a problem.*|.*WARNING: CPU: 0 PID: 1 at mm/cdm.c:1 from the test" \
+	<(tr '\n' '|' <"$tmp/err")
+for report in "BUG: KASAN: slab-use-after-free in cdm_test" "INFO: task sh:1 blocked for more than 120 seconds." \
+	"kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"; do
+	"$vmrun" -- sh -c "echo '$report' >/dev/kmsg" 2>/dev/null
+	is "$?" 123 "'$report' fails the command (123)"
+done
+"$vmrun" --allow-kernel-report 'from the test' -- \
+	sh -c 'echo "WARNING: CPU: 0 PID: 1 at mm/cdm.c:1 from the test" >/dev/kmsg; exit 6' 2>"$tmp/err"
+is "$?" 6 "--allow-kernel-report matching the WARNING: the command's own status"
+check "and vm-run still repeats the kernel's words" grep -q "WARNING: CPU: 0 PID: 1 at mm/cdm.c:1 from the test" "$tmp/err"
+"$vmrun" --allow-kernel-report 'from the test' -- \
+	sh -c 'echo "WARNING: from the test" >/dev/kmsg; echo "BUG: unexpected" >/dev/kmsg' 2>"$tmp/err"
+is "$?" 123 "--allow-kernel-report excuses only the reports it matches"
+check "and the report shown is the unexcused one" grep -q "reported a problem" "$tmp/err"
 
 done_testing

@@ -84,4 +84,4 @@ is "$(count "$out" 0)" "$pages" "cpuset.mems=0-1: default allocations stay on no
 # static key back, and runtime text patching is what multi-threaded TCG
 # now and then executes half-written (the guest is discarded anyway).
 
-done_testing
+done_testing 25	# move-pages-roundtrip plans its own

@@ -74,4 +74,4 @@ out=$("$bin/copy-offload-check" 16 1)
 deltas
 is "$de/$dc/$df" 0/0/0 "without an engine the hook counts nothing"
 is "$(field "$out" intact)" 4096 "without an engine: all pages intact"
-done_testing
+done_testing 23

@@ -21,7 +21,7 @@ for _ in $(seq 50); do [ -s $fifo ] && break; sleep 0.1; done
 range=$(head -n1 $fifo)
 case "$range" in
 0x*-0x*) pass "holder $holder has 32 MiB at $range" ;;
-*) echo "Bail out! holder did not start: '$range'"; exit 1 ;;
+*) bail_out "holder did not start: '$range'" ;;
 esac
 
 res=$(cdmctl residency --pid $holder --range "$range" --json)
@@ -73,4 +73,4 @@ is "$(sed -n 2p $fifo)" "node0=0 node1=$pages bad=0" "holder: all pages on node 
 err=$(cdmctl migrate --pid $holder --to 0 2>&1)
 is "$?" 1 "migrate of the exited holder: exit 1"
 is "$err" "cdmctl migrate: pid $holder: no such process" "exited holder: no such process"
-done_testing
+done_testing 16

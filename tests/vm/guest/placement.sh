@@ -29,4 +29,4 @@ done
 "$helpers/move-pages-roundtrip" 4k 64 0 1
 "$helpers/move-pages-roundtrip" thp 64 0 1
 
-done_testing
+done_testing 8	# 4 per --membind node; the move-pages-roundtrip runs plan their own
