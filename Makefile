@@ -89,8 +89,9 @@ check: deps modules kselftests
 # kernel: a KASAN, lockdep, DEBUG_VM or kmemleak report fails the test
 # (scripts/vm-run exit 123). CDM_TEST_KERNEL makes the tests boot it where
 # they would boot the project's kernel; stock-kernel baselines still run.
-DEBUG_TESTS = $(addprefix tests/vm/,cdm-access.t cdm-background.t cdm-copy-offload.t \
-	cdm-hotplug.t cdm-isolation.t cdm-nodes.t kselftest-mm.t libcdm-memory.t)
+# Slowest first: two run at a time.
+DEBUG_TESTS = $(addprefix tests/vm/,cdm-hotplug.t cdm-nodes.t cdm-background.t \
+	cdm-isolation.t libcdm-memory.t kselftest-mm.t cdm-access.t cdm-copy-offload.t)
 check-debug: deps modules-debug kselftests
 	@$(PHASE) build $(MAKE) -s all
 	@CDM_TEST_KERNEL=debug $(PHASE) debug-tests scripts/run-tests $(BUILD)/test-logs-debug $(DEBUG_TESTS)

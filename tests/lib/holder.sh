@@ -12,7 +12,9 @@
 #                           its first report is /tmp/NAME.start.
 #   report NAME PID         ask that holder for a fresh report, print it
 #
-# Reports come back within 60 s or are empty (the test then fails on them).
+# Reports come back within 300 s or are empty (the test then fails on
+# them): faulting in hundreds of MiB under swap on the debug kernel, or on
+# a CXL node, whose every access QEMU emulates, takes minutes.
 
 count() {
 	echo "$1" | awk -v n="$2" '$1 == "node" && $2 == n { c = $3 } END { print c + 0 }'
@@ -20,7 +22,7 @@ count() {
 
 holder_wait() {	# holder_wait FILE: until FILE has its content line
 	_i=0
-	while ! grep -q '^content' "$1" 2>/dev/null && [ $_i -lt 600 ]; do
+	while ! grep -q '^content' "$1" 2>/dev/null && [ $_i -lt 3000 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done

@@ -16,7 +16,8 @@
 #                  (memory.min); the test's workloads start in a sibling
 #                  cgroup with every node, placed as the test intends
 #                  (hold, from holder.sh, and in_open do that).
-#   in_open CMD... run CMD in that sibling cgroup
+#   in_open CMD... run CMD in that sibling cgroup, killable by the OOM
+#                  killer (oom_score_adj 0) like hold's holders
 #
 # Without shelter, in_open and hold run CMD where the caller is.
 
@@ -33,6 +34,8 @@ shelter() {
 }
 
 in_open() {
-	sh -c '[ -z "$CDM_OPEN_CGROUP" ] || echo $$ >"$CDM_OPEN_CGROUP/cgroup.procs" || exit 125
+	# The workload may be OOM-killed even where the test's shell may not.
+	sh -c 'echo 0 >/proc/self/oom_score_adj || exit 125
+		[ -z "$CDM_OPEN_CGROUP" ] || echo $$ >"$CDM_OPEN_CGROUP/cgroup.procs" || exit 125
 		exec "$@"' sh "$@"
 }

@@ -22,7 +22,9 @@ mode=$1
 leak() {	# leak WHAT KB [reported]: node 1's growth in one kind of memory
 	diag "$mode: node 1 $1 grew by $2 kB"
 	if [ "$mode" = cdm ]; then
-		is "$2" 0 "$1 pushed past node 0 puts 0 kB on CDM node 1"
+		# <= 0: node 1 may also give back slab it held from boot (the
+		# debug kernel's node-local slab caches shrink under pressure).
+		cmp_ok "$2" -le 0 "$1 pushed past node 0 puts nothing on CDM node 1 (grew by $2 kB)"
 	elif [ -z "$3" ]; then
 		cmp_ok "$2" -gt 0 "stock baseline: $1 spills into node 1 ($2 kB)"
 	fi
