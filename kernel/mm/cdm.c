@@ -43,6 +43,7 @@
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/numa.h>
@@ -52,6 +53,8 @@
 #include <linux/swap.h>
 #include <linux/sysfs.h>
 #include <linux/topology.h>
+
+#include "internal.h"
 
 DEFINE_STATIC_KEY_FALSE(cdm_nodes_present);
 
@@ -361,130 +364,202 @@ EXPORT_SYMBOL_GPL(cdm_remove_memory);
  * migrate_pages_batch() unmaps a batch of folios, flushes the TLBs once
  * and then moves the folios one by one, each with a CPU copy. A copy
  * engine (DMA channels of the device holding the memory) can copy the
- * whole batch at once instead:
+ * batch at once instead. mm/migrate.c offers it the folios whose
+ * references are final, so that no writer can change a source after it
+ * was copied; cdm_copy_folios() cuts them into runs from one node to
+ * another and hands each run to the engine registered for either node:
  *
- *	unmap 512 folios, flush TLBs
- *	cdm_copy_batch():  engine->copy(dst, src, 512) returns 384
- *	                   dst[0..383] marked PAGE_CONTENT_COPIED
- *	move each folio:   __migrate_folio() skips the copy for marked
- *	                   folios, copies dst[384..511] itself (fallbacks)
+ *	unmap 512 folios, flush TLBs, keep those with final references
+ *	cdm_copy_folios():  engine->copy(batch of 512) returns 384
+ *	                    dst[0..383] marked PAGE_CONTENT_COPIED
+ *	move each folio:    __migrate_folio() skips the copy for marked
+ *	                    folios, copies dst[384..511] itself (fallbacks)
  *
- * Folios whose filesystem moves them by its own callback are left to the
- * CPU. One engine at a time; unregistering waits for copies in flight.
+ * One engine per node: engines serve disjoint node sets. Unregistering
+ * waits for the copies in flight. The counters are per CPU, summed when
+ * read from /sys/kernel/mm/cdm/.
  */
 DEFINE_STATIC_KEY_FALSE(cdm_copy_engine_present);
 static DEFINE_MUTEX(cdm_engine_lock);
 DEFINE_STATIC_SRCU(cdm_engine_srcu);
-static struct cdm_copy_engine __rcu *cdm_engine;
+static LIST_HEAD(cdm_engines);
 
-static atomic_long_t cdm_engine_folios;		/* copied by the engine */
-static atomic_long_t cdm_cpu_folios;		/* copied by the CPU meanwhile */
-static atomic_long_t cdm_fallback_folios;	/* engine failed, CPU copied */
+struct cdm_copy_stats {
+	unsigned long engine_copied;	/* folios an engine copied */
+	unsigned long cpu_copied;	/* folios of the batches the CPU copied */
+	unsigned long fallback;		/* an engine failed them, CPU copied */
+	unsigned long declined;		/* an engine declined them */
+};
 
+static DEFINE_PER_CPU(struct cdm_copy_stats, cdm_copy_stats);
+
+/**
+ * cdm_register_copy_engine - let an engine copy migrations of its nodes
+ * @engine: the engine; @engine->nodes names the nodes it serves: it is
+ *	offered every batch of folios migrating from or to one of them
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EINVAL for an engine without a name, copy function or
+ * nodes, or with nodes that do not exist, -EBUSY when another engine
+ * already serves one of its nodes.
+ */
 int cdm_register_copy_engine(struct cdm_copy_engine *engine)
 {
-	if (!engine || !engine->name || !engine->copy)
+	struct cdm_copy_engine *other;
+
+	if (!engine || !engine->name || !engine->copy ||
+	    nodes_empty(engine->nodes) ||
+	    !nodes_subset(engine->nodes, node_possible_map))
 		return -EINVAL;
 
 	guard(mutex)(&cdm_engine_lock);
-	if (rcu_access_pointer(cdm_engine))
-		return -EBUSY;
-	rcu_assign_pointer(cdm_engine, engine);
+	list_for_each_entry(other, &cdm_engines, list) {
+		if (nodes_intersects(other->nodes, engine->nodes)) {
+			pr_err("copy engine %s: nodes %*pbl overlap those of %s\n",
+			       engine->name, nodemask_pr_args(&engine->nodes),
+			       other->name);
+			return -EBUSY;
+		}
+	}
+	list_add_tail_rcu(&engine->list, &cdm_engines);
 	static_branch_enable(&cdm_copy_engine_present);
-	pr_info("copy engine %s registered\n", engine->name);
+	pr_info("copy engine %s registered for nodes %*pbl\n", engine->name,
+		nodemask_pr_args(&engine->nodes));
 	return 0;
 }
 EXPORT_SYMBOL_GPL(cdm_register_copy_engine);
 
+/**
+ * cdm_unregister_copy_engine - stop offering migrations to an engine
+ * @engine: an engine registered with cdm_register_copy_engine()
+ *
+ * Returns once no copy of the engine is in flight any more.
+ * Context: process context, may sleep.
+ */
 void cdm_unregister_copy_engine(struct cdm_copy_engine *engine)
 {
 	guard(mutex)(&cdm_engine_lock);
-	if (WARN_ON(rcu_access_pointer(cdm_engine) != engine))
-		return;
-	static_branch_disable(&cdm_copy_engine_present);
-	RCU_INIT_POINTER(cdm_engine, NULL);
+	list_del_rcu(&engine->list);
+	if (list_empty(&cdm_engines))
+		static_branch_disable(&cdm_copy_engine_present);
 	synchronize_srcu(&cdm_engine_srcu);
 	pr_info("copy engine %s unregistered\n", engine->name);
 }
 EXPORT_SYMBOL_GPL(cdm_unregister_copy_engine);
 
-void __cdm_copy_batch(struct list_head *src_folios,
-		      struct list_head *dst_folios)
+static struct cdm_copy_engine *cdm_copy_engine_for(int src_nid, int dst_nid)
 {
-	size_t total = list_count_nodes(src_folios);
 	struct cdm_copy_engine *engine;
-	struct folio **src, **dst, *s, *d;
-	unsigned int nr = 0, i;
-	int copied = 0, idx;
 
-	if (!total)
-		return;
-	/* Demotion migrates from reclaim: do not recurse into it */
-	src = kmalloc_array(2 * total, sizeof(*src), GFP_NOWAIT | __GFP_NOWARN);
-	if (!src)
-		goto out;
-	dst = src + total;
-	d = list_first_entry(dst_folios, struct folio, lru);
-	list_for_each_entry(s, src_folios, lru) {
-		if (migrate_folio_copy_offloadable(s)) {
-			src[nr] = s;
-			dst[nr++] = d;
-		}
-		d = list_next_entry(d, lru);
-	}
+	list_for_each_entry_srcu(engine, &cdm_engines, list,
+				 srcu_read_lock_held(&cdm_engine_srcu))
+		if (node_isset(src_nid, engine->nodes) ||
+		    node_isset(dst_nid, engine->nodes))
+			return engine;
+	return NULL;
+}
+
+/*
+ * cdm_copy_folios - let copy engines copy unmapped folios of a batch
+ * @dst: destinations
+ * @src: sources whose references are final
+ * @nr: number of folios in @dst and @src
+ * @total: number of folios in the batch, those not offered included
+ * @mode: the migration mode
+ * @reason: enum migrate_reason
+ *
+ * Marks each destination an engine copied (migrate_folio_mark_copied());
+ * the CPU copies the others.
+ */
+void cdm_copy_folios(struct folio **dst, struct folio **src, unsigned int nr,
+		     unsigned int total, enum migrate_mode mode, int reason)
+{
+	unsigned long copied = 0, fallback = 0, declined = 0;
+	unsigned int start, end, i;
+	int idx;
 
 	idx = srcu_read_lock(&cdm_engine_srcu);
-	engine = srcu_dereference(cdm_engine, &cdm_engine_srcu);
-	if (engine && nr)
-		copied = engine->copy(engine, dst, src, nr);
+	for (start = 0; start < nr; start = end) {
+		struct cdm_copy_batch batch = {
+			.dst = dst + start,
+			.src = src + start,
+			.src_nid = folio_nid(src[start]),
+			.dst_nid = folio_nid(dst[start]),
+			.mode = mode,
+			.reason = reason,
+		};
+		struct cdm_copy_engine *engine;
+		int ret;
+
+		for (end = start + 1; end < nr; end++)
+			if (folio_nid(src[end]) != batch.src_nid ||
+			    folio_nid(dst[end]) != batch.dst_nid)
+				break;
+		batch.nr = end - start;
+		engine = cdm_copy_engine_for(batch.src_nid, batch.dst_nid);
+		if (!engine)
+			continue;
+		ret = engine->copy(engine, &batch);
+		if (ret == -EOPNOTSUPP) {
+			declined += batch.nr;
+			continue;
+		}
+		if (WARN_ONCE(ret > (int)batch.nr,
+			      "copy engine %s copied %d of %u folios\n",
+			      engine->name, ret, batch.nr) || ret < 0)
+			ret = 0;
+		for (i = 0; i < ret; i++)
+			migrate_folio_mark_copied(batch.dst[i]);
+		copied += ret;
+		fallback += batch.nr - ret;
+	}
 	srcu_read_unlock(&cdm_engine_srcu, idx);
 
-	if (copied == -EOPNOTSUPP) {
-		copied = 0;
-	} else if (copied < 0 || copied > nr) {
-		atomic_long_add(nr, &cdm_fallback_folios);
-		copied = 0;
-	} else {
-		atomic_long_add(nr - copied, &cdm_fallback_folios);
-	}
-	for (i = 0; i < copied; i++)
-		migrate_folio_mark_copied(dst[i]);
-	kfree(src);
-out:
-	atomic_long_add(copied, &cdm_engine_folios);
-	atomic_long_add(total - copied, &cdm_cpu_folios);
+	this_cpu_add(cdm_copy_stats.engine_copied, copied);
+	this_cpu_add(cdm_copy_stats.cpu_copied, total - copied);
+	this_cpu_add(cdm_copy_stats.fallback, fallback);
+	this_cpu_add(cdm_copy_stats.declined, declined);
 }
 
-static ssize_t copy_engine_show(struct kobject *kobj,
-				struct kobj_attribute *attr, char *buf)
+static ssize_t copy_engines_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
 {
 	struct cdm_copy_engine *engine;
+	int len = 0;
 
 	guard(mutex)(&cdm_engine_lock);
-	engine = rcu_dereference_protected(cdm_engine,
-					   lockdep_is_held(&cdm_engine_lock));
-	return sysfs_emit(buf, "%s\n", engine ? engine->name : "none");
+	list_for_each_entry(engine, &cdm_engines, list)
+		len += sysfs_emit_at(buf, len, "%s %*pbl\n", engine->name,
+				     nodemask_pr_args(&engine->nodes));
+	return len;
 }
 
-static struct kobj_attribute copy_engine_attr = __ATTR_RO(copy_engine);
+static struct kobj_attribute copy_engines_attr = __ATTR_RO(copy_engines);
 
-#define CDM_COUNTER_ATTR(_name, _counter)				\
+#define CDM_COUNTER_ATTR(_name, _field)					\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
 {									\
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&(_counter)));	\
+	unsigned long sum = 0;						\
+	int cpu;							\
+									\
+	for_each_possible_cpu(cpu)					\
+		sum += per_cpu(cdm_copy_stats, cpu)._field;		\
+	return sysfs_emit(buf, "%lu\n", sum);				\
 }									\
 static struct kobj_attribute _name##_attr = __ATTR_RO(_name)
 
-CDM_COUNTER_ATTR(engine_copied_folios, cdm_engine_folios);
-CDM_COUNTER_ATTR(cpu_copied_folios, cdm_cpu_folios);
-CDM_COUNTER_ATTR(fallback_folios, cdm_fallback_folios);
+CDM_COUNTER_ATTR(engine_copied_folios, engine_copied);
+CDM_COUNTER_ATTR(cpu_copied_folios, cpu_copied);
+CDM_COUNTER_ATTR(fallback_folios, fallback);
+CDM_COUNTER_ATTR(declined_folios, declined);
 
 static struct attribute *cdm_attrs[] = {
-	&copy_engine_attr.attr,
+	&copy_engines_attr.attr,
 	&engine_copied_folios_attr.attr,
 	&cpu_copied_folios_attr.attr,
 	&fallback_folios_attr.attr,
+	&declined_folios_attr.attr,
 	NULL,
 };
 

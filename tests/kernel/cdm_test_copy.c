@@ -10,12 +10,19 @@
  *   mark=1           the last byte of every page it copied is set to
  *                    0xcd, so a test can see which pages the engine
  *                    copied and that the CPU did not copy them again
+ *   hold_us=N        a slow engine: each batch takes N microseconds
+ *                    longer after its copy, which widens any window in
+ *                    which the source can still be written
  *
- * Counters: /sys/module/cdm_test_copy/parameters/batches. At load it
- * also tries to register a second engine; second_register holds what
- * that returned (the hook allows one engine: -EBUSY).
+ *   nodes=LIST       the nodes it serves (load time; default: all)
+ *
+ * Counters: /sys/module/cdm_test_copy/parameters/batches and
+ * async_batches (offered in MIGRATE_ASYNC: copied without sleeping). At
+ * load it also tries to register a second engine for the same nodes;
+ * second_register holds what that returned (one engine per node: -EBUSY).
  */
 #include <linux/cdm.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -32,9 +39,21 @@ static bool mark;
 module_param(mark, bool, 0644);
 MODULE_PARM_DESC(mark, "set the last byte of each copied page to 0xcd");
 
+static unsigned int hold_us;
+module_param(hold_us, uint, 0644);
+MODULE_PARM_DESC(hold_us, "microseconds each batch takes after its copy");
+
+static char *nodes;
+module_param(nodes, charp, 0444);
+MODULE_PARM_DESC(nodes, "node list the engine serves (default: all)");
+
 static unsigned int batches;
 module_param(batches, uint, 0444);
 MODULE_PARM_DESC(batches, "batches offered so far");
+
+static unsigned int async_batches;
+module_param(async_batches, uint, 0444);
+MODULE_PARM_DESC(async_batches, "batches offered in MIGRATE_ASYNC");
 
 static int second_register;
 module_param(second_register, int, 0444);
@@ -42,7 +61,7 @@ MODULE_PARM_DESC(second_register, "result of registering a second engine");
 
 #define CDM_TEST_MARK	0xcd
 
-static void copy_one(struct folio *dst, struct folio *src)
+static void copy_one(struct folio *dst, struct folio *src, bool may_sleep)
 {
 	long i, nr = folio_nr_pages(src);
 
@@ -55,21 +74,27 @@ static void copy_one(struct folio *dst, struct folio *src)
 			to[PAGE_SIZE - 1] = CDM_TEST_MARK;
 		kunmap_local(from);
 		kunmap_local(to);
-		cond_resched();
+		if (may_sleep)
+			cond_resched();
 	}
 }
 
-static int cdm_test_copy(struct cdm_copy_engine *engine, struct folio **dst,
-			 struct folio **src, unsigned int nr)
+static int cdm_test_copy(struct cdm_copy_engine *engine,
+			 const struct cdm_copy_batch *batch)
 {
-	unsigned int i, ncopy = nr, batch = ++batches;
+	bool may_sleep = batch->mode != MIGRATE_ASYNC;
+	unsigned int i, ncopy = batch->nr, nr_batch = ++batches;
 
-	if (nr < decline_below)
+	if (!may_sleep)
+		async_batches++;
+	if (batch->nr < decline_below)
 		return -EOPNOTSUPP;
-	if (fail_every && batch % fail_every == 0)
-		ncopy = nr / 2;
+	if (fail_every && nr_batch % fail_every == 0)
+		ncopy = batch->nr / 2;
 	for (i = 0; i < ncopy; i++)
-		copy_one(dst[i], src[i]);
+		copy_one(batch->dst[i], batch->src[i], may_sleep);
+	if (hold_us && may_sleep)
+		usleep_range(hold_us, hold_us + hold_us / 8 + 1);
 	return ncopy ? ncopy : -EIO;
 }
 
@@ -85,8 +110,15 @@ static struct cdm_copy_engine cdm_test_second = {
 
 static int __init cdm_test_copy_init(void)
 {
-	int err = cdm_register_copy_engine(&cdm_test_engine);
+	int err;
 
+	cdm_test_engine.nodes = node_possible_map;
+	if (nodes && nodelist_parse(nodes, cdm_test_engine.nodes)) {
+		pr_err("cdm_test_copy: nodes=%s is not a node list\n", nodes);
+		return -EINVAL;
+	}
+	cdm_test_second.nodes = cdm_test_engine.nodes;
+	err = cdm_register_copy_engine(&cdm_test_engine);
 	if (err)
 		return err;
 	second_register = cdm_register_copy_engine(&cdm_test_second);

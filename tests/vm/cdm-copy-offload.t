@@ -1,12 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The migration copy-offload hook with a test engine: 256 MiB moved back
-# and forth 20 times, counters, fallbacks, declines and skipped CPU copies.
-# On the debug kernel (make check-debug) 64 MiB 5 times: the same paths,
-# a sixteenth of the copying, which KASAN makes ~13 times slower.
+# and forth 20 times, counters, fallbacks, declines and skipped CPU copies;
+# writers racing 64 MiB x 4 round trips of each folio kind (>= 1e5 folio
+# migrations) lose no write; engines per node; unloading mid-run.
+# On the debug kernel (make check-debug) a sixteenth of the copying, which
+# KASAN makes ~13 times slower: the same paths.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/vm.sh"
-size="256 20"
-[ "${CDM_TEST_KERNEL:-cdm}" != debug ] || size="64 5"
-vm_tap --topology numa2 --append cdm_nodes=1 -- "$CDM_GUEST_TOP/tests/vm/guest/cdm-copy-offload.sh" $size
+size="256 20 64 4 100000"
+[ "${CDM_TEST_KERNEL:-cdm}" != debug ] || size="64 5 16 2 10000"
+vm_tap --topology numa3 --append cdm_nodes=1 -- "$CDM_GUEST_TOP/tests/vm/guest/cdm-copy-offload.sh" $size
 done_testing

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * copy-offload-check MIB ROUNDS: fill MIB MiB of 4 KiB pages on node 0
- * with a pattern and move them to node 1 and back ROUNDS times with one
- * move_pages(2) call each way. Prints, for the copy-offload test:
+ * copy-offload-check MIB ROUNDS [NODE]: fill MIB MiB of 4 KiB pages on
+ * node 0 with a pattern and move them to NODE (default 1) and back ROUNDS
+ * times with one move_pages(2) call each way. Prints, for the copy-offload test:
  *   moved PAGES          pages moved in all (both ways, all rounds)
  *   misplaced PAGES      pages the kernel did not report on their target
  *   intact PAGES         pages whose every byte matches the pattern
  *   marked PAGES         pages equal to the pattern except for a last
  *                        byte of 0xcd (a test engine's mark=1 copy)
  *   corrupt PAGES        anything else
- * With ROUNDS 0 it moves to node 1 once and stays there.
+ * With ROUNDS 0 it moves to NODE once and stays there.
  */
 #include <numaif.h>
 #include <stdint.h>
@@ -47,12 +47,15 @@ int main(int argc, char **argv)
 {
 	unsigned long i, off, rounds, intact = 0, marked = 0, corrupt = 0;
 	unsigned long node0 = 1;
+	int node = 1;
 	uint8_t *buf;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: copy-offload-check MIB ROUNDS\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: copy-offload-check MIB ROUNDS [NODE]\n");
 		return 2;
 	}
+	if (argc == 4)
+		node = atoi(argv[3]);
 	npages = strtoul(argv[1], NULL, 0) * 256;
 	rounds = strtoul(argv[2], NULL, 0);
 	buf = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
@@ -72,9 +75,9 @@ int main(int argc, char **argv)
 		pages[i] = buf + i * PAGE;
 	}
 	if (!rounds)
-		move_all(1);
+		move_all(node);
 	for (i = 0; i < rounds; i++) {
-		move_all(1);
+		move_all(node);
 		move_all(0);
 	}
 	for (i = 0; i < npages; i++) {

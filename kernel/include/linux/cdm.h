@@ -12,48 +12,59 @@
 #include <linux/nodemask.h>
 #include <linux/types.h>
 
+#include <linux/list.h>
+#include <linux/migrate_mode.h>
+
 struct folio;
-struct list_head;
 
 /**
- * struct cdm_copy_engine - copies the contents of unmapped folios for
- *	page migration, e.g. with DMA (see cdm_register_copy_engine())
- * @name: shown in /sys/kernel/mm/cdm/copy_engine
- * @copy: copy @src[i] to @dst[i] for i < @nr, folios of equal size.
+ * struct cdm_copy_batch - folios of one migration batch for a copy engine
+ * @dst: destination folios
+ * @src: source folios, unmapped, TLBs flushed; nobody but migration
+ *	holds a reference, so their contents no longer change
+ * @nr: number of folios; @dst[i] and @src[i] are of equal size
+ * @src_nid: the node every source folio is on
+ * @dst_nid: the node every destination folio is on
+ * @mode: the migration mode; in MIGRATE_ASYNC the engine must not sleep
+ *	(reclaim and compaction migrate with many folio locks held)
+ * @reason: why the folios move (enum migrate_reason), e.g. to decline
+ *	compaction
+ */
+struct cdm_copy_batch {
+	struct folio **dst;
+	struct folio **src;
+	unsigned int nr;
+	int src_nid;
+	int dst_nid;
+	enum migrate_mode mode;
+	int reason;
+};
+
+/**
+ * struct cdm_copy_engine - copies folio contents for page migration, e.g.
+ *	with the DMA channels of a device (see cdm_register_copy_engine())
+ * @name: shown in /sys/kernel/mm/cdm/copy_engines
+ * @nodes: the engine serves migrations from or to these nodes
+ * @copy: copy @batch->src[i] to @batch->dst[i] for i < @batch->nr.
  *	Returns how many of them, from the first, were copied; the CPU
  *	copies the others (counted as fallbacks). -EOPNOTSUPP declines the
- *	batch, any other negative errno means nothing was copied. May sleep.
+ *	batch (counted as declined), any other negative errno means nothing
+ *	was copied. May sleep unless @batch->mode is MIGRATE_ASYNC.
+ * @list: private to mm/cdm.c
  */
 struct cdm_copy_engine {
 	const char *name;
-	int (*copy)(struct cdm_copy_engine *engine, struct folio **dst,
-		    struct folio **src, unsigned int nr);
+	nodemask_t nodes;
+	int (*copy)(struct cdm_copy_engine *engine,
+		    const struct cdm_copy_batch *batch);
+	struct list_head list;
 };
 
 #ifdef CONFIG_COHERENT_DEVICE_MEMORY
 DECLARE_STATIC_KEY_FALSE(cdm_nodes_present);
-DECLARE_STATIC_KEY_FALSE(cdm_copy_engine_present);
 
 int cdm_register_copy_engine(struct cdm_copy_engine *engine);
 void cdm_unregister_copy_engine(struct cdm_copy_engine *engine);
-void __cdm_copy_batch(struct list_head *src_folios,
-		      struct list_head *dst_folios);
-
-/*
- * cdm_copy_batch - let the registered copy engine copy a migration batch
- * @src_folios: unmapped folios, TLBs flushed
- * @dst_folios: their destinations, in the same order
- */
-static inline void cdm_copy_batch(struct list_head *src_folios,
-				  struct list_head *dst_folios)
-{
-	if (static_branch_unlikely(&cdm_copy_engine_present))
-		__cdm_copy_batch(src_folios, dst_folios);
-}
-
-/* mm/migrate.c */
-bool migrate_folio_copy_offloadable(struct folio *src);
-void migrate_folio_mark_copied(struct folio *dst);
 
 static inline bool node_is_cdm(int nid)
 {
@@ -122,11 +133,6 @@ static inline int cdm_register_copy_engine(struct cdm_copy_engine *engine)
 }
 
 static inline void cdm_unregister_copy_engine(struct cdm_copy_engine *engine)
-{
-}
-
-static inline void cdm_copy_batch(struct list_head *src_folios,
-				  struct list_head *dst_folios)
 {
 }
 

@@ -1,28 +1,32 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# cdm-copy-offload.sh MIB ROUNDS: the migration copy-offload hook with the
-# test engine of tests/kernel/cdm_test_copy.ko: registration, MIB MiB
-# moved between node 0 and node 1 ROUNDS times with every byte checked,
-# counters that add up to the kernel's own pgmigrate_success, fallbacks
-# when the engine fails part-way, declined batches, and proof that pages
-# the engine copied were not copied again by the CPU (mark=1).
+# cdm-copy-offload.sh MIB ROUNDS RACE_MIB RACE_ROUNDS: the migration
+# copy-offload hook with the test engine of tests/kernel/cdm_test_copy.ko
+# on numa3 (node 1 CDM): registration, MIB MiB moved between node 0 and
+# node 1 ROUNDS times with every byte checked, counters that add up to the
+# kernel's own pgmigrate_success, fallbacks when the engine fails
+# part-way, declined batches, proof that pages the engine copied were not
+# copied again by the CPU (mark=1), writers racing the migrations of
+# anonymous, shmem and THP folios (no write may be lost), an engine
+# offered only the node pairs it serves, and unloading it while
+# migrations run.
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/meminfo.sh"
 bin=$CDM_TOP/build/tests/vm
 c=/sys/kernel/mm/cdm
 p=/sys/module/cdm_test_copy/parameters
-mib=$1 rounds=$2
+mib=$1 rounds=$2 race_mib=$3 race_rounds=$4 race_min=$5
 
 counter() { cat $c/$1; }
 field() { echo "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
-snapshot() { e0=$(counter engine_copied_folios) c0=$(counter cpu_copied_folios) f0=$(counter fallback_folios) m0=$(vmstat pgmigrate_success); }
-deltas() { de=$(( $(counter engine_copied_folios) - e0 )) dc=$(( $(counter cpu_copied_folios) - c0 )) df=$(( $(counter fallback_folios) - f0 )) dm=$(( $(vmstat pgmigrate_success) - m0 )); }
+snapshot() { e0=$(counter engine_copied_folios) c0=$(counter cpu_copied_folios) f0=$(counter fallback_folios) d0=$(counter declined_folios) m0=$(vmstat pgmigrate_success); }
+deltas() { de=$(( $(counter engine_copied_folios) - e0 )) dc=$(( $(counter cpu_copied_folios) - c0 )) df=$(( $(counter fallback_folios) - f0 )) dd=$(( $(counter declined_folios) - d0 )) dm=$(( $(vmstat pgmigrate_success) - m0 )); }
 
-is "$(cat $c/copy_engine)" none "without an engine, copy_engine is none"
+is "$(cat $c/copy_engines)" "" "without an engine, copy_engines is empty"
 check "the test engine registers" modprobe cdm_test_copy
-is "$(cat $c/copy_engine)" cdm-test-memcpy "copy_engine names the registered engine"
-is "$(cat $p/second_register)" -16 "a second engine is refused with -EBUSY"
+is "$(cat $c/copy_engines)" "cdm-test-memcpy 0-2" "copy_engines names the registered engine and its nodes"
+is "$(cat $p/second_register)" -16 "a second engine for the same nodes is refused with -EBUSY"
 
 pages=$((mib * 256))
 snapshot
@@ -65,13 +69,54 @@ snapshot
 out=$("$bin/copy-offload-check" 16 1)
 deltas
 is "$de/$df" 0/0 "a declined batch is copied by the CPU without counting a fallback"
+is "$dd" "$dm" "declined_folios counts every folio of the declined batches"
 is "$(field "$out" intact)" 4096 "declined batches: all pages intact"
+echo 0 >$p/decline_below
+
+# Writers that hold references while they write (process_vm_writev pins,
+# /proc/self/mem) race the migrations; a slow engine (hold_us) and a
+# writer stalled between pinning and writing make the window wide. No
+# write may be lost: the engine copies only folios nobody else holds.
+echo 2000 >$p/hold_us
+for kind in shmem anon thp; do
+	snapshot
+	out=$("$bin/copy-offload-race" $kind $race_mib $race_rounds)
+	deltas
+	diag "race $kind: $(echo $out), engine $de, cpu $dc, pgmigrate_success $dm"
+	is "$(field "$out" lost)" 0 "race $kind: no write lost in $(field "$out" regions) regions ($(field "$out" writes) writes, $dm folio migrations)"
+	cmp_ok "$de" -gt 0 "race $kind: the engine copied while the writers wrote ($de folios)"
+	raced=$((${raced:-0} + dm))
+done
+cmp_ok "$raced" -ge "$race_min" "the races migrated $raced folios (at least $race_min)"
+echo 0 >$p/hold_us
+
+# Unloading the engine while migrations run: it waits for the copy in
+# flight, the rest are copied by the CPU, nothing is lost.
+"$bin/copy-offload-check" 64 4 >/tmp/unload.out &
+sleep 2
+check "the test engine unloads while migrations run" rmmod cdm_test_copy
+wait $!
+is "$(field "$(cat /tmp/unload.out)" intact)" 16384 "unloaded mid-run: all pages intact"
+
+# An engine serves the migrations from or to its own nodes only.
+check "the test engine registers for node 1 only" modprobe cdm_test_copy nodes=1
+is "$(cat $c/copy_engines)" "cdm-test-memcpy 1" "copy_engines shows node 1"
+b0=$(cat $p/batches)
+snapshot
+out=$("$bin/copy-offload-check" 16 1 2)
+deltas
+is "$(cat $p/batches)/$de" "$b0/0" "moves between nodes 0 and 2 are not offered to node 1's engine"
+is "$(field "$out" intact)" 4096 "0 <-> 2 without an engine: all pages intact"
+snapshot
+out=$("$bin/copy-offload-check" 16 1 1)
+deltas
+is "$de" "$dm" "moves between nodes 0 and 1 are all copied by node 1's engine"
 
 check "the test engine unloads" rmmod cdm_test_copy
-is "$(cat $c/copy_engine)" none "after unregistering, copy_engine is none again"
+is "$(cat $c/copy_engines)" "" "after unregistering, copy_engines is empty again"
 snapshot
 out=$("$bin/copy-offload-check" 16 1)
 deltas
 is "$de/$dc/$df" 0/0/0 "without an engine the hook counts nothing"
 is "$(field "$out" intact)" 4096 "without an engine: all pages intact"
-done_testing 23
+done_testing 38
