@@ -17,12 +17,20 @@
  *	node 1 zonelist: 1 0		(explicit requests for node 1)
  *
  * The same function picks demotion targets, so reclaim never demotes
- * into a CDM node. Explicit requests reach it through its own zonelist:
- * __GFP_THISNODE and page migration name the node directly, MPOL_PREFERRED
- * and (weighted) interleave start from it, and MPOL_BIND/PREFERRED_MANY
- * start from the CDM node in their mask (cdm_policy_node()). Because a
- * CDM node's list holds no other CDM node, a bind mask with several CDM
- * nodes fills the one nearest to the CPU; interleave spreads over all.
+ * into a CDM node. Explicit requests reach it through a third zonelist
+ * per node, ZONELIST_CDM, which holds the CDM nodes too, ordered by
+ * distance (cdm_zonelist_order()):
+ *
+ *	node 0 ZONELIST_CDM: 0 1	(node 0 first, then node 1)
+ *
+ * An allocation uses it when its gfp mask has __GFP_CDM, which memory
+ * policies naming a CDM node add (cdm_nodes_gfp() in mm/internal.h) and
+ * the page allocator adds for tasks whose cpuset names one in its mems
+ * (decided when the cpuset changes). So bind, preferred, preferred-many,
+ * (weighted) interleave, home_node, bulk and slab allocations and cpusets
+ * behave as if the node were an ordinary CPU-less node, nearest first,
+ * while default allocations never see it. __GFP_THISNODE and page
+ * migration name the node directly.
  *
  * Background mechanisms that pick a node themselves stay out as well:
  * the default hugetlb pool spreads over cdm_default_memory_nodes(), and
@@ -58,19 +66,37 @@
 
 DEFINE_STATIC_KEY_FALSE(cdm_nodes_present);
 
-int __cdm_policy_node(int nid, const nodemask_t *nodes)
+/*
+ * cdm_zonelist_order - node order of @local's zonelist for explicit requests
+ * @local: the node whose ZONELIST_CDM is built
+ * @order: its default fallback order, which holds no CDM node but @local;
+ *	MAX_NUMNODES entries
+ * @nr: number of nodes in @order
+ *
+ * Inserts every other CDM node with memory into @order, nearest first:
+ * after the nodes at the same or a smaller distance from @local. The
+ * ordinary nodes keep their order, so a request naming ordinary and CDM
+ * nodes fills the nearest first, as it would if the CDM nodes were
+ * ordinary CPU-less nodes.
+ * Return: the number of nodes now in @order.
+ */
+int cdm_zonelist_order(int local, int *order, int nr)
 {
-	int n, best = nid, best_distance = INT_MAX;
+	int n, i, pos;
 
 	for_each_node_state(n, N_COHERENT_DEVICE) {
-		if (!node_isset(n, *nodes))
+		if (n == local || !node_state(n, N_MEMORY))
 			continue;
-		if (node_distance(nid, n) < best_distance) {
-			best = n;
-			best_distance = node_distance(nid, n);
-		}
+		for (pos = 0; pos < nr; pos++)
+			if (node_distance(local, order[pos]) >
+			    node_distance(local, n))
+				break;
+		for (i = nr; i > pos; i--)
+			order[i] = order[i - 1];
+		order[pos] = n;
+		nr++;
 	}
-	return best;
+	return nr;
 }
 
 /*
@@ -364,10 +390,10 @@ EXPORT_SYMBOL_GPL(cdm_remove_memory);
  * migrate_pages_batch() unmaps a batch of folios, flushes the TLBs once
  * and then moves the folios one by one, each with a CPU copy. A copy
  * engine (DMA channels of the device holding the memory) can copy the
- * batch at once instead. mm/migrate.c offers it the folios whose
- * references are final, so that no writer can change a source after it
- * was copied; cdm_copy_folios() cuts them into runs from one node to
- * another and hands each run to the engine registered for either node:
+ * batch at once instead. __cdm_copy_batch() offers it the folios whose
+ * references are final (migrate_folio_copy_offloadable()), so that no
+ * writer can change a source after it was copied, in runs from one node
+ * to another, each to the engine registered for either node:
  *
  *	unmap 512 folios, flush TLBs, keep those with final references
  *	cdm_copy_folios():  engine->copy(batch of 512) returns 384
@@ -460,19 +486,13 @@ static struct cdm_copy_engine *cdm_copy_engine_for(int src_nid, int dst_nid)
 }
 
 /*
- * cdm_copy_folios - let copy engines copy unmapped folios of a batch
- * @dst: destinations
- * @src: sources whose references are final
- * @nr: number of folios in @dst and @src
- * @total: number of folios in the batch, those not offered included
- * @mode: the migration mode
- * @reason: enum migrate_reason
- *
- * Marks each destination an engine copied (migrate_folio_mark_copied());
- * the CPU copies the others.
+ * Hand @nr folios to the engines, in runs from one node to another, and
+ * mark each destination an engine copied (migrate_folio_mark_copied()).
+ * Counts @total folios: the batch, with those not offered.
  */
-void cdm_copy_folios(struct folio **dst, struct folio **src, unsigned int nr,
-		     unsigned int total, enum migrate_mode mode, int reason)
+static void cdm_copy_folios(struct folio **dst, struct folio **src,
+			    unsigned int nr, unsigned int total,
+			    enum migrate_mode mode, int reason)
 {
 	unsigned long copied = 0, fallback = 0, declined = 0;
 	unsigned int start, end, i;
@@ -519,6 +539,36 @@ void cdm_copy_folios(struct folio **dst, struct folio **src, unsigned int nr,
 	this_cpu_add(cdm_copy_stats.cpu_copied, total - copied);
 	this_cpu_add(cdm_copy_stats.fallback, fallback);
 	this_cpu_add(cdm_copy_stats.declined, declined);
+}
+
+void __cdm_copy_batch(struct list_head *src_folios,
+		      struct list_head *dst_folios, enum migrate_mode mode,
+		      int reason)
+{
+	unsigned int total = list_count_nodes(src_folios), nr = 0;
+	struct folio **src, **dst, *s, *d;
+
+	if (!total)
+		return;
+	/* Demotion migrates from reclaim: do not recurse into it */
+	src = kmalloc_array(2 * total, sizeof(*src), GFP_NOWAIT | __GFP_NOWARN);
+	if (!src) {
+		this_cpu_add(cdm_copy_stats.cpu_copied, total);
+		return;
+	}
+	dst = src + total;
+	d = list_first_entry(dst_folios, struct folio, lru);
+	list_for_each_entry(s, src_folios, lru) {
+		if (migrate_folio_copy_offloadable(s)) {
+			src[nr] = s;
+			dst[nr++] = d;
+		}
+		d = list_next_entry(d, lru);
+	}
+	/* Order the reference count checks before the copy (put_page()) */
+	smp_rmb();
+	cdm_copy_folios(dst, src, nr, total, mode, reason);
+	kfree(src);
 }
 
 static ssize_t copy_engines_show(struct kobject *kobj,

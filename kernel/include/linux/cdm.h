@@ -71,25 +71,6 @@ static inline bool node_is_cdm(int nid)
 	return node_state(nid, N_COHERENT_DEVICE);
 }
 
-int __cdm_policy_node(int nid, const nodemask_t *nodes);
-
-/*
- * cdm_policy_node - node whose zonelist serves a policy allocation
- * @nid: the node the allocation would start from (usually the local one)
- * @nodes: the nodes the memory policy allows
- *
- * A CDM node is in no other node's zonelist, so an allocation that
- * starts from @nid can never reach a CDM node in @nodes. Returns the
- * CDM node of @nodes nearest to @nid when there is one, else @nid.
- * Costs a patched-out branch while no CDM node exists.
- */
-static inline int cdm_policy_node(int nid, const nodemask_t *nodes)
-{
-	if (static_branch_unlikely(&cdm_nodes_present))
-		return __cdm_policy_node(nid, nodes);
-	return nid;
-}
-
 nodemask_t *cdm_default_memory_nodes(nodemask_t *mask);
 
 bool __cdm_collapse_excluded(int nid, const u32 *node_load);
@@ -139,11 +120,6 @@ static inline void cdm_unregister_copy_engine(struct cdm_copy_engine *engine)
 static inline bool node_is_cdm(int nid)
 {
 	return false;
-}
-
-static inline int cdm_policy_node(int nid, const nodemask_t *nodes)
-{
-	return nid;
 }
 
 static inline nodemask_t *cdm_default_memory_nodes(nodemask_t *mask)
