@@ -28,12 +28,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#ifndef MPOL_PREFERRED_MANY
-#define MPOL_PREFERRED_MANY 5
-#endif
-#ifndef MPOL_WEIGHTED_INTERLEAVE
-#define MPOL_WEIGHTED_INTERLEAVE 6
-#endif
+#include "mempolicy-compat.h"
 
 static const struct {
 	const char *name;
