@@ -50,6 +50,7 @@
 #include <linux/list.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
+#include <linux/memory-tiers.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/mutex.h>
@@ -111,6 +112,38 @@ nodemask_t *cdm_default_memory_nodes(nodemask_t *mask)
 	return mask;
 }
 
+/* Sum of a zone counter, or of managed pages (@item < 0), over @nodes */
+static unsigned long cdm_nodes_pages(const nodemask_t *nodes, int item)
+{
+	unsigned long pages = 0;
+	struct zone *zone;
+	int nid;
+
+	for_each_node_mask(nid, *nodes) {
+		if (!node_state(nid, N_MEMORY))
+			continue;
+		for (zone = NODE_DATA(nid)->node_zones;
+		     zone < NODE_DATA(nid)->node_zones + MAX_NR_ZONES; zone++)
+			pages += item < 0 ? zone_managed_pages(zone) :
+				 zone_page_state(zone, item);
+	}
+	return pages;
+}
+
+/*
+ * cdm_free_pages - free pages on coherent device memory nodes
+ *
+ * Page cache and other default allocations cannot use them, so the dirty
+ * limits (global_dirtyable_memory()) leave them out. A patched-out branch
+ * while no CDM node exists.
+ */
+unsigned long cdm_free_pages(void)
+{
+	if (!static_branch_unlikely(&cdm_nodes_present))
+		return 0;
+	return cdm_nodes_pages(&node_states[N_COHERENT_DEVICE], NR_FREE_PAGES);
+}
+
 bool __cdm_collapse_excluded(int nid, const u32 *node_load)
 {
 	int n;
@@ -131,10 +164,65 @@ bool __cdm_collapse_excluded(int nid, const u32 *node_load)
  * zonelists rebuilt then already leave it out of everybody's fallback.
  * Its memory goes to ZONE_MOVABLE: nothing the kernel cannot migrate
  * lands there, so the driver can always get the memory back by
- * migrating what is in use to the ordinary nodes.
+ * migrating what is in use to the ordinary nodes. Each range added is a
+ * memory group of its own, and the node gets the memory tier its
+ * HMAT/CDAT performance data calls for, as dax/kmem does.
  */
 static DEFINE_MUTEX(cdm_hotplug_lock);
 static nodemask_t cdm_boot_nodes;	/* marked by cdm_nodes=, stay marked */
+
+/* A range added by cdm_add_memory(), under cdm_hotplug_lock */
+struct cdm_range {
+	struct list_head list;
+	int nid;
+	u64 start;
+	u64 size;
+	int mgid;			/* its memory group */
+};
+
+static LIST_HEAD(cdm_ranges);
+static LIST_HEAD(cdm_memory_types);
+static struct memory_dev_type *cdm_node_memory_type[MAX_NUMNODES];
+
+/* Tier of device memory whose performance firmware does not report */
+#define CDM_DEFAULT_ADISTANCE	(MEMTIER_ADISTANCE_DRAM * 5)
+
+/*
+ * Give @nid the memory tier of its performance (HMAT or CXL CDAT): CXL
+ * memory is a slower tier than DRAM, not part of it.
+ */
+static int cdm_init_memory_type(int nid)
+{
+	int adist = CDM_DEFAULT_ADISTANCE;
+	struct memory_dev_type *mtype;
+
+	mt_calc_adistance(nid, &adist);
+	mtype = mt_find_alloc_memory_type(adist, &cdm_memory_types);
+	if (IS_ERR(mtype))
+		return PTR_ERR(mtype);
+	init_node_memory_type(nid, mtype);
+	cdm_node_memory_type[nid] = mtype;
+	return 0;
+}
+
+static void cdm_clear_memory_type(int nid)
+{
+	if (!cdm_node_memory_type[nid])
+		return;
+	clear_node_memory_type(nid, cdm_node_memory_type[nid]);
+	cdm_node_memory_type[nid] = NULL;
+}
+
+static struct cdm_range *cdm_find_range(int nid, u64 start, u64 size)
+{
+	struct cdm_range *range;
+
+	list_for_each_entry(range, &cdm_ranges, list)
+		if (range->nid == nid && range->start == start &&
+		    range->size == size)
+			return range;
+	return NULL;
+}
 
 static int cdm_online_block_movable(struct memory_block *mem, void *arg)
 {
@@ -177,8 +265,10 @@ static int cdm_check_range(int nid, u64 start, u64 size)
  * @size: size in bytes, a multiple of memory_block_size_bytes()
  * @resource_name: "System RAM ($DRIVER)", shown in /proc/iomem
  *
- * Marks @nid as N_COHERENT_DEVICE, adds the range as driver-managed
- * system RAM and onlines every memory block of it to ZONE_MOVABLE.
+ * Marks @nid as N_COHERENT_DEVICE, gives it the memory tier its HMAT or
+ * CDAT performance calls for when this is its first memory, adds the
+ * range as driver-managed system RAM in a memory group of its own and
+ * onlines every memory block of it to ZONE_MOVABLE.
  * Context: process context, may sleep; takes the device hotplug lock.
  * Return: 0, or -EINVAL for a bad node or range, -EEXIST when the range
  * is already in use, another negative errno from memory hotplug. On
@@ -187,7 +277,8 @@ static int cdm_check_range(int nid, u64 start, u64 size)
  */
 int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name)
 {
-	bool marked = false;
+	struct cdm_range *range;
+	bool marked = false, first;
 	int err;
 
 	err = cdm_check_range(nid, start, size);
@@ -204,18 +295,42 @@ int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name)
 			pr_err("node %d already has ordinary memory\n", nid);
 			return -EINVAL;
 		}
+	}
+	range = kzalloc(sizeof(*range), GFP_KERNEL);
+	if (!range)
+		return -ENOMEM;
+	range->nid = nid;
+	range->start = start;
+	range->size = size;
+	err = memory_group_register_static(nid, PFN_UP(size));
+	if (err < 0) {
+		pr_err("node %d: no memory group for %#llx+%#llx: %d\n",
+		       nid, start, size, err);
+		goto free;
+	}
+	range->mgid = err;
+	first = !node_state(nid, N_MEMORY);
+	if (first) {
+		err = cdm_init_memory_type(nid);
+		if (err) {
+			pr_err("node %d: no memory tier: %d\n", nid, err);
+			goto unregister;
+		}
+	}
+	if (!node_is_cdm(nid)) {
 		node_set_state(nid, N_COHERENT_DEVICE);
 		static_branch_enable(&cdm_nodes_present);
 		marked = true;
 	}
 
-	err = add_memory_driver_managed(nid, start, size, resource_name,
-					MHP_NONE);
+	err = add_memory_driver_managed(range->mgid, start, size, resource_name,
+					MHP_NID_IS_MGID);
 	if (err) {
 		pr_err("node %d: adding %#llx+%#llx failed: %d\n",
 		       nid, start, size, err);
 		goto unmark;
 	}
+	list_add(&range->list, &cdm_ranges);
 
 	lock_device_hotplug();
 	err = walk_memory_blocks(start, size, NULL, cdm_online_block_movable);
@@ -225,14 +340,21 @@ int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name)
 		       nid, start, size, err);
 		if (offline_and_remove_memory(start, size))
 			return err;	/* stays added: cdm_remove_memory() */
+		list_del(&range->list);
 		goto unmark;
 	}
 	pr_info("node %d: %llu MiB of device memory online\n", nid, size >> 20);
 	return 0;
 
 unmark:
+	if (first && !node_state(nid, N_MEMORY))
+		cdm_clear_memory_type(nid);
 	if (marked && !node_state(nid, N_MEMORY))
 		node_clear_state(nid, N_COHERENT_DEVICE);
+unregister:
+	memory_group_unregister(range->mgid);
+free:
+	kfree(range);
 	return err;
 }
 EXPORT_SYMBOL_GPL(cdm_add_memory);
@@ -336,18 +458,19 @@ static bool cdm_range_on_node(int nid, u64 start, u64 size)
  * @size: size in bytes, as passed to cdm_add_memory()
  *
  * Offlines the range, migrating pages in use to the ordinary nodes, and
- * removes it. A node left without memory stops being a CDM node unless
- * cdm_nodes= named it.
+ * removes it with its memory group. A node left without memory loses its
+ * memory tier and stops being a CDM node unless cdm_nodes= named it.
  * Context: process context, may sleep for as long as migration takes; a
  * fatal signal ends the wait.
- * Return: 0, -EINVAL for a bad node or a range that is not all memory
- * blocks of @nid, -EBUSY when the pages in
+ * Return: 0, -EINVAL for a bad node or a range that is not one that
+ * cdm_add_memory() added to @nid, -EBUSY when the pages in
  * use do not fit into the ordinary nodes or cannot be migrated (the
  * memory then stays online with its contents), -EINTR on a fatal signal.
  */
 int cdm_remove_memory(int nid, u64 start, u64 size)
 {
 	unsigned long used, room;
+	struct cdm_range *range;
 	int err;
 
 	err = cdm_check_range(nid, start, size);
@@ -364,6 +487,12 @@ int cdm_remove_memory(int nid, u64 start, u64 size)
 		       nid, start, size);
 		return -EINVAL;
 	}
+	range = cdm_find_range(nid, start, size);
+	if (!range) {
+		pr_err("node %d: range %#llx+%#llx was not added by cdm_add_memory()\n",
+		       nid, start, size);
+		return -EINVAL;
+	}
 	if (!cdm_room_elsewhere(nid, &used, &room)) {
 		pr_err("node %d: %lu MiB in use, room for %lu MiB on the other nodes\n",
 		       nid, used >> (20 - PAGE_SHIFT), room >> (20 - PAGE_SHIFT));
@@ -375,8 +504,14 @@ int cdm_remove_memory(int nid, u64 start, u64 size)
 		       nid, start, size, err);
 		return err;
 	}
-	if (!node_state(nid, N_MEMORY) && !node_isset(nid, cdm_boot_nodes))
-		node_clear_state(nid, N_COHERENT_DEVICE);
+	list_del(&range->list);
+	memory_group_unregister(range->mgid);
+	kfree(range);
+	if (!node_state(nid, N_MEMORY)) {
+		cdm_clear_memory_type(nid);
+		if (!node_isset(nid, cdm_boot_nodes))
+			node_clear_state(nid, N_COHERENT_DEVICE);
+	}
 	pr_info("node %d: %llu MiB of device memory removed, %lu MiB in use moved (room for %lu MiB)\n",
 		nid, size >> 20, used >> (20 - PAGE_SHIFT), room >> (20 - PAGE_SHIFT));
 	return 0;
@@ -604,7 +739,37 @@ CDM_COUNTER_ATTR(cpu_copied_folios, cpu_copied);
 CDM_COUNTER_ATTR(fallback_folios, fallback);
 CDM_COUNTER_ATTR(declined_folios, declined);
 
+/*
+ * MemTotal counts coherent device memory too; these split it into what
+ * default allocations may use and what only explicit requests reach.
+ */
+static ssize_t default_memory_kb_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	nodemask_t nodes;
+
+	return sysfs_emit(buf, "%lu\n",
+			  cdm_nodes_pages(cdm_default_memory_nodes(&nodes), -1) <<
+			  (PAGE_SHIFT - 10));
+}
+
+static struct kobj_attribute default_memory_kb_attr =
+	__ATTR_RO(default_memory_kb);
+
+static ssize_t device_memory_kb_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  cdm_nodes_pages(&node_states[N_COHERENT_DEVICE], -1) <<
+			  (PAGE_SHIFT - 10));
+}
+
+static struct kobj_attribute device_memory_kb_attr =
+	__ATTR_RO(device_memory_kb);
+
 static struct attribute *cdm_attrs[] = {
+	&default_memory_kb_attr.attr,
+	&device_memory_kb_attr.attr,
 	&copy_engines_attr.attr,
 	&engine_copied_folios_attr.attr,
 	&cpu_copied_folios_attr.attr,

@@ -56,6 +56,15 @@ pressure() {
 	echo 1 >/sys/block/zram0/reset
 }
 
+# tier_of NODE: the memory tier (abstract distance chunk) NODE is in
+tier_of() {
+	for _t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+		tr , '\n' <"$_t/nodelist" | awk -F- -v n="$1" '
+			{ hi = $2 == "" ? $1 : $2; if (n >= $1 && n <= hi) found = 1 }
+			END { exit !found }' && echo "${_t##*memory_tier}"
+	done
+}
+
 echo -1000 >/proc/$$/oom_score_adj
 . "$CDM_TOP/tests/lib/shelter.sh"
 shelter || bail_out "cannot shelter the test's shells in a cgroup (shelter.sh)"
@@ -120,6 +129,9 @@ while [ $b -lt $((end / block)) ]; do
 done
 is "$bad" 0 "all $((len / block)) memory blocks online in ZONE_MOVABLE"
 check "/proc/iomem shows the driver's System RAM" grep -q "System RAM (cdm_test_hotplug)" /proc/iomem
+tier0=$(tier_of 0) tier=$(tier_of "$node")
+diag "memory tiers: node 0 in memory_tier$tier0, node $node in memory_tier$tier"
+cmp_ok "${tier:-0}" -gt "$tier0" "node $node is a slower memory tier than node 0 (its CDAT performance), not part of DRAM's"
 is "$(setp online 1)" "File exists" "adding it twice: EEXIST"
 is "$(setp remove_probe "$node 0 $(printf %x $block)")" "Invalid argument" \
 	"removing node 0's first memory block as node $node's: EINVAL"
@@ -199,4 +211,4 @@ check "daxctl onlines $dax as an ordinary node" daxctl reconfigure-device --mode
 set -- $(pressure "$node")
 diag "kmem baseline: node $node AnonPages grew by $1 kB, the hog has $2 pages there"
 cmp_ok "$1" -gt 0 "kmem baseline: default allocations spill into a hot-added ordinary node ($1 kB)"
-done_testing 55	# no result is conditional
+done_testing 56	# no result is conditional
