@@ -51,6 +51,7 @@
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/memory-tiers.h>
+#include <linux/mempolicy.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/mutex.h>
@@ -142,6 +143,26 @@ unsigned long cdm_free_pages(void)
 	if (!static_branch_unlikely(&cdm_nodes_present))
 		return 0;
 	return cdm_nodes_pages(&node_states[N_COHERENT_DEVICE], NR_FREE_PAGES);
+}
+
+/*
+ * cdm_vma_policy_named - the memory policy of @vma at @addr names a CDM
+ * node: the range asked for device memory, so a huge page collapse may
+ * put it there like on any node (khugepaged), not only when every page
+ * already is.
+ */
+bool cdm_vma_policy_named(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct mempolicy *pol;
+	pgoff_t ilx;
+	bool named;
+
+	if (!static_branch_unlikely(&cdm_nodes_present))
+		return false;
+	pol = get_vma_policy(vma, addr, 0, &ilx);
+	named = cdm_nodes_gfp(&pol->nodes);
+	mpol_cond_put(pol);
+	return named;
 }
 
 bool __cdm_collapse_excluded(int nid, const u32 *node_load)

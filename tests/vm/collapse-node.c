@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * collapse-node N: fault in one 2 MiB-aligned range of 4 KiB pages on
- * node 0, move N of its 512 pages to node 1, then ask the kernel to
- * collapse it into a transparent huge page (MADV_COLLAPSE, the same
- * target-node choice khugepaged makes). Prints:
+ * collapse-node N [bind NODES]: fault in one 2 MiB-aligned range of 4 KiB
+ * pages on node 0, move N of its 512 pages to node 1, then ask the kernel
+ * to collapse it into a transparent huge page (MADV_COLLAPSE, the same
+ * target-node choice khugepaged makes). The range keeps no memory policy,
+ * or with "bind NODES" (a numactl node list) an MPOL_BIND to them.
+ * Prints:
  *   collapse OK|ERRNO-NAME
  *   thp_kb KB          AnonHugePages of the process afterwards
  *   node ID            where the range's first page is now
  *   content ok|corrupt every page's pattern re-checked
  */
 #include <errno.h>
+#include <numa.h>
 #include <numaif.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,11 +45,14 @@ int main(int argc, char **argv)
 {
 	int nodes[NPAGES], status[NPAGES], n1, i, rc, corrupt = 0;
 	unsigned long node0 = 1;
+	struct bitmask *bind = NULL;
 	void *pages[NPAGES];
 	char *raw, *buf;
 
-	if (argc != 2 || (n1 = atoi(argv[1])) < 0 || n1 > NPAGES) {
-		fprintf(stderr, "usage: collapse-node N (0..512 pages to node 1)\n");
+	if ((argc != 2 && argc != 4) || (n1 = atoi(argv[1])) < 0 || n1 > NPAGES ||
+	    (argc == 4 && (strcmp(argv[2], "bind") ||
+			   !(bind = numa_parse_nodestring(argv[3]))))) {
+		fprintf(stderr, "usage: collapse-node N [bind NODES] (0..512 pages to node 1)\n");
 		return 2;
 	}
 	raw = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
@@ -64,8 +70,9 @@ int main(int argc, char **argv)
 		pages[i] = buf + i * 4096;
 		nodes[i] = 1;
 	}
-	/* Drop the bind policy: the collapse must choose by itself. */
-	if (mbind(buf, HPAGE, MPOL_DEFAULT, NULL, 0, 0) ||
+	/* The range's own policy, if any: the collapse must choose by itself. */
+	if ((bind ? mbind(buf, HPAGE, MPOL_BIND, bind->maskp, bind->size + 1, 0) :
+		    mbind(buf, HPAGE, MPOL_DEFAULT, NULL, 0, 0)) ||
 	    (n1 && move_pages(0, n1, pages, nodes, status, MPOL_MF_MOVE))) {
 		perror("collapse-node: move_pages");
 		return 1;

@@ -143,10 +143,17 @@ fi
 out=$("$bin/collapse-node" 512)
 is "$(echo "$out" | sed -n 's/^node //p')" 1 "a range entirely on node 1 collapses in place"
 check "and its content is intact" sh -c "echo '$out' | grep -q 'content ok'"
+# A range whose policy names node 1 asked for it: collapsed like on an
+# ordinary node, onto the node with most of its pages, not onto DRAM.
+for nodes in 1 0,1; do
+	out=$("$bin/collapse-node" 300 bind $nodes)
+	is "$(echo "$out" | sed -n 's/^node //p') $(echo "$out" | sed -n 's/^content //p')" "1 ok" \
+		"a range bound to $nodes with 300 of 512 pages on node 1 collapses onto node 1, content intact"
+done
 
 # NUMA balancing moves task a's pages from node 1 to its CPUs' node 0
 # (out of device memory, which is allowed) and must move nothing in.
 numa_balancing 1 1 64 32
 
-# 3 on hugetlb pools, 4 on collapse, 5 from numa_balancing (+1 on a CDM node)
-done_testing $([ "$mode" = cdm ] && echo 13 || echo 12)
+# 3 on hugetlb pools, 6 on collapse, 5 from numa_balancing (+1 on a CDM node)
+done_testing $([ "$mode" = cdm ] && echo 15 || echo 14)
