@@ -16,8 +16,7 @@
  *	node 0 zonelist: 0		(default allocations, slab, page cache)
  *	node 1 zonelist: 1 0		(explicit requests for node 1)
  *
- * The same function picks demotion targets, so reclaim never demotes
- * into a CDM node. Explicit requests reach it through a third zonelist
+ * Explicit requests reach it through a third zonelist
  * per node, ZONELIST_CDM, which holds the CDM nodes too, ordered by
  * distance (cdm_zonelist_order()):
  *
@@ -33,9 +32,12 @@
  * migration name the node directly.
  *
  * Background mechanisms that pick a node themselves stay out as well:
- * the default hugetlb pool spreads over cdm_default_memory_nodes(), and
- * khugepaged collapses into a CDM node only a range that already lies
- * there entirely (cdm_collapse_excluded()).
+ * boot-time interleaving, the default hugetlb pool and reclaim demotion
+ * use cdm_default_memory_nodes(), and khugepaged collapses into a CDM
+ * node only a range that already lies there entirely or whose policy
+ * names the node (cdm_collapse_excluded(), cdm_vma_policy_named()). A
+ * node named by cdm_nodes= is wholly ZONE_MOVABLE, like hot-added device
+ * memory, so kernel allocations never land there.
  *
  * Drivers hot-add device memory as a CDM node with cdm_add_memory() and
  * take it back with cdm_remove_memory().
@@ -448,30 +450,6 @@ static bool cdm_room_elsewhere(int nid, unsigned long *used,
 	return *used <= *room;
 }
 
-struct cdm_range_walk {
-	int nid;
-	unsigned long blocks;
-};
-
-static int cdm_block_on_node(struct memory_block *mem, void *arg)
-{
-	struct cdm_range_walk *walk = arg;
-
-	if (mem->nid != walk->nid)
-		return -EINVAL;
-	walk->blocks++;
-	return 0;
-}
-
-/* Every memory block of the range exists and belongs to @nid */
-static bool cdm_range_on_node(int nid, u64 start, u64 size)
-{
-	struct cdm_range_walk walk = { .nid = nid };
-
-	return !walk_memory_blocks(start, size, &walk, cdm_block_on_node) &&
-	       walk.blocks == size / memory_block_size_bytes();
-}
-
 /**
  * cdm_remove_memory - take back device memory added by cdm_add_memory()
  * @nid: the node it was added to
@@ -503,14 +481,9 @@ int cdm_remove_memory(int nid, u64 start, u64 size)
 		pr_err("node %d is not a coherent device memory node\n", nid);
 		return -EINVAL;
 	}
-	if (!cdm_range_on_node(nid, start, size)) {
-		pr_err("node %d: range %#llx+%#llx is not all memory of this node\n",
-		       nid, start, size);
-		return -EINVAL;
-	}
 	range = cdm_find_range(nid, start, size);
 	if (!range) {
-		pr_err("node %d: range %#llx+%#llx was not added by cdm_add_memory()\n",
+		pr_err("node %d: range %#llx+%#llx is not one cdm_add_memory() added to this node\n",
 		       nid, start, size);
 		return -EINVAL;
 	}

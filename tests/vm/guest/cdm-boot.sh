@@ -15,11 +15,6 @@
 cdm=$(cat /sys/devices/system/node/has_coherent_device 2>/dev/null)
 diag "kernel $(uname -r), has_coherent_device: '$cdm'"
 
-# zone_pages NODE ZONE: present pages of a zone in /proc/zoneinfo
-zone_pages() {
-	awk -v n="$1," -v z="$2" '$1 == "Node" { on = $2 == n && $4 == z }
-		on && $1 == "present" { print $2; exit }' /proc/zoneinfo
-}
 # vmalloc_kb NODE: pages of vmalloc areas on NODE (/proc/vmallocinfo N<node>=)
 vmalloc_kb() {
 	awk -v k="N$1=" '{ for (i = 1; i <= NF; i++) if (index($i, k) == 1)
@@ -37,7 +32,7 @@ vm=$(vmalloc_kb 1)
 report="$report vmalloc=$vm"
 total=$((total + vm))
 diag "node 1 after boot (kB):$report"
-diag "node 1 zones (present pages): DMA32 $(zone_pages 1 DMA32) Normal $(zone_pages 1 Normal) Movable $(zone_pages 1 Movable)"
+diag "node 1 zones (present pages): DMA32 $(zone_pages 1 present DMA32) Normal $(zone_pages 1 present Normal) Movable $(zone_pages 1 present Movable)"
 demotion=$(dmesg | sed -n 's/.*Demotion targets for Node 0: //p' | tail -n 1)
 diag "demotion targets of node 0: $demotion"
 
@@ -60,8 +55,8 @@ if [ -n "$cdm" ]; then
 		is "$(node_kb 1 $f)" 0 "cdm_nodes=1: node 1 $f is 0 kB after boot"
 	done
 	is "$vm" 0 "cdm_nodes=1: no vmalloc page on node 1 after boot"
-	is "$(zone_pages 1 DMA32)/$(zone_pages 1 Normal)" "0/0" "cdm_nodes=1: node 1 has no DMA32 or Normal memory"
-	cmp_ok "$(($(zone_pages 1 Movable) * 4))" -ge "$(node_kb 1 MemTotal)" "cdm_nodes=1: node 1's memory is ZONE_MOVABLE"
+	is "$(zone_pages 1 present DMA32)/$(zone_pages 1 present Normal)" "0/0" "cdm_nodes=1: node 1 has no DMA32 or Normal memory"
+	cmp_ok "$(($(zone_pages 1 present Movable) * 4))" -ge "$(node_kb 1 MemTotal)" "cdm_nodes=1: node 1's memory is ZONE_MOVABLE"
 	is "$(cat /sys/devices/system/node/has_normal_memory)" 0,2 "cdm_nodes=1: has_normal_memory lists nodes 0 and 2"
 	is "$demotion" "preferred: 2, fallback: 2" "cdm_nodes=1: node 0 demotes to node 2, past CDM node 1's tier"
 	done_testing 12

@@ -34,12 +34,8 @@ done
 # start inherits nothing of this (oom_score_adj 0).
 echo -1000 >/proc/$$/oom_score_adj
 
-# zone_kb NODE FIELD: FIELD (in pages) summed over NODE's zones in
-# /proc/zoneinfo, in kB: "high" watermarks, "count:" pages on per-CPU lists
-zone_kb() {
-	awk -v n="$1," -v f="$2" '$1 == "Node" { on = $2 == n } on && $1 == f { s += $2 }
-		END { print s * 4 }' /proc/zoneinfo
-}
+# zone_kb NODE FIELD: zone_pages (meminfo.sh) of all NODE's zones, in kB
+zone_kb() { echo $(( $(zone_pages "$1" "$2") * 4 )); }
 
 # place CMD...: run CMD killable and for 60 s at most; print what it
 # printed and "exit N" (137: OOM-killed, 143: timed out, 135: SIGBUS)

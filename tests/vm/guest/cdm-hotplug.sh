@@ -135,7 +135,7 @@ cmp_ok "${tier:-0}" -gt "$tier0" "node $node is a slower memory tier than node 0
 is "$(setp online 1)" "File exists" "adding it twice: EEXIST"
 is "$(setp remove_probe "$node 0 $(printf %x $block)")" "Invalid argument" \
 	"removing node 0's first memory block as node $node's: EINVAL"
-check "  ... the kernel says the range is not the node's" logged "is not all memory of this node"
+check "  ... the kernel says the range is not the node's" logged "is not one cdm_add_memory() added to this node"
 is "$(setp remove_probe "$node $(printf '%x %x' $start $((len + block)))")" "Invalid argument" \
 	"removing more than was added: EINVAL"
 is "$(setp remove_probe "0 $(printf '%x %x' $start $len)")" "Invalid argument" \
@@ -160,7 +160,7 @@ is "$(count "$(cat /tmp/dev.start)" "$node")" 16384 "MPOL_BIND to node $node: al
 # 1 GiB node), and below the min watermark even a fork meets the OOM killer.
 hp0=$sysnode/node0/hugepages/hugepages-2048kB/nr_hugepages
 echo 3 >/proc/sys/vm/drop_caches
-high0=$(awk '/^Node/ { n = $2 == "0," } n && $1 == "high" { s += $2 } END { print int(s / 256) }' /proc/zoneinfo)
+high0=$(( $(zone_pages 0 high) / 256 ))
 file0=$(( ($(node_kb 0 'Active(file)') + $(node_kb 0 'Inactive(file)')) >> 10 ))
 above=$((40 - file0))
 [ $above -ge 4 ] || above=4
