@@ -49,6 +49,7 @@
 #include <linux/hugetlb.h>
 #include <linux/init.h>
 #include <linux/kobject.h>
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
@@ -60,6 +61,7 @@
 #include <linux/nodemask.h>
 #include <linux/numa.h>
 #include <linux/printk.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
 #include <linux/swap.h>
@@ -130,6 +132,32 @@ static unsigned long cdm_nodes_pages(const nodemask_t *nodes, int item)
 			pages += item < 0 ? zone_managed_pages(zone) :
 				 zone_page_state(zone, item);
 	}
+	return pages;
+}
+
+/*
+ * cdm_ram_pages - memory of coherent device memory nodes outside hugetlb
+ * pools
+ *
+ * Strict overcommit (vm_commit_limit()) promises default allocations only
+ * memory they can get: it leaves this out of totalram_pages(), besides
+ * hugetlb_total_pages(), which counts the CDM nodes' pools already.
+ */
+unsigned long cdm_ram_pages(void)
+{
+	unsigned long pages;
+	int nid __maybe_unused;
+	struct hstate *h __maybe_unused;
+
+	if (!static_branch_unlikely(&cdm_nodes_present))
+		return 0;
+	pages = cdm_nodes_pages(&node_states[N_COHERENT_DEVICE], -1);
+#ifdef CONFIG_HUGETLB_PAGE
+	for_each_hstate(h)
+		for_each_node_state(nid, N_COHERENT_DEVICE)
+			pages -= min(pages, (unsigned long)h->nr_huge_pages_node[nid] <<
+					    huge_page_order(h));
+#endif
 	return pages;
 }
 
@@ -247,18 +275,11 @@ static struct cdm_range *cdm_find_range(int nid, u64 start, u64 size)
 	return NULL;
 }
 
-static int cdm_online_block_movable(struct memory_block *mem, void *arg)
+/* add_memory_resource() does not say whether onlining worked: check it */
+static int cdm_block_online_movable(struct memory_block *mem, void *arg)
 {
-	int err;
-
-	if (mem->state == MEM_ONLINE) {
-		if (mem->zone && zone_idx(mem->zone) == ZONE_MOVABLE)
-			return 0;
-		/* Onlined elsewhere meanwhile (auto-online, udev): redo it */
-		err = device_offline(&mem->dev);
-		if (err < 0)
-			return err;
-	}
+	if (mem->state == MEM_ONLINE)
+		return zone_idx(mem->zone) == ZONE_MOVABLE ? 0 : -EINVAL;
 	mem->online_type = MMOP_ONLINE_MOVABLE;
 	return device_online(&mem->dev);
 }
@@ -280,35 +301,99 @@ static int cdm_check_range(int nid, u64 start, u64 size)
 	return 0;
 }
 
-/**
- * cdm_add_memory - hot-add device memory as a coherent device memory node
- * @nid: the node the device memory belongs to; it must have no CPUs and no
- *	memory other than coherent device memory
- * @start: physical start address, aligned to memory_block_size_bytes()
- * @size: size in bytes, a multiple of memory_block_size_bytes()
- * @resource_name: "System RAM ($DRIVER)", shown in /proc/iomem
- *
- * Marks @nid as N_COHERENT_DEVICE, gives it the memory tier its HMAT or
- * CDAT performance calls for when this is its first memory, adds the
- * range as driver-managed system RAM in a memory group of its own and
- * onlines every memory block of it to ZONE_MOVABLE.
- * Context: process context, may sleep; takes the device hotplug lock.
- * Return: 0, or -EINVAL for a bad node or range, -EEXIST when the range
- * is already in use, another negative errno from memory hotplug. On
- * error nothing stays added, unless onlining failed and offlining again
- * failed too: the range then stays for cdm_remove_memory().
- */
-int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name)
+/* Offlining in a kthread of its own, which can be told to give up */
+struct cdm_offline {
+	struct completion done;
+	u64 start;
+	u64 size;
+	int err;
+};
+
+static int cdm_offline_fn(void *data)
 {
-	struct cdm_range *range;
+	struct cdm_offline *off = data;
+
+	/* offline_pages() gives up with -EINTR once a signal is pending */
+	allow_signal(SIGKILL);
+	off->err = offline_and_remove_memory(off->start, off->size);
+	complete(&off->done);
+	return 0;
+}
+
+/* Undoing an add whose onlining failed: nothing is in use yet */
+#define CDM_UNDO_TIMEOUT_MS	10000
+
+/*
+ * Offline and remove @range, migrating what is in use. offline_pages()
+ * retries a page that does not migrate until a signal arrives, and a
+ * driver's remove() in a kworker never gets one: so the offlining runs in
+ * a kthread that is sent SIGKILL after @timeout_ms, or as soon as the
+ * caller gets a fatal signal. Memory that was offlined by then is onlined
+ * again by offline_and_remove_memory(), so the range stays whole.
+ */
+static int cdm_remove_range(struct cdm_range *range, unsigned int timeout_ms)
+{
+	struct cdm_offline off = {
+		.start = range->start,
+		.size = range->size,
+	};
+	struct task_struct *task;
+	int nid = range->nid;
+	long left;
+
+	init_completion(&off.done);
+	task = kthread_create(cdm_offline_fn, &off, "cdm_remove/%d", nid);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	get_task_struct(task);
+	wake_up_process(task);
+	left = wait_for_completion_killable_timeout(&off.done,
+						    msecs_to_jiffies(timeout_ms));
+	if (left <= 0) {
+		send_sig(SIGKILL, task, 1);
+		wait_for_completion(&off.done);
+	}
+	put_task_struct(task);
+
+	if (off.err == -EINTR) {
+		if (left < 0) {
+			pr_err("node %d: removing %#llx+%#llx interrupted, the memory stays online\n",
+			       nid, range->start, range->size);
+			return -EINTR;
+		}
+		pr_err("node %d: removing %#llx+%#llx gave up after %u ms: pages in use did not migrate, the memory stays online\n",
+		       nid, range->start, range->size, timeout_ms);
+		return -EBUSY;
+	}
+	if (off.err) {
+		pr_err("node %d: removing %#llx+%#llx failed: %d\n",
+		       nid, range->start, range->size, off.err);
+		return off.err;
+	}
+
+	list_del(&range->list);
+	memory_group_unregister(range->mgid);
+	kfree(range);
+	lock_device_hotplug();
+	if (!node_state(nid, N_MEMORY)) {
+		cdm_clear_memory_type(nid);
+		if (!node_isset(nid, cdm_boot_nodes))
+			node_clear_state(nid, N_COHERENT_DEVICE);
+	}
+	unlock_device_hotplug();
+	return 0;
+}
+
+/*
+ * Under the device hotplug lock, which onlining through sysfs takes too:
+ * the checks of @nid's CPUs and memory hold until the range is online.
+ */
+static int cdm_add_range(struct cdm_range *range, const char *resource_name)
+{
+	int nid = range->nid;
 	bool marked = false, first;
 	int err;
 
-	err = cdm_check_range(nid, start, size);
-	if (err)
-		return err;
-
-	guard(mutex)(&cdm_hotplug_lock);
 	if (!node_is_cdm(nid)) {
 		if (node_state(nid, N_CPU)) {
 			pr_err("node %d has CPUs: not a device memory node\n", nid);
@@ -319,6 +404,66 @@ int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name)
 			return -EINVAL;
 		}
 	}
+	first = !node_state(nid, N_MEMORY);
+	if (first) {
+		err = cdm_init_memory_type(nid);
+		if (err) {
+			pr_err("node %d: no memory tier: %d\n", nid, err);
+			return err;
+		}
+	}
+	if (!node_is_cdm(nid)) {
+		node_set_state(nid, N_COHERENT_DEVICE);
+		static_branch_enable(&cdm_nodes_present);
+		marked = true;
+	}
+
+	/* Online at once: never offline and visible to auto-online or udev */
+	err = __add_memory_driver_managed(range->mgid, range->start,
+					  range->size, resource_name,
+					  MHP_NID_IS_MGID | MHP_ONLINE_MOVABLE);
+	if (err) {
+		pr_err("node %d: adding %#llx+%#llx failed: %d\n",
+		       nid, range->start, range->size, err);
+		if (first)
+			cdm_clear_memory_type(nid);
+		if (marked)
+			node_clear_state(nid, N_COHERENT_DEVICE);
+	}
+	return err;
+}
+
+/**
+ * cdm_add_memory - hot-add device memory as a coherent device memory node
+ * @nid: the node the device memory belongs to; it must have no CPUs and no
+ *	memory other than coherent device memory
+ * @start: physical start address, aligned to memory_block_size_bytes()
+ * @size: size in bytes, a multiple of memory_block_size_bytes()
+ * @resource_name: "System RAM ($DRIVER)", shown in /proc/iomem
+ *
+ * Marks @nid as N_COHERENT_DEVICE, gives it the memory tier its HMAT or
+ * CDAT performance calls for when this is its first memory, and adds the
+ * range as driver-managed system RAM in a memory group of its own,
+ * onlined to ZONE_MOVABLE before anybody else can online it: whatever
+ * the auto-online policy or udev rules say, no memory block of it is ever
+ * in a kernel zone, so the node's kswapd and kcompactd stacks and any
+ * other kernel memory stay on the ordinary nodes.
+ * Context: process context, may sleep; takes the device hotplug lock.
+ * Return: 0, or -EINVAL for a bad node or range, -EEXIST when the range
+ * is already in use, another negative errno from memory hotplug. On
+ * error nothing stays added, unless onlining failed and offlining again
+ * failed too: the range then stays for cdm_remove_memory().
+ */
+int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name)
+{
+	struct cdm_range *range;
+	int err;
+
+	err = cdm_check_range(nid, start, size);
+	if (err)
+		return err;
+
+	guard(mutex)(&cdm_hotplug_lock);
 	range = kzalloc(sizeof(*range), GFP_KERNEL);
 	if (!range)
 		return -ENOMEM;
@@ -332,48 +477,26 @@ int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name)
 		goto free;
 	}
 	range->mgid = err;
-	first = !node_state(nid, N_MEMORY);
-	if (first) {
-		err = cdm_init_memory_type(nid);
-		if (err) {
-			pr_err("node %d: no memory tier: %d\n", nid, err);
-			goto unregister;
-		}
-	}
-	if (!node_is_cdm(nid)) {
-		node_set_state(nid, N_COHERENT_DEVICE);
-		static_branch_enable(&cdm_nodes_present);
-		marked = true;
-	}
-
-	err = add_memory_driver_managed(range->mgid, start, size, resource_name,
-					MHP_NID_IS_MGID);
-	if (err) {
-		pr_err("node %d: adding %#llx+%#llx failed: %d\n",
-		       nid, start, size, err);
-		goto unmark;
-	}
-	list_add(&range->list, &cdm_ranges);
 
 	lock_device_hotplug();
-	err = walk_memory_blocks(start, size, NULL, cdm_online_block_movable);
+	err = cdm_add_range(range, resource_name);
+	if (err) {
+		unlock_device_hotplug();
+		goto unregister;
+	}
+	list_add(&range->list, &cdm_ranges);
+	err = walk_memory_blocks(start, size, NULL, cdm_block_online_movable);
 	unlock_device_hotplug();
 	if (err) {
 		pr_err("node %d: onlining %#llx+%#llx failed: %d\n",
 		       nid, start, size, err);
-		if (offline_and_remove_memory(start, size))
-			return err;	/* stays added: cdm_remove_memory() */
-		list_del(&range->list);
-		goto unmark;
+		/* On failure it stays added, for cdm_remove_memory() */
+		cdm_remove_range(range, CDM_UNDO_TIMEOUT_MS);
+		return err;
 	}
 	pr_info("node %d: %llu MiB of device memory online\n", nid, size >> 20);
 	return 0;
 
-unmark:
-	if (first && !node_state(nid, N_MEMORY))
-		cdm_clear_memory_type(nid);
-	if (marked && !node_state(nid, N_MEMORY))
-		node_clear_state(nid, N_COHERENT_DEVICE);
 unregister:
 	memory_group_unregister(range->mgid);
 free:
@@ -455,18 +578,23 @@ static bool cdm_room_elsewhere(int nid, unsigned long *used,
  * @nid: the node it was added to
  * @start: physical start address, as passed to cdm_add_memory()
  * @size: size in bytes, as passed to cdm_add_memory()
+ * @timeout_ms: how long migrating the pages in use may take
  *
  * Offlines the range, migrating pages in use to the ordinary nodes, and
  * removes it with its memory group. A node left without memory loses its
  * memory tier and stops being a CDM node unless cdm_nodes= named it.
- * Context: process context, may sleep for as long as migration takes; a
- * fatal signal ends the wait.
+ * Refuses at once when the pages in use do not fit into the ordinary
+ * nodes; gives up after @timeout_ms when they fit but some do not migrate
+ * (pinned, or held by the kernel). Either way the range stays online
+ * with its contents, as before the call.
+ * Context: process context, may sleep up to @timeout_ms; a fatal signal
+ * ends the wait. Safe in a kworker, which gets no signals.
  * Return: 0, -EINVAL for a bad node or a range that is not one that
- * cdm_add_memory() added to @nid, -EBUSY when the pages in
- * use do not fit into the ordinary nodes or cannot be migrated (the
- * memory then stays online with its contents), -EINTR on a fatal signal.
+ * cdm_add_memory() added to @nid, -EBUSY when the pages in use do not fit
+ * elsewhere or did not migrate within @timeout_ms, -EINTR on a fatal
+ * signal, another negative errno from memory hotplug.
  */
-int cdm_remove_memory(int nid, u64 start, u64 size)
+int cdm_remove_memory(int nid, u64 start, u64 size, unsigned int timeout_ms)
 {
 	unsigned long used, room;
 	struct cdm_range *range;
@@ -492,20 +620,9 @@ int cdm_remove_memory(int nid, u64 start, u64 size)
 		       nid, used >> (20 - PAGE_SHIFT), room >> (20 - PAGE_SHIFT));
 		return -EBUSY;
 	}
-	err = offline_and_remove_memory(start, size);
-	if (err) {
-		pr_err("node %d: removing %#llx+%#llx failed: %d\n",
-		       nid, start, size, err);
+	err = cdm_remove_range(range, timeout_ms);
+	if (err)
 		return err;
-	}
-	list_del(&range->list);
-	memory_group_unregister(range->mgid);
-	kfree(range);
-	if (!node_state(nid, N_MEMORY)) {
-		cdm_clear_memory_type(nid);
-		if (!node_isset(nid, cdm_boot_nodes))
-			node_clear_state(nid, N_COHERENT_DEVICE);
-	}
 	pr_info("node %d: %llu MiB of device memory removed, %lu MiB in use moved (room for %lu MiB)\n",
 		nid, size >> 20, used >> (20 - PAGE_SHIFT), room >> (20 - PAGE_SHIFT));
 	return 0;
@@ -615,6 +732,27 @@ static struct cdm_copy_engine *cdm_copy_engine_for(int src_nid, int dst_nid)
 }
 
 /*
+ * In MIGRATE_ASYNC an engine must not sleep: reclaim and compaction
+ * migrate with many folio locks held. Debug kernels call it with
+ * preemption off there, so that an engine that sleeps is reported
+ * ("sleeping function called from invalid context") where it does.
+ */
+static int cdm_engine_copy(struct cdm_copy_engine *engine,
+			   const struct cdm_copy_batch *batch)
+{
+	bool atomic = IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) &&
+		      batch->mode == MIGRATE_ASYNC;
+	int ret;
+
+	if (atomic)
+		preempt_disable();
+	ret = engine->copy(engine, batch);
+	if (atomic)
+		preempt_enable();
+	return ret;
+}
+
+/*
  * Hand @nr folios to the engines, in runs from one node to another, and
  * mark each destination an engine copied (migrate_folio_mark_copied()).
  * Counts @total folios: the batch, with those not offered.
@@ -648,7 +786,7 @@ static void cdm_copy_folios(struct folio **dst, struct folio **src,
 		engine = cdm_copy_engine_for(batch.src_nid, batch.dst_nid);
 		if (!engine)
 			continue;
-		ret = engine->copy(engine, &batch);
+		ret = cdm_engine_copy(engine, &batch);
 		if (ret == -EOPNOTSUPP) {
 			declined += batch.nr;
 			continue;

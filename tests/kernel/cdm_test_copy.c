@@ -13,6 +13,9 @@
  *   hold_us=N        a slow engine: each batch takes N microseconds
  *                    longer after its copy, which widens any window in
  *                    which the source can still be written
+ *   sleep_in_async=1 in MIGRATE_ASYNC too it calls what may sleep (as a
+ *                    DMA engine waiting for completion does), breaking
+ *                    the contract, which a debug kernel must report
  *
  *   nodes=LIST       the nodes it serves (load time; default: all)
  *
@@ -42,6 +45,10 @@ MODULE_PARM_DESC(mark, "set the last byte of each copied page to 0xcd");
 static unsigned int hold_us;
 module_param(hold_us, uint, 0644);
 MODULE_PARM_DESC(hold_us, "microseconds each batch takes after its copy");
+
+static bool sleep_in_async;
+module_param(sleep_in_async, bool, 0644);
+MODULE_PARM_DESC(sleep_in_async, "may sleep in MIGRATE_ASYNC too (a broken engine)");
 
 static char *nodes;
 module_param(nodes, charp, 0444);
@@ -87,6 +94,10 @@ static int cdm_test_copy(struct cdm_copy_engine *engine,
 
 	if (!may_sleep)
 		async_batches++;
+	if (sleep_in_async && !may_sleep) {
+		might_sleep();
+		cond_resched();
+	}
 	if (batch->nr < decline_below)
 		return -EOPNOTSUPP;
 	if (fail_every && nr_batch % fail_every == 0)

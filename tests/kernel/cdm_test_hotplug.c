@@ -7,7 +7,8 @@
  *	echo 1 > /sys/module/cdm_test_hotplug/parameters/nid
  *	echo 0x... > .../start; echo 0x... > .../size
  *	echo 1 > .../online		cdm_add_memory(nid, start, size)
- *	echo 0 > .../online		cdm_remove_memory(nid, start, size)
+ *	echo 0 > .../online		cdm_remove_memory(nid, start, size,
+ *					remove_timeout_ms)
  *
  *	echo "NID START SIZE" > .../remove_probe	any cdm_remove_memory() call
  *
@@ -30,6 +31,7 @@ static bool test_added;
 static int nid = -1;
 static unsigned long long start;
 static unsigned long long size;
+static unsigned int remove_timeout_ms = 600000;
 
 static int test_set_fixed(const char *val, const struct kernel_param *kp,
 			  int (*set)(const char *, const struct kernel_param *))
@@ -66,6 +68,8 @@ module_param_cb(start, &range_ops, &start, 0644);
 MODULE_PARM_DESC(start, "physical start address of the range");
 module_param_cb(size, &range_ops, &size, 0644);
 MODULE_PARM_DESC(size, "size of the range in bytes");
+module_param(remove_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(remove_timeout_ms, "how long cdm_remove_memory() may migrate (default 600000)");
 
 static int test_set_online(const char *val, const struct kernel_param *kp)
 {
@@ -89,7 +93,7 @@ static int test_set_online(const char *val, const struct kernel_param *kp)
 			return err;
 		}
 	} else {
-		err = cdm_remove_memory(nid, start, size);
+		err = cdm_remove_memory(nid, start, size, remove_timeout_ms);
 		if (err)
 			return err;
 		module_put(THIS_MODULE);
@@ -123,7 +127,7 @@ static int test_set_remove_probe(const char *val, const struct kernel_param *kp)
 	if (sscanf(val, "%d %llx %llx", &pnid, &pstart, &psize) != 3)
 		return -EINVAL;
 	guard(mutex)(&test_lock);
-	return cdm_remove_memory(pnid, pstart, psize);
+	return cdm_remove_memory(pnid, pstart, psize, remove_timeout_ms);
 }
 
 static const struct kernel_param_ops remove_probe_ops = {

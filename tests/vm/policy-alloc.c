@@ -17,8 +17,12 @@
  * POLICY_ALLOC_TOUCH=1 it reads all its pages over and over meanwhile,
  * so NUMA balancing sees it use them. POLICY_ALLOC_THEN_DEFAULT=1 drops
  * the policy once the pages are placed, leaving them to the kernel.
+ * POLICY_ALLOC_PIN=1 splices the first page into a pipe that stays
+ * unread (vmsplice(2)): the pipe holds a reference to the page for as
+ * long as the process lives, so the page cannot migrate.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <numa.h>
 #include <numaif.h>
 #include <signal.h>
@@ -26,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "mempolicy-compat.h"
@@ -134,6 +139,15 @@ int main(int argc, char **argv)
 	if (getenv("POLICY_ALLOC_THEN_DEFAULT") && set_mempolicy(MPOL_DEFAULT, NULL, 0)) {
 		perror("policy-alloc: set_mempolicy(default)");
 		return 1;
+	}
+	if (getenv("POLICY_ALLOC_PIN")) {
+		struct iovec first = { .iov_base = buf, .iov_len = page };
+		int pipefd[2];
+
+		if (pipe(pipefd) || vmsplice(pipefd[1], &first, 1, 0) != page) {
+			perror("policy-alloc: vmsplice");
+			return 1;
+		}
 	}
 	printf("policy %s %s\n", argv[1], argv[2]);
 	if (report(stdout))

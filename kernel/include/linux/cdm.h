@@ -93,7 +93,7 @@ static inline bool cdm_collapse_excluded(int nid, const u32 *node_load)
 
 #if defined(CONFIG_COHERENT_DEVICE_MEMORY) && defined(CONFIG_MEMORY_HOTREMOVE)
 int cdm_add_memory(int nid, u64 start, u64 size, const char *resource_name);
-int cdm_remove_memory(int nid, u64 start, u64 size);
+int cdm_remove_memory(int nid, u64 start, u64 size, unsigned int timeout_ms);
 #else
 static inline int cdm_add_memory(int nid, u64 start, u64 size,
 				 const char *resource_name)
@@ -101,7 +101,8 @@ static inline int cdm_add_memory(int nid, u64 start, u64 size,
 	return -EOPNOTSUPP;
 }
 
-static inline int cdm_remove_memory(int nid, u64 start, u64 size)
+static inline int cdm_remove_memory(int nid, u64 start, u64 size,
+				    unsigned int timeout_ms)
 {
 	return -EOPNOTSUPP;
 }

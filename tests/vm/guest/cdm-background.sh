@@ -13,6 +13,7 @@
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/holder.sh"
 . "$CDM_TOP/tests/lib/meminfo.sh"
+. "$CDM_TOP/tests/lib/shelter.sh"
 bin=$CDM_TOP/build/tests/vm
 sysnode=/sys/devices/system/node
 
@@ -32,11 +33,18 @@ numa_balancing() {	# numa_balancing MODE FROM A_MIB B_MIB: see below
 	echo "$nb" >/proc/sys/kernel/numa_balancing
 	faults=$(vmstat numa_hint_faults)
 	migrated=$(vmstat numa_pages_migrated)
-	# Task a: A_MIB placed on node FROM, then left to the kernel, which
-	# scans it only where it is not local (or, in tiering mode, not in
-	# the top tier). Task b: B_MIB bound to node 1, used throughout.
-	hold a POLICY_ALLOC_TOUCH=1 POLICY_ALLOC_THEN_DEFAULT=1 bind "$from" "$a_mib"
+	# Task a: A_MIB of default-policy memory, moved from node 0 to node
+	# FROM by migrate_pages(2) (numactl's migratepages): an explicit
+	# placement, which NUMA balancing undoes where nothing prevents it -
+	# it moves remote pages towards the task's CPUs (node 0) and, in
+	# tiering mode, promotes them out of a lower tier. Task b: B_MIB
+	# bound to node 1, used throughout.
+	hold a POLICY_ALLOC_TOUCH=1 default - "$a_mib"
 	a=$held_pid
+	# (from the workloads' cgroup: migrate_pages(2) keeps to the caller's
+	# cpuset, and a sheltered shell's holds only the CPU nodes)
+	in_open migratepages $a 0 "$from"
+	diag "numa_balancing=$nb: task a after migratepages: $(report a $a | grep ^node | tr '\n' ' ')"
 	hold b POLICY_ALLOC_TOUCH=1 bind 1 "$b_mib"
 	b=$held_pid
 	sleep 10
@@ -48,18 +56,27 @@ numa_balancing() {	# numa_balancing MODE FROM A_MIB B_MIB: see below
 	# lets another vCPU execute half-written.
 	kill -STOP $a $b
 	anon1=$(node_kb 1 AnonPages)
+	a_faults=$(awk -F: '$1 ~ /^total_numa_faults/ { print $2 + 0 }' /proc/$a/sched)
 	held1=$(cat /proc/$a/numa_maps /proc/$b/numa_maps | grep anon= | tr ' ' '\n' |
 		sed -n 's/^N1=//p' | awk '{ s += $1 } END { print s * 4 }')
 	kill -CONT $a $b
 	report a $a >/dev/null
 	report b $b >/dev/null
 	kill $a $b
-	diag "numa_balancing=$nb: task a's pages: $(grep ^node /tmp/a | tr '\n' ' ')"
-	cmp_ok $(( $(vmstat numa_hint_faults) - faults )) -gt 0 \
-		"numa_balancing=$nb: the kernel scanned (NUMA hinting faults taken)"
-	cmp_ok $(( $(vmstat numa_pages_migrated) - migrated )) -gt 0 \
-		"numa_balancing=$nb: it moved task a's pages out of node 1 towards its CPUs"
+	faults=$(( $(vmstat numa_hint_faults) - faults ))
+	migrated=$(( $(vmstat numa_pages_migrated) - migrated ))
 	a1=$(count "$(cat /tmp/a)" 1)
+	diag "numa_balancing=$nb: task a's pages: $(grep ^node /tmp/a | tr '\n' ' '); $faults hinting faults ($a_faults of task a's at the end), $migrated pages migrated"
+	if [ "$mode" = cdm ]; then
+		is "$a1" $((a_mib * 256)) \
+			"numa_balancing=$nb: task a's $a_mib MiB moved to CDM node 1 stay there"
+		is "$a_faults/$migrated" 0/0 \
+			"numa_balancing=$nb: task a's pages on CDM node 1 are not scanned (no hinting fault), no page migrated"
+	else
+		cmp_ok "$faults" -gt 0 "numa_balancing=$nb: the kernel scanned (NUMA hinting faults taken)"
+		cmp_ok "$migrated" -gt 0 \
+			"numa_balancing=$nb: it moved task a's pages out of node 1 towards its CPUs ($((a_mib * 256 - a1)) pages)"
+	fi
 	cmp_ok $(( $(count "$(cat /tmp/a)" 0) + a1 )) -eq $((a_mib * 256)) \
 		"numa_balancing=$nb: task a's pages are all on node 0 or 1"
 	is "$(count "$(cat /tmp/b)" 1)" $((b_mib * 256)) \
@@ -76,7 +93,6 @@ numa_balancing() {	# numa_balancing MODE FROM A_MIB B_MIB: see below
 
 if [ "$1" = demotion ]; then
 	mode=$2
-	. "$CDM_TOP/tests/lib/shelter.sh"
 	shelter || bail_out "cannot shelter the test's shells in a cgroup (shelter.sh)"
 	modprobe zram 2>/dev/null
 	echo 4G >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && swapon /dev/zram0
@@ -152,7 +168,8 @@ for nodes in 1 0,1; do
 done
 
 # NUMA balancing moves task a's pages from node 1 to its CPUs' node 0
-# (out of device memory, which is allowed) and must move nothing in.
+# where node 1 is an ordinary node; on a CDM node they stay where
+# migrate_pages(2) put them, and nothing moves in.
 numa_balancing 1 1 64 32
 
 # 3 on hugetlb pools, 6 on collapse, 5 from numa_balancing (+1 on a CDM node)

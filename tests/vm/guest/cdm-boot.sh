@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # cdm-boot.sh: right after boot on numa3, the kernel memory on node 1,
-# the demotion targets and the accounting of device memory. With cdm_nodes=1 node 1 is all ZONE_MOVABLE and
+# the demotion targets and the accounting of device memory (dirty limit,
+# commit limit, default_memory_kb). With cdm_nodes=1 node 1 is all ZONE_MOVABLE and
 # holds no slab, kernel stacks, page tables, vmalloc pages, page cache or
 # shmem: boot-time interleaving and kernel allocations aimed at the node
 # went to node 0. Node 1's memory tier lies between node 0's and node 2's
@@ -46,11 +47,19 @@ bound=$(( usable * ratio / 100 + 1024 ))
 diag "dirty threshold $thresh kB; $ratio% of nodes 0 and 2's free and file pages: $((usable * ratio / 100)) kB"
 mem0=$(node_kb 0 MemTotal) mem1=$(node_kb 1 MemTotal) mem2=$(node_kb 2 MemTotal)
 cdmsys=/sys/kernel/mm/cdm
+# CommitLimit, what strict overcommit promises: overcommit_ratio% of the
+# memory (in pages, as the kernel counts) plus swap (none here).
+commit_limit=$(awk '$1 == "CommitLimit:" { print $2 }' /proc/meminfo)
+ocratio=$(cat /proc/sys/vm/overcommit_ratio)
+commit_of() { echo $(( $1 / 4 * ocratio / 100 * 4 )); }
+diag "CommitLimit $commit_limit kB, overcommit_ratio $ocratio%"
 
 if [ -n "$cdm" ]; then
 	cmp_ok "$thresh" -le "$bound" "cdm_nodes=1: the dirty threshold counts no CDM memory ($thresh kB)"
 	is "$(cat $cdmsys/default_memory_kb) $(cat $cdmsys/device_memory_kb)" "$((mem0 + mem2)) $mem1" \
 		"cdm_nodes=1: default_memory_kb is nodes 0 and 2's MemTotal, device_memory_kb node 1's"
+	is "$commit_limit" "$(commit_of $((mem0 + mem2)))" \
+		"cdm_nodes=1: CommitLimit is $ocratio% of nodes 0 and 2's memory, no promise from CDM memory"
 	for f in $fields; do
 		is "$(node_kb 1 $f)" 0 "cdm_nodes=1: node 1 $f is 0 kB after boot"
 	done
@@ -59,11 +68,12 @@ if [ -n "$cdm" ]; then
 	cmp_ok "$(($(zone_pages 1 present Movable) * 4))" -ge "$(node_kb 1 MemTotal)" "cdm_nodes=1: node 1's memory is ZONE_MOVABLE"
 	is "$(cat /sys/devices/system/node/has_normal_memory)" 0,2 "cdm_nodes=1: has_normal_memory lists nodes 0 and 2"
 	is "$demotion" "preferred: 2, fallback: 2" "cdm_nodes=1: node 0 demotes to node 2, past CDM node 1's tier"
-	done_testing 12
+	done_testing 13
 fi
 cmp_ok "$thresh" -gt "$bound" "reference: the dirty threshold counts node 1 too ($thresh kB)"
 is "$(cat $cdmsys/default_memory_kb) $(cat $cdmsys/device_memory_kb)" "$((mem0 + mem1 + mem2)) 0" \
 	"reference: default_memory_kb is all MemTotal, device_memory_kb 0"
+is "$commit_limit" "$(commit_of $((mem0 + mem1 + mem2)))" "reference: CommitLimit is $ocratio% of all memory"
 cmp_ok "$total" -gt 0 "reference: node 1 holds kernel memory after boot ($total kB)"
 is "$demotion" "preferred: 1, fallback: 1-2" "reference: node 0 demotes to node 1, the next tier"
-done_testing 4
+done_testing 5

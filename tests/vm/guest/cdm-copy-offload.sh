@@ -11,6 +11,11 @@
 # anonymous, shmem and THP folios (no write may be lost), an engine
 # offered only the node pairs it serves, and unloading it while
 # migrations run.
+#
+# cdm-copy-offload.sh async cdm|debug (booted with numa_balancing=enable):
+# NUMA balancing migrates in MIGRATE_ASYNC, where an engine must not
+# sleep; it is offered those batches, and on the debug kernel an engine
+# that may sleep there (sleep_in_async=1) is reported.
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/meminfo.sh"
 bin=$CDM_TOP/build/tests/vm
@@ -19,6 +24,47 @@ p=/sys/module/cdm_test_copy/parameters
 mib=$1 rounds=$2 race_mib=$3 race_rounds=$4 race_min=$5
 
 counter() { cat $c/$1; }
+
+# balance NAME: a 16 MiB task placed on node 2 (an ordinary CPU-less
+# node) and left to NUMA balancing for 10 s, which moves its pages to its
+# CPUs' node 0 in MIGRATE_ASYNC; prints its last report
+balance() {
+	hold "$1" POLICY_ALLOC_TOUCH=1 POLICY_ALLOC_THEN_DEFAULT=1 bind 2 16
+	sleep 10
+	report "$1" $held_pid
+	kill $held_pid
+	wait $held_pid 2>/dev/null
+}
+
+if [ "$1" = async ]; then
+	. "$CDM_TOP/tests/lib/holder.sh"
+	dbg=/sys/kernel/debug/sched/numa_balancing
+	echo 0 >$dbg/scan_delay_ms
+	echo 10 >$dbg/scan_period_min_ms
+	echo 100 >$dbg/scan_period_max_ms
+	check "the test engine registers" modprobe cdm_test_copy
+	a0=$(cat $p/async_batches)
+	out=$(balance a)
+	async=$(( $(cat $p/async_batches) - a0 ))
+	diag "NUMA balancing: $async async batches offered; task a: $(echo "$out" | grep ^node | tr '\n' ' ')"
+	cmp_ok "$async" -gt 0 "NUMA balancing's MIGRATE_ASYNC batches (node 2 to 0) are offered to the engine ($async)"
+	cmp_ok "$(count "$out" 0)" -gt 0 "  ... and the task's pages moved towards its CPUs"
+	is "$(echo "$out" | sed -n 's/^content //p')" ok "  ... with their content intact"
+	if [ "$2" = debug ]; then
+		echo 1 >$p/sleep_in_async
+		out=$(balance b)
+		echo 0 >$p/sleep_in_async
+		check "the debug kernel reports an engine that may sleep in MIGRATE_ASYNC" \
+			sh -c 'dmesg | grep -q "BUG: sleeping function called from invalid context"'
+		is "$(echo "$out" | sed -n 's/^content //p')" ok "  ... whose copies are still right"
+	else
+		skip "an engine that may sleep in MIGRATE_ASYNC is reported" "only by debug kernels (CONFIG_DEBUG_ATOMIC_SLEEP)"
+		skip "  ... whose copies are still right" "only checked on debug kernels"
+	fi
+	check "the test engine unloads" rmmod cdm_test_copy
+	done_testing 7
+fi
+
 field() { echo "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
 snapshot() { e0=$(counter engine_copied_folios) c0=$(counter cpu_copied_folios) f0=$(counter fallback_folios) d0=$(counter declined_folios) m0=$(vmstat pgmigrate_success); }
 deltas() { de=$(( $(counter engine_copied_folios) - e0 )) dc=$(( $(counter cpu_copied_folios) - c0 )) df=$(( $(counter fallback_folios) - f0 )) dd=$(( $(counter declined_folios) - d0 )) dm=$(( $(vmstat pgmigrate_success) - m0 )); }

@@ -111,10 +111,16 @@ check "  ... and node $node has no memory" sh -c "! grep -qw $node $sysnode/has_
 is "$(setp online 0)" "No such file or directory" "removing what was never added: ENOENT"
 is "$(setp online maybe)" "Invalid argument" "online=maybe: EINVAL"
 
-# The real range.
+# The real range, added while the auto-online policy says "online_kernel"
+# (as memhp_default_state= or a udev rule might): the range must still come
+# online wholly in ZONE_MOVABLE, with no window in which kernel memory -
+# the node's kswapd and kcompactd stacks - lands on it.
 setp start $start >/dev/null
 setp size $len >/dev/null
-is "$(setp online 1)" ok "cdm_add_memory(node $node, $(printf '%#x' $start), $((len >> 20)) MiB)"
+auto_online=$(cat $memory/auto_online_blocks)
+echo online_kernel >$memory/auto_online_blocks
+is "$(setp online 1)" ok "cdm_add_memory(node $node, $(printf '%#x' $start), $((len >> 20)) MiB) with auto_online_blocks=online_kernel"
+echo "$auto_online" >$memory/auto_online_blocks
 check "  ... the kernel reports it" logged "cdm: node $node: $((len >> 20)) MiB of device memory online"
 is "$(cat $sysnode/has_coherent_device)" "$node" "has_coherent_device lists node $node"
 check "has_memory lists node $node too (numactl sees it)" grep -qw "$node" $sysnode/has_memory
@@ -128,6 +134,8 @@ while [ $b -lt $((end / block)) ]; do
 	b=$((b + 1))
 done
 is "$bad" 0 "all $((len / block)) memory blocks online in ZONE_MOVABLE"
+is "$(node_kb "$node" KernelStack)" 0 "  ... no kernel stack on node $node (its kswapd and kcompactd run from node 0's memory)"
+is "$(zone_pages "$node" present Normal)" 0 "  ... node $node has no ZONE_NORMAL pages"
 check "/proc/iomem shows the driver's System RAM" grep -q "System RAM (cdm_test_hotplug)" /proc/iomem
 tier0=$(tier_of 0) tier=$(tier_of "$node")
 diag "memory tiers: node 0 in memory_tier$tier0, node $node in memory_tier$tier"
@@ -189,6 +197,31 @@ diag "cdm: node $node AnonPages grew by $1 kB, the hog has $2 pages there"
 is "$1" 0 "default anonymous memory 256 MiB past node 0's free memory put 0 kB on node $node"
 is "$2" 0 "  ... the hog's pages: none on node $node (move_pages)"
 
+# A page that cannot migrate (a pipe holds it): removal gives up after the
+# driver's timeout with EBUSY, where offlining alone retries until a
+# signal, and a driver's remove() in a kworker, which gets none, would
+# hang for ever. The outer timeout only keeps the test from hanging.
+hold pin POLICY_ALLOC_PIN=1 POLICY_ALLOC_THEN_DEFAULT=1 bind "$node" 4
+pin=$held_pid
+is "$(count "$(cat /tmp/pin.start)" "$node")" 1024 "a process with 4 MiB on node $node holds its first page in a pipe"
+setp remove_timeout_ms 10000 >/dev/null
+t0=$(date +%s)
+out=$( { timeout 120 sh -c "echo 0 >$p/online"; } 2>&1)
+took=$(($(date +%s) - t0))
+is "${out##*: }" "Device or resource busy" "removal with a page that will not migrate: EBUSY"
+cmp_ok "$took" -le 40 "  ... after the 10 s timeout, not never ($took s)"
+check "  ... the kernel says it gave up" logged "gave up after 10000 ms"
+check "  ... node $node stays online" grep -qw "$node" $sysnode/has_memory
+is "$(cat $p/online)" 1 "  ... the range stays added"
+out=$(report pin $pin)
+is "$(echo "$out" | sed -n 's/^content //p')" ok "  ... the pinned process's content is intact"
+out=$(report dev $dev)
+diag "after the failed removal the 64 MiB process has $(count "$out" 0) pages on node 0, $(count "$out" "$node") on node $node"
+is "$(echo "$out" | sed -n 's/^content //p')" ok "  ... so is the other process's"
+kill $pin
+wait $pin 2>/dev/null
+setp remove_timeout_ms 600000 >/dev/null
+
 # Removal migrates what is in use to node 0.
 is "$(setp online 0)" ok "cdm_remove_memory() with 64 MiB in use on the node"
 out=$(report dev $dev)
@@ -211,4 +244,4 @@ check "daxctl onlines $dax as an ordinary node" daxctl reconfigure-device --mode
 set -- $(pressure "$node")
 diag "kmem baseline: node $node AnonPages grew by $1 kB, the hog has $2 pages there"
 cmp_ok "$1" -gt 0 "kmem baseline: default allocations spill into a hot-added ordinary node ($1 kB)"
-done_testing 56	# no result is conditional
+done_testing 66	# no result is conditional
