@@ -206,6 +206,7 @@ static const char *errno_name(int err)
 	case EFAULT: return "EFAULT";
 	case ENOENT: return "ENOENT";
 	case EIO: return "EIO";
+	case ECANCELED: return "ECANCELED";
 	default: return "other";
 	}
 }
@@ -221,12 +222,13 @@ static void migrate_report(struct cdm_migration *mig, const struct mem_args *a, 
 
 	if (!a->json) {
 		printf("pid %d -> node %d: %llu pages: %llu moved (%llu as 2 MiB folios), "
-		       "%llu already there, %llu busy, %llu failed, %llu not present, "
-		       "%llu shared with other processes\n",
+		       "%llu already there, %llu busy, %llu failed, %llu not attempted, "
+		       "%llu not present, %llu shared with other processes\n",
 		       a->pid, a->to, cdm_migration_get_pages(mig), cdm_migration_get_moved(mig),
 		       cdm_migration_get_huge_moved(mig), cdm_migration_get_already(mig),
 		       cdm_migration_get_busy(mig), cdm_migration_get_failed(mig),
-		       cdm_migration_get_not_present(mig), cdm_migration_get_shared(mig));
+		       cdm_migration_get_not_attempted(mig), cdm_migration_get_not_present(mig),
+		       cdm_migration_get_shared(mig));
 		for (i = 0; i < nr && i < 10; i++) {
 			cdm_migration_get_failed_page(mig, i, &addr, &err);
 			printf("  0x%" PRIx64 ": %s\n", addr, strerror(err));
@@ -250,6 +252,8 @@ static void migrate_report(struct cdm_migration *mig, const struct mem_args *a, 
 	json_object_object_add(obj, "already", json_object_new_int64(cdm_migration_get_already(mig)));
 	json_object_object_add(obj, "busy", json_object_new_int64(cdm_migration_get_busy(mig)));
 	json_object_object_add(obj, "failed", json_object_new_int64(cdm_migration_get_failed(mig)));
+	json_object_object_add(obj, "not_attempted",
+			       json_object_new_int64(cdm_migration_get_not_attempted(mig)));
 	json_object_object_add(obj, "not_present",
 			       json_object_new_int64(cdm_migration_get_not_present(mig)));
 	json_object_object_add(obj, "shared", json_object_new_int64(cdm_migration_get_shared(mig)));
@@ -299,8 +303,9 @@ int cmd_migrate(int argc, char **argv, struct cdm_ctx *ctx)
 	rc = cdm_migration_run(mig);
 	if (progress && last_pct != ~0u)
 		fputc('\n', stderr);
-	/* a partial migration still reports what moved and what did not */
-	if (!rc || rc == -EAGAIN)
+	/* a partial migration (or one the full node cut short) still reports
+	 * what moved and what did not */
+	if (!rc || rc == -EAGAIN || rc == -ENOSPC)
 		migrate_report(mig, &a, rc, ctx);
 	if (rc)
 		cdmctl_error("migrate", EXIT_FAILED, "%s", cdm_get_last_error(ctx));

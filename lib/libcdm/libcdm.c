@@ -144,7 +144,8 @@ void cdm__log(struct cdm_ctx *ctx, int priority, const char *file, int line,
 	va_end(args);
 }
 
-int cdm__fail(struct cdm_ctx *ctx, int err, const char *fmt, ...)
+int cdm__fail_at(struct cdm_ctx *ctx, int err, const char *file, int line, const char *fn,
+		 const char *fmt, ...)
 {
 	va_list args;
 
@@ -153,7 +154,7 @@ int cdm__fail(struct cdm_ctx *ctx, int err, const char *fmt, ...)
 	va_start(args, fmt);
 	vsnprintf(ctx->last_error, sizeof(ctx->last_error), fmt, args);
 	va_end(args);
-	cdm__log(ctx, LOG_ERR, __FILE__, __LINE__, __func__, "%s", ctx->last_error);
+	cdm__log(ctx, LOG_ERR, file, line, fn, "%s", ctx->last_error);
 	return -err;
 }
 

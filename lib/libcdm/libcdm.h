@@ -203,10 +203,21 @@ int cdm_migration_set_batch(struct cdm_migration *mig, unsigned int pages);
 void cdm_migration_set_progress(struct cdm_migration *mig,
 				cdm_progress_fn fn, void *data);
 /*
- * 0 when every present page of the range is on the target node afterwards;
- * -EAGAIN when some pages could not move (see the counters and failed
- * pages: nothing is hidden); other negative errno when the migration
- * itself failed (-ESRCH process gone, -EPERM not allowed, ...).
+ * 0 when every present page of the range that is the process's own is on
+ * the target node afterwards: pages shared with other processes stay where
+ * they are (see cdm_migration_get_shared()) and do not make a run fail,
+ * or no whole-process migration would ever succeed;
+ * -EAGAIN when some pages could not move: busy, failed or not attempted
+ * (see the counters and failed pages: nothing is hidden; a later run may
+ * move them);
+ * -ENOSPC when the target node is full: the run stops at the first chunk
+ * of which nothing fits ("node N: full"), instead of asking again for
+ * every chunk left;
+ * other negative errno when the migration itself failed: -ESRCH the
+ * process is gone (also when it exits during the run: it is held by a
+ * pidfd, so a process that reuses its pid is never touched), -EPERM not
+ * allowed, -EACCES the target is outside the process's cpuset, ...
+ * The counts of the chunks done so far stay readable in every case.
  */
 int cdm_migration_run(struct cdm_migration *mig);
 
@@ -222,6 +233,10 @@ unsigned long long cdm_migration_get_not_present(struct cdm_migration *mig);
 unsigned long long cdm_migration_get_shared(struct cdm_migration *mig);
 /* 2 MiB folios moved as one unit */
 unsigned long long cdm_migration_get_huge_moved(struct cdm_migration *mig);
+/* never tried: move_pages(2) stops at a batch that fails (e.g. a pinned
+ * page) and leaves the pages after it alone; they are passed again while
+ * that gets further, a bounded number of times. Listed with ECANCELED. */
+unsigned long long cdm_migration_get_not_attempted(struct cdm_migration *mig);
 unsigned int cdm_migration_get_nr_failed_pages(struct cdm_migration *mig);
 /* address and errno (positive) of the index-th page that did not move */
 int cdm_migration_get_failed_page(struct cdm_migration *mig,

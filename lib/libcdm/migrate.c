@@ -14,14 +14,20 @@
  *      instead of being asked 511 more times (and answering -EBUSY);
  *   3. learn where the pages are now: from the call's statuses when it
  *      returned 0 (plus a query of the tails of blocks passed by their
- *      head), else by querying the chunk again; whatever is not on the
- *      target yet (the small pages of a block that was not a THP after
- *      all, or pages that were busy) is moved in one more pass.
+ *      head), else by querying the chunk again;
+ *   4. when the kernel stopped part-way (a batch failed, e.g. on a pinned
+ *      page, and it returned a count), pass the pages it never tried
+ *      again, as long as each pass gets further; then whatever is not on
+ *      the target yet (the small pages of a block that was not a THP
+ *      after all, or pages that were busy) is moved in one more pass.
  *
  * The kernel's own answers decide every count, so the summary is what the
  * kernel reports, not what we asked for. Pages already on the target cost
  * only the first query. A fatal error (process gone, no permission) stops all
- * workers; the counts so far stay readable.
+ * workers; so does a full target (a call that fails with ENOMEM with nothing
+ * of it moved), after counting its chunk. The counts so far stay readable.
+ * The process is held by a pidfd during a run and checked before each
+ * chunk, so a pid reused after it exits is never migrated.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +35,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -38,6 +45,10 @@
 #define HUGE_PAGES 512			/* 4 KiB pages per 2 MiB folio */
 #define MAX_FAILED_RECORDS (1u << 20)	/* counters stay exact beyond it */
 #define MAX_THREADS 64
+/* move_pages calls per chunk at most (see move_passes()): a chunk whose
+ * every call is cut short by a failed batch gives up at that bound */
+#define MAX_PASSES 8
+#define NOT_WRITTEN INT32_MIN		/* a status the kernel left alone */
 
 struct failed_page {
 	uint64_t addr;
@@ -50,13 +61,15 @@ struct chunk {
 };
 
 struct counts {
-	unsigned long long pages, moved, already, busy, failed, not_present, huge, shared;
+	unsigned long long pages, moved, already, busy, failed, not_present, huge, shared,
+		not_attempted;
 };
 
 struct cdm_migration {
 	struct cdm_ctx *ctx;
 	pid_t pid;
 	int to_node;
+	int pidfd;		/* the process during a run, -1 when not pinned */
 	uint64_t start, end;
 	unsigned int threads, batch;
 	cdm_progress_fn progress;
@@ -104,6 +117,7 @@ CDM_EXPORT int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
 	m->ctx = cdm_ref(ctx);
 	m->pid = pid ? pid : getpid();	/* messages name a real pid */
 	m->to_node = to_node;
+	m->pidfd = -1;
 	m->threads = 1;
 	m->batch = DEFAULT_BATCH;
 	pthread_mutex_init(&m->lock, NULL);
@@ -195,6 +209,8 @@ static void set_fatal(struct cdm_migration *mig, int err)
 		if (err == EACCES)	/* the whole call: target outside its cpuset */
 			mig->fatal = -cdm__fail(mig->ctx, EACCES, "pid %d: node %d is not in its "
 						"cpuset's mems", mig->pid, mig->to_node);
+		else if (err == ENOSPC)
+			mig->fatal = -cdm__fail(mig->ctx, ENOSPC, "node %d: full", mig->to_node);
 		else
 			mig->fatal = -cdm__pid_error(mig->ctx, mig->pid, err, "moving pages");
 	}
@@ -203,49 +219,77 @@ static void set_fatal(struct cdm_migration *mig, int err)
 
 static int query(struct worker *w, void **pages, unsigned long n, int *status)
 {
+	long rc;
+
 	if (!n)
 		return 0;
-	if (move_pages(w->mig->pid, n, pages, NULL, status, 0))
-		return errno;
-	return 0;
+	rc = cdm__move_pages(w->mig->ctx, w->mig->pid, n, pages, NULL, status, 0);
+	return rc < 0 ? -rc : 0;
+}
+
+/*
+ * Where a move_pages(2) call that returned @not_moved > 0 stopped: the
+ * index of the first of the @n listed pages it never tried, or @n. The
+ * kernel migrates its list in batches, one flushed whenever a page answers
+ * with a status of its own (-EACCES, -EBUSY, already there); when a batch
+ * fails it gives up, returning the batch's failures plus the pages after
+ * the one that flushed it, and writes no status for either. So the pages
+ * after the last status written were never tried exactly when the count
+ * is larger than their number; otherwise they were the last batch, tried.
+ */
+static unsigned int first_untried(const int *status, unsigned int n, long not_moved)
+{
+	unsigned int last = n;
+
+	while (last > 0 && status[last - 1] == NOT_WRITTEN)
+		last--;
+	if (!last)
+		return n;	/* no status at all: one batch, tried whole */
+	return not_moved > (long)(n - last) ? last : n;
 }
 
 /*
  * Move the pages listed in w->index (count n) and record a reason per page
  * for the ones that may not move: the kernel's per-page status when it set
- * one, else the call's errno. *@clean says the call returned 0, so the
- * kernel wrote every status: the node of each moved page or its errno.
- * Returns a fatal errno or 0.
+ * one, ECANCELED when it never tried the page, else the call's errno (EBUSY
+ * for a failed batch: the kernel says not why). *@result is what the call
+ * returned: 0 means the kernel wrote every status, the node of each moved
+ * page or its errno. Returns a fatal errno or 0.
  */
-static int move_listed(struct worker *w, unsigned int n, bool *clean)
+static int move_listed(struct worker *w, unsigned int n, long *result)
 {
 	struct cdm_migration *mig = w->mig;
-	unsigned int i;
+	unsigned int i, untried = n;
 	long rc;
 	int err = 0;
 
-	*clean = false;
+	*result = 0;
 	if (!n)
 		return 0;
 	for (i = 0; i < n; i++) {
 		w->list[i] = w->pages[w->index[i]];
 		w->nodes[i] = mig->to_node;
-		w->mstatus[i] = INT32_MIN;	/* not written by the kernel */
+		w->mstatus[i] = NOT_WRITTEN;
 	}
-	rc = move_pages(mig->pid, n, w->list, w->nodes, w->mstatus, MPOL_MF_MOVE);
+	rc = cdm__move_pages(mig->ctx, mig->pid, n, w->list, w->nodes, w->mstatus, MPOL_MF_MOVE);
+	*result = rc;
 	if (rc < 0) {
-		err = errno;
+		err = -rc;
 		if (fatal_errno(err) && err != EFAULT)
 			return err;
 	} else if (rc > 0) {
-		err = EBUSY;	/* the kernel gave up on some; it says not why */
-	} else {
-		*clean = true;
+		err = EBUSY;
+		untried = first_untried(w->mstatus, n, rc);
 	}
 	for (i = 0; i < n; i++) {
 		int s = w->mstatus[i];
 
-		w->reason[w->index[i]] = s < 0 && s != INT32_MIN ? -s : (err ? err : EAGAIN);
+		if (s < 0 && s != NOT_WRITTEN)
+			w->reason[w->index[i]] = -s;
+		else if (i >= untried)
+			w->reason[w->index[i]] = ECANCELED;
+		else
+			w->reason[w->index[i]] = err ? err : EAGAIN;
 	}
 	return 0;
 }
@@ -315,26 +359,20 @@ static void record_failed(struct worker *w, uint64_t addr, int err)
 	pthread_mutex_unlock(&mig->lock);
 }
 
-static int migrate_chunk(struct worker *w, const struct chunk *ch)
+/*
+ * The first pass: the heads of uniform 2 MiB blocks (into @heads), and
+ * every other page that is present and not on the target. Returns how
+ * many pages w->index lists.
+ */
+static unsigned int list_first_pass(struct worker *w, const struct chunk *ch, unsigned long n,
+				    unsigned long *heads, unsigned long *nr_heads)
 {
-	struct cdm_migration *mig = w->mig;
 	long ps = cdm__page_size();
-	unsigned long n = (ch->end - ch->start) / ps, i, j, nr_heads = 0;
-	unsigned int m = 0, pass;
-	int to = mig->to_node, err;
-	bool clean;
-	unsigned long heads[n / HUGE_PAGES + 1];	/* blocks passed by their head */
+	int to = w->mig->to_node;
+	unsigned long i, j;
+	unsigned int m = 0;
 
-	for (i = 0; i < n; i++) {
-		w->pages[i] = (void *)(uintptr_t)(ch->start + i * ps);
-		w->reason[i] = 0;
-	}
-	err = query(w, w->pages, n, w->before);
-	if (err)
-		return err;
-	memcpy(w->after, w->before, n * sizeof(int));
-
-	/* pass 1: heads of uniform 2 MiB blocks, and every other movable page */
+	*nr_heads = 0;
 	for (i = 0; i < n; i++) {
 		if (w->before[i] < 0 || w->before[i] == to)
 			continue;
@@ -343,7 +381,7 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 			for (j = 1; j < HUGE_PAGES && w->before[i + j] == w->before[i]; j++)
 				;
 			if (j == HUGE_PAGES) {
-				heads[nr_heads++] = i;
+				heads[(*nr_heads)++] = i;
 				w->index[m++] = i;
 				i += HUGE_PAGES - 1;
 				continue;
@@ -351,28 +389,167 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 		}
 		w->index[m++] = i;
 	}
-	for (pass = 0; pass < 2 && m; pass++) {
-		err = move_listed(w, m, &clean);
-		if (err)
-			return err;
-		if (clean)
-			err = refresh_clean(w, m, heads, pass == 0 ? nr_heads : 0);
-		else
-			err = query(w, w->pages, n, w->after);
-		if (err)
-			return err;
-		if (pass == 0)
-			for (i = 0; i < nr_heads; i++) {
-				for (j = 0; j < HUGE_PAGES && w->after[heads[i] + j] == to; j++)
-					;
-				w->c.huge += j == HUGE_PAGES;
-			}
-		/* pass 2: whatever was movable and is not there yet */
-		for (i = 0, m = 0; i < n; i++)
-			if (w->before[i] >= 0 && w->before[i] != to && w->after[i] >= 0 &&
-			    w->after[i] != to && w->reason[i] != EACCES)
-				w->index[m++] = i;
+	return m;
+}
+
+/* Pages the last call never reached and that are still where they were */
+static unsigned int list_untried(struct worker *w, unsigned long n)
+{
+	unsigned int m = 0;
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (w->reason[i] == ECANCELED && w->after[i] >= 0 && w->after[i] != w->mig->to_node)
+			w->index[m++] = i;
+	return m;
+}
+
+/* Index of the first page of the 2 MiB block holding page @i of @ch */
+static unsigned long block_head(const struct chunk *ch, unsigned long i)
+{
+	long ps = cdm__page_size();
+	unsigned long in_block = ((ch->start + i * ps) & (CDM_HUGE_SIZE - 1)) / ps;
+
+	return i >= in_block ? i - in_block : 0;
+}
+
+/*
+ * Whatever was movable and is not there yet (shared pages stay put). The
+ * tails of a block passed by its head (no reason of their own) go in only
+ * when the head moved, so the block was no THP after all; when the head
+ * did not, its folio is retried as a unit, by the head: passed with it,
+ * each tail would answer -EBUSY and cut the call short right there.
+ */
+static unsigned int list_not_there(struct worker *w, const struct chunk *ch, unsigned long n)
+{
+	int to = w->mig->to_node;
+	unsigned int m = 0;
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		if (w->before[i] < 0 || w->before[i] == to || w->after[i] < 0 ||
+		    w->after[i] == to || w->reason[i] == EACCES)
+			continue;
+		if (!w->reason[i] && w->after[block_head(ch, i)] != to)
+			continue;
+		w->index[m++] = i;
 	}
+	return m;
+}
+
+static bool any_listed_moved(struct worker *w, unsigned int m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m; i++)
+		if (w->after[w->index[i]] == w->mig->to_node)
+			return true;
+	return false;
+}
+
+/*
+ * Count the blocks passed by their head that the last pass settled (a
+ * folio moved whole, or not) and keep those the kernel never reached,
+ * which the next pass passes by their head again. Returns how many stay.
+ */
+static unsigned long settle_heads(struct worker *w, unsigned long *heads, unsigned long nr_heads)
+{
+	int to = w->mig->to_node;
+	unsigned long i, j, kept = 0;
+
+	for (i = 0; i < nr_heads; i++) {
+		if (w->reason[heads[i]] == ECANCELED && w->after[heads[i]] != to) {
+			heads[kept++] = heads[i];
+			continue;
+		}
+		for (j = 0; j < HUGE_PAGES && w->after[heads[i] + j] == to; j++)
+			;
+		w->c.huge += j == HUGE_PAGES;
+	}
+	return kept;
+}
+
+/*
+ * Move what w->index lists (@m pages), pass after pass. While the kernel
+ * stops part-way, the rest it never tried is passed again, as long as
+ * each pass gets further; then one more pass for whatever is still not
+ * there (the small pages of a block that was no THP after all, busy
+ * pages). Bounded by MAX_PASSES. Returns a fatal errno, ENOSPC when a
+ * call failed with ENOMEM and nothing of it moved (the target is full),
+ * or 0.
+ */
+static int move_passes(struct worker *w, const struct chunk *ch, unsigned long n, unsigned int m,
+		       unsigned long *heads, unsigned long nr_heads)
+{
+	unsigned int pass, listed;
+	bool retried = false;
+	long result;
+	int err;
+
+	for (pass = 0; pass < MAX_PASSES && m; pass++) {
+		listed = m;
+		err = move_listed(w, m, &result);
+		if (!err)
+			err = result ? query(w, w->pages, n, w->after) :
+				refresh_clean(w, m, heads, nr_heads);
+		if (err)
+			return err;
+		/* (w->index still lists this pass: only a clean call reuses it) */
+		if (result == -ENOMEM && !any_listed_moved(w, m))
+			return ENOSPC;
+		nr_heads = settle_heads(w, heads, nr_heads);
+		m = list_untried(w, n);
+		if (m) {
+			if (m >= listed)
+				break;	/* the kernel tried none of them */
+			continue;
+		}
+		if (retried)
+			break;
+		retried = true;
+		m = list_not_there(w, ch, n);
+	}
+	return 0;
+}
+
+/*
+ * Why page @i did not move. Only the tails of a block passed by its head
+ * can have no reason of their own (no pass listed them): they share the
+ * head's fate.
+ */
+static int reason_of(struct worker *w, const struct chunk *ch, unsigned long i)
+{
+	if (w->reason[i])
+		return w->reason[i];
+	if (w->reason[block_head(ch, i)])
+		return w->reason[block_head(ch, i)];
+	return EAGAIN;
+}
+
+/* A page left off the target, counted by why */
+static void count_left_behind(struct worker *w, uint64_t addr, int err)
+{
+	if (err == EACCES) {
+		/* mapped by other processes too (libraries, COW after fork):
+		 * not this process's page to move, not a failure */
+		w->c.shared++;
+		return;
+	}
+	if (err == ECANCELED)
+		w->c.not_attempted++;
+	else if (err == EBUSY || err == EAGAIN)
+		w->c.busy++;
+	else
+		w->c.failed++;
+	record_failed(w, addr, err);
+}
+
+/* The kernel's last word on each page of the chunk, into the counters */
+static void count_chunk(struct worker *w, const struct chunk *ch, unsigned long n)
+{
+	long ps = cdm__page_size();
+	int to = w->mig->to_node;
+	unsigned long i;
 
 	for (i = 0; i < n; i++) {
 		int after = w->after[i];
@@ -385,21 +562,66 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 			w->c.moved++;
 		} else if (after < 0) {
 			w->c.not_present++;	/* unmapped or freed meanwhile */
-		} else if (w->reason[i] == EACCES) {
-			/* mapped by other processes too (libraries, COW after
-			 * fork): not this process's page to move, not a failure */
-			w->c.shared++;
 		} else {
-			err = w->reason[i] ? w->reason[i] : EAGAIN;
-			if (err == EBUSY || err == EAGAIN)
-				w->c.busy++;
-			else
-				w->c.failed++;
-			record_failed(w, ch->start + i * ps, err);
+			count_left_behind(w, ch->start + i * ps, reason_of(w, ch, i));
 		}
 	}
 	w->c.pages += n;
+}
+
+/* Returns a fatal errno (the chunk is not counted), ENOSPC (it is) or 0. */
+static int migrate_chunk(struct worker *w, const struct chunk *ch)
+{
+	long ps = cdm__page_size();
+	unsigned long n = (ch->end - ch->start) / ps, i, nr_heads;
+	unsigned long heads[n / HUGE_PAGES + 1];	/* blocks passed by their head */
+	unsigned int m;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		w->pages[i] = (void *)(uintptr_t)(ch->start + i * ps);
+		w->reason[i] = 0;
+	}
+	err = query(w, w->pages, n, w->before);
+	if (err)
+		return err;
+	memcpy(w->after, w->before, n * sizeof(int));
+	m = list_first_pass(w, ch, n, heads, &nr_heads);
+	err = move_passes(w, ch, n, m, heads, nr_heads);
+	if (err && err != ENOSPC)
+		return err;
+	count_chunk(w, ch, n);
+	return err;
+}
+
+/*
+ * Hold the process by a pidfd for the run: once it exits its pid may be
+ * reused, and move_pages(2) would answer for the newcomer. Without pidfds
+ * (kernel before 5.3, seccomp, a thread id) the run goes on unpinned.
+ */
+static int pin_process(struct cdm_migration *mig)
+{
+	mig->pidfd = syscall(SYS_pidfd_open, mig->pid, 0);
+	if (mig->pidfd >= 0)
+		return 0;
+	if (errno == ESRCH)
+		return cdm__pid_error(mig->ctx, mig->pid, ESRCH, "pinning");
+	cdm_dbg(mig->ctx, "pid %d: no pidfd (%s): not pinned", mig->pid, strerror(errno));
 	return 0;
+}
+
+static void unpin_process(struct cdm_migration *mig)
+{
+	if (mig->pidfd >= 0)
+		close(mig->pidfd);
+	mig->pidfd = -1;
+}
+
+/* Signal 0 reaches the process while it exists; ESRCH once it is reaped. */
+static bool process_exited(struct cdm_migration *mig)
+{
+	return mig->pidfd >= 0 && syscall(SYS_pidfd_send_signal, mig->pidfd, 0, NULL, 0) &&
+	       errno == ESRCH;
 }
 
 static void *worker_main(void *arg)
@@ -417,8 +639,8 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&mig->lock);
 		if (!ch)
 			break;
-		err = migrate_chunk(w, ch);
-		if (err) {
+		err = process_exited(mig) ? ESRCH : migrate_chunk(w, ch);
+		if (err && err != ENOSPC) {
 			set_fatal(mig, err);
 			break;
 		}
@@ -428,6 +650,10 @@ static void *worker_main(void *arg)
 		if (mig->progress)
 			mig->progress(mig, mig->done, mig->total, mig->progress_data);
 		pthread_mutex_unlock(&mig->lock);
+		if (err) {	/* the chunk is counted; none after it would fit either */
+			set_fatal(mig, err);
+			break;
+		}
 	}
 	return NULL;
 }
@@ -466,28 +692,13 @@ static int worker_init(struct worker *w, struct cdm_migration *mig)
 	return 0;
 }
 
-CDM_EXPORT int cdm_migration_run(struct cdm_migration *mig)
+/* The workers, this thread among them; their counts summed into mig->c */
+static int run_workers(struct cdm_migration *mig)
 {
 	struct worker workers[MAX_THREADS];
 	pthread_t tids[MAX_THREADS];
 	unsigned int i, started = 0;
-	struct cdm_vma *vmas;
-	size_t nr;
-	int rc;
-
-	cdm__clear_error(mig->ctx);
-	memset(&mig->c, 0, sizeof(mig->c));
-	mig->nr_failed = 0;
-	mig->fatal = 0;
-	mig->next_chunk = 0;
-	mig->done = 0;
-	rc = cdm__collect_ranges(mig->ctx, mig->pid, mig->start, mig->end, &vmas, &nr);
-	if (rc)
-		return rc;
-	rc = make_chunks(mig, vmas, nr);
-	free(vmas);
-	if (rc)
-		return rc;
+	int rc = 0;
 
 	for (i = 0; i < mig->threads; i++) {
 		if (worker_init(&workers[i], mig)) {
@@ -515,20 +726,53 @@ CDM_EXPORT int cdm_migration_run(struct cdm_migration *mig)
 		mig->c.not_present += workers[i].c.not_present;
 		mig->c.huge += workers[i].c.huge;
 		mig->c.shared += workers[i].c.shared;
+		mig->c.not_attempted += workers[i].c.not_attempted;
 		worker_free(&workers[i]);
 	}
-	if (rc)
-		return rc;
+	return rc;
+}
+
+/* What the run returns once every worker is done: see libcdm.h */
+static int run_result(struct cdm_migration *mig)
+{
+	unsigned long long left = mig->c.busy + mig->c.failed + mig->c.not_attempted;
+
 	if (mig->fatal)
 		return -mig->fatal;
-	cdm_dbg(mig->ctx, "pid %d -> node %d: %llu pages, %llu moved, %llu already, %llu busy, %llu failed",
-		mig->pid, mig->to_node, mig->c.pages, mig->c.moved, mig->c.already,
-		mig->c.busy, mig->c.failed);
-	if (mig->c.busy || mig->c.failed)
+	cdm_dbg(mig->ctx, "pid %d -> node %d: %llu pages, %llu moved, %llu already, %llu busy, "
+		"%llu failed, %llu not attempted, %llu shared", mig->pid, mig->to_node,
+		mig->c.pages, mig->c.moved, mig->c.already, mig->c.busy, mig->c.failed,
+		mig->c.not_attempted, mig->c.shared);
+	if (left)
 		return cdm__fail(mig->ctx, EAGAIN, "pid %d: %llu of %llu pages could not move to node %d",
-				 mig->pid, mig->c.busy + mig->c.failed,
-				 mig->c.busy + mig->c.failed + mig->c.moved, mig->to_node);
+				 mig->pid, left, left + mig->c.moved, mig->to_node);
 	return 0;
+}
+
+CDM_EXPORT int cdm_migration_run(struct cdm_migration *mig)
+{
+	struct cdm_vma *vmas;
+	size_t nr;
+	int rc;
+
+	cdm__clear_error(mig->ctx);
+	memset(&mig->c, 0, sizeof(mig->c));
+	mig->nr_failed = 0;
+	mig->fatal = 0;
+	mig->next_chunk = 0;
+	mig->done = 0;
+	rc = pin_process(mig);
+	if (rc)
+		return rc;
+	rc = cdm__collect_ranges(mig->ctx, mig->pid, mig->start, mig->end, &vmas, &nr);
+	if (!rc) {
+		rc = make_chunks(mig, vmas, nr);
+		free(vmas);
+	}
+	if (!rc)
+		rc = run_workers(mig);
+	unpin_process(mig);
+	return rc ? rc : run_result(mig);
 }
 
 /* The summary counters, one getter each */
@@ -546,6 +790,7 @@ MIGRATION_COUNTER(failed, failed)
 MIGRATION_COUNTER(not_present, not_present)
 MIGRATION_COUNTER(shared, shared)
 MIGRATION_COUNTER(huge_moved, huge)
+MIGRATION_COUNTER(not_attempted, not_attempted)
 
 CDM_EXPORT unsigned int cdm_migration_get_nr_failed_pages(struct cdm_migration *mig)
 {

@@ -2,11 +2,13 @@
 /*
  * What residency and migration walk: the VMAs of a process (from
  * /proc/PID/smaps, which also says whether a VMA holds transparent huge
- * pages), clipped to an optional range.
+ * pages), clipped to an optional range; and the one door to move_pages(2)
+ * both go through, which host tests replace with a scripted kernel.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +22,22 @@ long cdm__page_size(void)
 	if (!size)
 		size = sysconf(_SC_PAGESIZE);
 	return size;
+}
+
+long cdm__move_pages(struct cdm_ctx *ctx, pid_t pid, unsigned long count, void **pages,
+		     const int *nodes, int *status, int flags)
+{
+	long rc;
+
+	if (ctx->move_pages)
+		return ctx->move_pages(ctx, pid, count, pages, nodes, status, flags);
+	rc = move_pages(pid, count, pages, nodes, status, flags);
+	return rc < 0 ? -errno : rc;
+}
+
+void cdm__set_move_pages(struct cdm_ctx *ctx, cdm_move_pages_fn fn)
+{
+	ctx->move_pages = fn;
 }
 
 /* Exited, or a zombie: move_pages then says EINVAL (no mm), not ESRCH. */
@@ -36,19 +54,21 @@ static bool pid_gone(pid_t pid)
 	return paren && (paren[1] == ' ') && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
-int cdm__pid_error(struct cdm_ctx *ctx, pid_t pid, int err, const char *what)
+int cdm__pid_error_at(struct cdm_ctx *ctx, pid_t pid, int err, const char *what,
+		      const char *file, int line, const char *fn)
 {
 	if (err == EINVAL && pid > 0 && pid_gone(pid))
 		err = ESRCH;
 	switch (err) {
 	case ESRCH:
-		return cdm__fail(ctx, err, "pid %d: no such process", pid);
+		return cdm__fail_at(ctx, err, file, line, fn, "pid %d: no such process", pid);
 	case EPERM:
 	case EACCES:
-		return cdm__fail(ctx, EPERM, "pid %d: %s not permitted (another user's process "
-				 "needs CAP_SYS_NICE and ptrace access)", pid, what);
+		return cdm__fail_at(ctx, EPERM, file, line, fn, "pid %d: %s not permitted (another "
+				    "user's process needs CAP_SYS_NICE and ptrace access)", pid, what);
 	default:
-		return cdm__fail(ctx, err, "pid %d: %s: %s", pid, what, strerror(err));
+		return cdm__fail_at(ctx, err, file, line, fn, "pid %d: %s: %s", pid, what,
+				    strerror(err));
 	}
 }
 

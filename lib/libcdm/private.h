@@ -16,6 +16,15 @@
 struct daxctl_ctx;
 struct cxl_ctx;
 
+/*
+ * move_pages(2) as libcdm calls it (nodes == NULL: query only), returning
+ * the syscall's value or -errno. Host tests put their own in a context to
+ * play the kernel's part: per-page statuses, a positive return part-way,
+ * whole-call errors. Called from several worker threads at once.
+ */
+typedef long (*cdm_move_pages_fn)(struct cdm_ctx *ctx, pid_t pid, unsigned long count,
+				  void **pages, const int *nodes, int *status, int flags);
+
 struct cdm_node {
 	struct cdm_ctx *ctx;
 	struct cdm_node *next;
@@ -54,6 +63,7 @@ struct cdm_ctx {
 	struct cdm_node *nodes;
 	struct cdm_nodeset online, memory, cpu, coherent;
 	bool coherent_known;
+	cdm_move_pages_fn move_pages;	/* NULL: the system call */
 };
 
 /* libcdm.c: logging and the per-context last error */
@@ -63,9 +73,14 @@ void cdm__log(struct cdm_ctx *ctx, int priority, const char *file, int line,
 #define cdm_dbg(ctx, ...) cdm__log(ctx, LOG_DEBUG, __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define cdm_info(ctx, ...) cdm__log(ctx, LOG_INFO, __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define cdm_err_log(ctx, ...) cdm__log(ctx, LOG_ERR, __FILE__, __LINE__, __func__, __VA_ARGS__)
-/* Record "@fmt" as the context's last error, log it, return -@err. */
-int cdm__fail(struct cdm_ctx *ctx, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/*
+ * Record "@fmt" as the context's last error, log it, return -@err. A macro
+ * so that the log names the function that failed, not this helper.
+ */
+int cdm__fail_at(struct cdm_ctx *ctx, int err, const char *file, int line, const char *fn,
+		 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#define cdm__fail(ctx, err, ...) \
+	cdm__fail_at(ctx, err, __FILE__, __LINE__, __func__, __VA_ARGS__)
 void cdm__clear_error(struct cdm_ctx *ctx);
 
 /* sysfs.c: files under the context's sysfs root */
@@ -111,8 +126,17 @@ int cdm__check_range(struct cdm_ctx *ctx, uint64_t start, uint64_t end);
 int cdm__set_range(struct cdm_ctx *ctx, uint64_t *startp, uint64_t *endp,
 		   uint64_t start, uint64_t end);
 int cdm__check_pid(struct cdm_ctx *ctx, pid_t pid);
-/* move_pages(2) errno -> message naming the pid; returns -err */
-int cdm__pid_error(struct cdm_ctx *ctx, pid_t pid, int err, const char *what);
+/* move_pages(2) errno -> message naming the pid, logged at the caller; returns -err */
+int cdm__pid_error_at(struct cdm_ctx *ctx, pid_t pid, int err, const char *what,
+		      const char *file, int line, const char *fn);
+#define cdm__pid_error(ctx, pid, err, what) \
+	cdm__pid_error_at(ctx, pid, err, what, __FILE__, __LINE__, __func__)
+/* move_pages(2) through the context's seam: >= 0 as the syscall, or -errno */
+long cdm__move_pages(struct cdm_ctx *ctx, pid_t pid, unsigned long count, void **pages,
+		     const int *nodes, int *status, int flags);
+/* The seam itself: not exported (hidden, not in libcdm.sym); host tests
+ * link libcdm.a to reach it. NULL restores the system call. */
+void cdm__set_move_pages(struct cdm_ctx *ctx, cdm_move_pages_fn fn);
 
 #define CDM_HUGE_SIZE (2UL << 20)
 

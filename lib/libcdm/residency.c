@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -113,8 +112,9 @@ static int query_vma(struct cdm_residency *res, const struct cdm_vma *vma,
 		if (rc) {	/* move_pages for this chunk */
 			for (i = 0; i < n; i++)
 				q->pages[i] = (void *)(uintptr_t)(addr + i * ps);
-			if (move_pages(res->pid, n, q->pages, NULL, q->node, 0))
-				return cdm__pid_error(res->ctx, res->pid, errno, "page query");
+			rc = cdm__move_pages(res->ctx, res->pid, n, q->pages, NULL, q->node, 0);
+			if (rc < 0)
+				return cdm__pid_error(res->ctx, res->pid, -rc, "page query");
 		}
 		count(res, q->node, n);
 		addr += n * ps;
