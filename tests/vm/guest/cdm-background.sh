@@ -56,7 +56,11 @@ numa_balancing() {	# numa_balancing MODE FROM A_MIB B_MIB: see below
 	# lets another vCPU execute half-written.
 	kill -STOP $a $b
 	anon1=$(node_kb 1 AnonPages)
-	a_faults=$(awk -F: '$1 ~ /^total_numa_faults/ { print $2 + 0 }' /proc/$a/sched)
+	# task a's hinting faults on memory of node 1 (the scheduler's per-node
+	# statistics: "numa_faults node=1 task_private=P task_shared=S ...")
+	a_faults=$(awk '$1 == "numa_faults" && $2 == "node=1" {
+		for (i = 3; i <= NF; i++) if ($i ~ /^task_/) { split($i, kv, "="); s += kv[2] } }
+		END { print s + 0 }' /proc/$a/sched)
 	held1=$(cat /proc/$a/numa_maps /proc/$b/numa_maps | grep anon= | tr ' ' '\n' |
 		sed -n 's/^N1=//p' | awk '{ s += $1 } END { print s * 4 }')
 	kill -CONT $a $b
@@ -66,12 +70,12 @@ numa_balancing() {	# numa_balancing MODE FROM A_MIB B_MIB: see below
 	faults=$(( $(vmstat numa_hint_faults) - faults ))
 	migrated=$(( $(vmstat numa_pages_migrated) - migrated ))
 	a1=$(count "$(cat /tmp/a)" 1)
-	diag "numa_balancing=$nb: task a's pages: $(grep ^node /tmp/a | tr '\n' ' '); $faults hinting faults ($a_faults of task a's at the end), $migrated pages migrated"
+	diag "numa_balancing=$nb: task a's pages: $(grep ^node /tmp/a | tr '\n' ' '); $faults hinting faults ($a_faults by task a on node 1's memory at the end), $migrated pages migrated"
 	if [ "$mode" = cdm ]; then
 		is "$a1" $((a_mib * 256)) \
 			"numa_balancing=$nb: task a's $a_mib MiB moved to CDM node 1 stay there"
 		is "$a_faults/$migrated" 0/0 \
-			"numa_balancing=$nb: task a's pages on CDM node 1 are not scanned (no hinting fault), no page migrated"
+			"numa_balancing=$nb: task a's pages on CDM node 1 are not scanned (no hinting fault on them), no page migrated"
 	else
 		cmp_ok "$faults" -gt 0 "numa_balancing=$nb: the kernel scanned (NUMA hinting faults taken)"
 		cmp_ok "$migrated" -gt 0 \
