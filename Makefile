@@ -30,7 +30,7 @@ RUN_TESTS := scripts/run-tests $(BUILD)/test-logs
 
 PHASE := scripts/phase
 
-.PHONY: all deps kernel kernel-debug modules modules-debug kselftests \
+.PHONY: all deps kernel kernel-debug kernel-each-patch modules modules-debug kselftests \
 	check check-host check-vm check-debug demo clean
 
 all:
@@ -56,6 +56,10 @@ kernel: deps
 
 kernel-debug: deps
 	@$(PHASE) kernel-debug scripts/kernel-build --debug
+
+# The series builds patch by patch (a tree of its own; ~20-30 min)
+kernel-each-patch: deps
+	@$(PHASE) kernel-each-patch scripts/kernel-build --each-patch
 
 # Out-of-tree modules (every directory under kernel/drivers and
 # tests/kernel with a Kbuild file), built per kernel in $(CDM_CACHE).
