@@ -8,10 +8,19 @@
  *  - objects are reached with get_first/get_next and foreach macros, their
  *    attributes with cdm_<object>_get_<attribute>();
  *  - calls return a negative errno on failure and leave a message naming
- *    the object and the cause in cdm_get_last_error();
+ *    the object and the cause in cdm_get_last_error(), kept per thread
+ *    (see there);
  *  - the library never prints or exits: messages go through the context's
  *    log function (CDM_LOG=err|info|debug turns on logging to stderr;
  *    off by default).
+ *
+ * Threads: a context may be shared by threads. Its last error is each
+ * thread's own, and cdm_ref()/cdm_unref() are atomic. The setters of the
+ * context (log function, priority, userdata) and the first read of the
+ * topology (and of a node's backing device) are not locked: set it up and
+ * read it (e.g. cdm_node_get_first()) before other threads use it. A migration runs worker threads of its own
+ * (cdm_migration_set_threads()); they block every signal, so the
+ * application's signal handlers never run on them.
  */
 #ifndef _LIBCDM_H_
 #define _LIBCDM_H_
@@ -33,6 +42,12 @@ int cdm_new(struct cdm_ctx **ctx);
 struct cdm_ctx *cdm_ref(struct cdm_ctx *ctx);
 struct cdm_ctx *cdm_unref(struct cdm_ctx *ctx);
 
+/*
+ * Called for each message at or above the context's priority, from the
+ * thread that met it: several threads at once (a migration's workers,
+ * application threads sharing the context), so it must be thread-safe.
+ * The default writes each line to stderr under stderr's stdio lock.
+ */
 typedef void (*cdm_log_fn)(struct cdm_ctx *ctx, int priority, const char *file,
 			   int line, const char *fn, const char *format,
 			   va_list args);
@@ -42,7 +57,14 @@ void cdm_set_log_priority(struct cdm_ctx *ctx, int priority);
 void cdm_set_userdata(struct cdm_ctx *ctx, void *userdata);
 void *cdm_get_userdata(struct cdm_ctx *ctx);
 
-/* "node 3: not online"; "" when the last call succeeded or set nothing */
+/*
+ * "node 3: not online": the message of the calling thread's last failed
+ * call on @ctx, like errno per thread, so threads sharing a context never
+ * read each other's; "" when its last call succeeded or set nothing. A
+ * migration's workers hand theirs to the thread that ran it. The string
+ * stays valid until this thread's next call on @ctx; a thread keeps the
+ * messages of the last 4 contexts it failed on (an older one reads "").
+ */
 const char *cdm_get_last_error(struct cdm_ctx *ctx);
 /* where sysfs is read from: "/sys" or $CDM_SYSFS_ROOT (host tests) */
 const char *cdm_get_sysfs_root(struct cdm_ctx *ctx);
@@ -161,7 +183,13 @@ int cdm_free(struct cdm_ctx *ctx, void *addr, size_t len);
 /* ---- residency (residency.c) ---- */
 struct cdm_residency;
 
-/* pid 0 = the calling process; whole address space unless a range is set */
+/*
+ * pid 0 = the calling process; whole address space unless a range is set.
+ * cdm_residency_update() on another process needs what move_pages(2)
+ * needs to query it: ptrace read access (the same user and the process
+ * dumpable, or CAP_SYS_PTRACE), else -EPERM; -EACCES when a security
+ * module refuses. Page frame numbers from pagemap need CAP_SYS_ADMIN.
+ */
 int cdm_residency_new(struct cdm_ctx *ctx, pid_t pid,
 		      struct cdm_residency **res);
 int cdm_residency_set_range(struct cdm_residency *res, uint64_t start,
@@ -215,8 +243,14 @@ void cdm_migration_set_progress(struct cdm_migration *mig,
  * every chunk left;
  * other negative errno when the migration itself failed: -ESRCH the
  * process is gone (also when it exits during the run: it is held by a
- * pidfd, so a process that reuses its pid is never touched), -EPERM not
- * allowed, -EACCES the target is outside the process's cpuset, ...
+ * pidfd, so a process that reuses its pid is never touched); -EPERM no
+ * ptrace read access to the process (the kernel's check: the same user
+ * and the process dumpable, or CAP_SYS_PTRACE); -EACCES the target node
+ * is outside the process's cpuset (no capability overrides that), or a
+ * security module refused (the message says which); ...
+ * Pages mapped by other processes as well are never moved: that takes
+ * MPOL_MF_MOVE_ALL and CAP_SYS_NICE, which libcdm does not use; the kernel
+ * answers -EACCES for each, counted by cdm_migration_get_shared().
  * The counts of the chunks done so far stay readable in every case.
  */
 int cdm_migration_run(struct cdm_migration *mig);

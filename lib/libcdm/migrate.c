@@ -33,6 +33,7 @@
 #include <inttypes.h>
 #include <numaif.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -86,6 +87,9 @@ struct cdm_migration {
 	size_t nr_chunks, next_chunk;
 	unsigned long long done, total;
 	int fatal;
+	/* its message, written in the worker that met it (the last error is
+	 * per thread) and relayed to the caller's thread at the end */
+	char fatal_msg[CDM_ERR_LEN];
 };
 
 /* per-worker buffers, each `batch` long */
@@ -206,13 +210,18 @@ static void set_fatal(struct cdm_migration *mig, int err)
 {
 	pthread_mutex_lock(&mig->lock);
 	if (!mig->fatal) {
-		if (err == EACCES)	/* the whole call: target outside its cpuset */
+		if (err == EACCES)	/* the whole call: target outside its cpuset
+					 * (a security module would have said so to
+					 * cdm__check_access() already) */
 			mig->fatal = -cdm__fail(mig->ctx, EACCES, "pid %d: node %d is not in its "
-						"cpuset's mems", mig->pid, mig->to_node);
+						"cpuset's mems (no capability overrides that)",
+						mig->pid, mig->to_node);
 		else if (err == ENOSPC)
 			mig->fatal = -cdm__fail(mig->ctx, ENOSPC, "node %d: full", mig->to_node);
 		else
 			mig->fatal = -cdm__pid_error(mig->ctx, mig->pid, err, "moving pages");
+		snprintf(mig->fatal_msg, sizeof(mig->fatal_msg), "%s",
+			 cdm_get_last_error(mig->ctx));
 	}
 	pthread_mutex_unlock(&mig->lock);
 }
@@ -692,14 +701,23 @@ static int worker_init(struct worker *w, struct cdm_migration *mig)
 	return 0;
 }
 
-/* The workers, this thread among them; their counts summed into mig->c */
+/*
+ * The workers, this thread among them; their counts summed into mig->c.
+ * The threads libcdm starts have every signal blocked from their first
+ * instruction (they inherit the mask this thread has while creating them),
+ * so the application's handlers run on its own threads only; this
+ * thread's mask is given back as it was.
+ */
 static int run_workers(struct cdm_migration *mig)
 {
 	struct worker workers[MAX_THREADS];
 	pthread_t tids[MAX_THREADS];
 	unsigned int i, started = 0;
+	sigset_t all, caller;
 	int rc = 0;
 
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &caller);
 	for (i = 0; i < mig->threads; i++) {
 		if (worker_init(&workers[i], mig)) {
 			rc = cdm__fail(mig->ctx, ENOMEM, "pid %d: out of memory", mig->pid);
@@ -713,6 +731,7 @@ static int run_workers(struct cdm_migration *mig)
 			break;
 		}
 	}
+	pthread_sigmask(SIG_SETMASK, &caller, NULL);
 	if (started)
 		worker_main(&workers[0]);
 	for (i = 0; i < started; i++) {
@@ -738,7 +757,7 @@ static int run_result(struct cdm_migration *mig)
 	unsigned long long left = mig->c.busy + mig->c.failed + mig->c.not_attempted;
 
 	if (mig->fatal)
-		return -mig->fatal;
+		return cdm__relay_error(mig->ctx, mig->fatal, mig->fatal_msg);
 	cdm_dbg(mig->ctx, "pid %d -> node %d: %llu pages, %llu moved, %llu already, %llu busy, "
 		"%llu failed, %llu not attempted, %llu shared", mig->pid, mig->to_node,
 		mig->c.pages, mig->c.moved, mig->c.already, mig->c.busy, mig->c.failed,
@@ -759,12 +778,15 @@ CDM_EXPORT int cdm_migration_run(struct cdm_migration *mig)
 	memset(&mig->c, 0, sizeof(mig->c));
 	mig->nr_failed = 0;
 	mig->fatal = 0;
+	mig->fatal_msg[0] = '\0';
 	mig->next_chunk = 0;
 	mig->done = 0;
 	rc = pin_process(mig);
 	if (rc)
 		return rc;
-	rc = cdm__collect_ranges(mig->ctx, mig->pid, mig->start, mig->end, &vmas, &nr);
+	rc = cdm__check_access(mig->ctx, mig->pid, "moving pages");
+	if (!rc)
+		rc = cdm__collect_ranges(mig->ctx, mig->pid, mig->start, mig->end, &vmas, &nr);
 	if (!rc) {
 		rc = make_chunks(mig, vmas, nr);
 		free(vmas);

@@ -54,6 +54,15 @@ static bool pid_gone(pid_t pid)
 	return paren && (paren[1] == ' ') && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
+/*
+ * What the kernel checks before it moves or looks at another process's
+ * pages (find_mm_struct() in mm/migrate.c): ptrace read access with the
+ * real credentials, EPERM without it; then the security modules' say
+ * (security_task_movememory(), EACCES from SELinux or Smack). A move to a
+ * node outside the process's cpuset is EACCES for the whole call, set by
+ * the caller that knows the node (migrate.c). The two errnos are kept as
+ * the kernel gave them.
+ */
 int cdm__pid_error_at(struct cdm_ctx *ctx, pid_t pid, int err, const char *what,
 		      const char *file, int line, const char *fn)
 {
@@ -63,13 +72,30 @@ int cdm__pid_error_at(struct cdm_ctx *ctx, pid_t pid, int err, const char *what,
 	case ESRCH:
 		return cdm__fail_at(ctx, err, file, line, fn, "pid %d: no such process", pid);
 	case EPERM:
+		return cdm__fail_at(ctx, err, file, line, fn, "pid %d: %s not permitted "
+				    CDM_PTRACE_NEEDS, pid, what);
 	case EACCES:
-		return cdm__fail_at(ctx, EPERM, file, line, fn, "pid %d: %s not permitted (another "
-				    "user's process needs CAP_SYS_NICE and ptrace access)", pid, what);
+		return cdm__fail_at(ctx, err, file, line, fn, "pid %d: %s denied by a security "
+				    "module (EACCES)", pid, what);
 	default:
 		return cdm__fail_at(ctx, err, file, line, fn, "pid %d: %s: %s", pid, what,
 				    strerror(err));
 	}
+}
+
+/*
+ * move_pages(2) of no page still goes through the kernel's permission
+ * checks: asked first, it says EPERM or EACCES before /proc/PID/smaps
+ * would say EACCES for either. Other answers (no move_pages in this
+ * kernel, a zombie's EINVAL) are left to the calls that follow.
+ */
+int cdm__check_access(struct cdm_ctx *ctx, pid_t pid, const char *what)
+{
+	long rc = cdm__move_pages(ctx, pid, 0, NULL, NULL, NULL, 0);
+
+	if (rc == -EPERM || rc == -EACCES || rc == -ESRCH)
+		return cdm__pid_error(ctx, pid, -rc, what);
+	return 0;
 }
 
 int cdm__check_pid(struct cdm_ctx *ctx, pid_t pid)
@@ -156,6 +182,9 @@ int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
 	f = fopen(path, "re");
 	if (!f) {
 		err = errno;
+		if (err == EACCES)	/* procfs's own ptrace check (mm_access) */
+			return cdm__fail(ctx, err, "pid %d: reading %s not permitted "
+					 CDM_PTRACE_NEEDS, pid ? pid : getpid(), path);
 		return cdm__pid_error(ctx, pid ? pid : getpid(), err == ENOENT ? ESRCH : err,
 				      "reading the memory map");
 	}

@@ -49,13 +49,13 @@ struct cdm_node {
 };
 
 struct cdm_ctx {
-	int refcount;
+	int refcount;		/* atomic: objects of several threads hold it */
+	unsigned long long id;	/* keys this context's last error in each thread */
 	cdm_log_fn log_fn;
 	int log_priority;
 	void *userdata;
 	char sysfs_root[256];
 	bool sysfs_is_real;
-	char last_error[CDM_ERR_LEN];
 	/* topology, read lazily once (topology.c) */
 	bool topology_read;
 	int topology_err;
@@ -66,7 +66,7 @@ struct cdm_ctx {
 	cdm_move_pages_fn move_pages;	/* NULL: the system call */
 };
 
-/* libcdm.c: logging and the per-context last error */
+/* libcdm.c: logging and the last error (per thread and context) */
 void cdm__log(struct cdm_ctx *ctx, int priority, const char *file, int line,
 	      const char *fn, const char *format, ...)
 	__attribute__((format(printf, 6, 7)));
@@ -74,13 +74,17 @@ void cdm__log(struct cdm_ctx *ctx, int priority, const char *file, int line,
 #define cdm_info(ctx, ...) cdm__log(ctx, LOG_INFO, __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define cdm_err_log(ctx, ...) cdm__log(ctx, LOG_ERR, __FILE__, __LINE__, __func__, __VA_ARGS__)
 /*
- * Record "@fmt" as the context's last error, log it, return -@err. A macro
- * so that the log names the function that failed, not this helper.
+ * Record "@fmt" as the calling thread's last error on @ctx, log it, return
+ * -@err. A macro so that the log names the function that failed, not
+ * this helper.
  */
 int cdm__fail_at(struct cdm_ctx *ctx, int err, const char *file, int line, const char *fn,
 		 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 #define cdm__fail(ctx, err, ...) \
 	cdm__fail_at(ctx, err, __FILE__, __LINE__, __func__, __VA_ARGS__)
+/* Record @msg, which another thread (a migration worker) or an earlier
+ * call already logged, as the calling thread's last error; return -@err */
+int cdm__relay_error(struct cdm_ctx *ctx, int err, const char *msg);
 void cdm__clear_error(struct cdm_ctx *ctx);
 
 /* sysfs.c: files under the context's sysfs root */
@@ -126,11 +130,20 @@ int cdm__check_range(struct cdm_ctx *ctx, uint64_t start, uint64_t end);
 int cdm__set_range(struct cdm_ctx *ctx, uint64_t *startp, uint64_t *endp,
 		   uint64_t start, uint64_t end);
 int cdm__check_pid(struct cdm_ctx *ctx, pid_t pid);
-/* move_pages(2) errno -> message naming the pid, logged at the caller; returns -err */
+/* what ptrace_may_access(PTRACE_MODE_READ_REALCREDS) lets through */
+#define CDM_PTRACE_NEEDS "(needs ptrace read access: same user and dumpable, or CAP_SYS_PTRACE)"
+/*
+ * move_pages(2) errno -> message naming the pid and the cause, logged at
+ * the caller; returns -err. EPERM: no ptrace read access; EACCES: a
+ * security module (a move's EACCES for the cpuset is migrate.c's).
+ */
 int cdm__pid_error_at(struct cdm_ctx *ctx, pid_t pid, int err, const char *what,
 		      const char *file, int line, const char *fn);
 #define cdm__pid_error(ctx, pid, err, what) \
 	cdm__pid_error_at(ctx, pid, err, what, __FILE__, __LINE__, __func__)
+/* Ask the kernel whether @pid's pages may be moved or queried (a move_pages
+ * call of no page): 0, or -EPERM/-EACCES/-ESRCH with a message about @what */
+int cdm__check_access(struct cdm_ctx *ctx, pid_t pid, const char *what);
 /* move_pages(2) through the context's seam: >= 0 as the syscall, or -errno */
 long cdm__move_pages(struct cdm_ctx *ctx, pid_t pid, unsigned long count, void **pages,
 		     const int *nodes, int *status, int flags);

@@ -151,6 +151,9 @@ static int open_pagemap(struct cdm_residency *res, struct query_buf *q)
 		if (q->pagemap_fd < 0)
 			rc = -errno;
 	}
+	if (rc == -EACCES && res->source == CDM_RESIDENCY_PAGEMAP)	/* procfs's ptrace check */
+		return cdm__fail(res->ctx, EACCES, "pid %d: reading /proc/%d/pagemap not permitted "
+				 CDM_PTRACE_NEEDS, res->pid, res->pid);
 	if (rc && res->source == CDM_RESIDENCY_PAGEMAP)
 		return cdm__fail(res->ctx, -rc, "pid %d: pagemap unavailable: %s", res->pid,
 				 strerror(-rc));
@@ -171,7 +174,9 @@ CDM_EXPORT int cdm_residency_update(struct cdm_residency *res)
 	memset(res->pages, 0, sizeof(res->pages));
 	res->total = res->not_present = 0;
 	res->max_node = -1;
-	rc = cdm__collect_ranges(res->ctx, res->pid, res->start, res->end, &vmas, &nr);
+	rc = cdm__check_access(res->ctx, res->pid, "page query");
+	if (!rc)
+		rc = cdm__collect_ranges(res->ctx, res->pid, res->start, res->end, &vmas, &nr);
 	if (rc)
 		return rc;
 	rc = open_pagemap(res, &q);

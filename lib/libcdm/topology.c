@@ -206,7 +206,7 @@ int cdm__topology_read(struct cdm_ctx *ctx)
 
 	if (ctx->topology_read) {
 		if (ctx->topology_err)
-			strcpy(ctx->last_error, ctx->topology_msg);
+			cdm__relay_error(ctx, -ctx->topology_err, ctx->topology_msg);
 		return ctx->topology_err;
 	}
 	ctx->topology_read = true;
@@ -238,7 +238,8 @@ int cdm__topology_read(struct cdm_ctx *ctx)
 		read_tiers(ctx);
 	ctx->topology_err = rc;
 	if (rc)
-		strcpy(ctx->topology_msg, ctx->last_error);
+		snprintf(ctx->topology_msg, sizeof(ctx->topology_msg), "%s",
+			 cdm_get_last_error(ctx));
 	return rc;
 }
 

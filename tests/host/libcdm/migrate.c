@@ -1,23 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Migration against a scripted kernel. The test plays move_pages(2)
- * through libcdm's private seam (cdm__set_move_pages; this program links
- * libcdm.a, where the hidden symbol is reachable) and answers as the
- * kernel's do_pages_move() does:
- *
- *   - pages are isolated in list order into a batch; a page that answers
- *     with a status of its own (not present, already on the node, shared,
- *     its folio already isolated: -EBUSY) gets it at once and the batch
- *     before it is migrated;
- *   - when a batch does not migrate whole, the call returns the number of
- *     pages not moved plus the pages after it, which are never tried; the
- *     batch's statuses stay unwritten;
- *   - when the target runs out of memory mid-batch, the whole call fails
- *     with ENOMEM (what moved before stays moved).
- *
- * The pages are a real mapping of this process (libcdm reads its VMAs from
- * smaps) whose placement lives only in the model below: every test checks
- * the model's pages against the counts and the failed-page list.
+ * Migration against the scripted kernel of fakekernel.c, which plays
+ * move_pages(2) through libcdm's private seam as the kernel's
+ * do_pages_move() does (batches, a failed batch stopping the call, a full
+ * target failing it with ENOMEM). Every test checks the model's pages
+ * against the counts and the failed-page list.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -34,237 +21,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "fakesys.h"
+#include "fakekernel.h"
 #include "private.h"
-
-#define NR_PAGES 2048
-#define FOLIO_PAGES 512
-#define HOME 0
-#define TARGET 1
-#define NOT_WRITTEN INT32_MIN
-
-struct fake_page {
-	int node;		/* -ENOENT: not present */
-	int head;		/* head of its 2 MiB folio, -1: a small page */
-	bool pinned;		/* an extra reference: migration fails */
-	bool shared;		/* mapped by another process: -EACCES */
-	bool isolated;		/* in the batch being built */
-};
-
-/* The kernel's state and what the test wants it to do */
-static struct {
-	struct fake_page page[NR_PAGES];
-	long room;		/* pages the target still takes, -1: no limit */
-	unsigned int fail_call;	/* this move call (from 1) fails whole ... */
-	int fail_err;		/* ... with this errno */
-	unsigned int move_calls, query_calls, bad_nodes;
-	unsigned long listed[16];	/* pages passed to each move call */
-} k;
-
-static struct cdm_ctx *ctx;
-static char *base;
-static long ps;
-
-static void kernel_reset(void)
-{
-	int i;
-
-	memset(&k, 0, sizeof(k));
-	for (i = 0; i < NR_PAGES; i++) {
-		k.page[i].node = HOME;
-		k.page[i].head = -1;
-	}
-	k.room = -1;
-}
-
-static int page_index(const void *addr)
-{
-	uintptr_t off = (uintptr_t)addr - (uintptr_t)base;
-
-	if ((uintptr_t)addr < (uintptr_t)base || off >= (uintptr_t)NR_PAGES * ps)
-		return -1;
-	return off / ps;
-}
-
-static struct fake_page *folio_of(int i)
-{
-	return &k.page[k.page[i].head >= 0 ? k.page[i].head : i];
-}
-
-static void make_folio(int head)
-{
-	int i;
-
-	for (i = head; i < head + FOLIO_PAGES; i++)
-		k.page[i].head = head;
-}
-
-static void *addr_of(int i)
-{
-	return base + (size_t)i * ps;
-}
-
-static long fake_query(unsigned long n, void **pages, int *status)
-{
-	unsigned long i;
-	int p;
-
-	k.query_calls++;
-	for (i = 0; i < n; i++) {
-		p = page_index(pages[i]);
-		status[i] = p < 0 ? -EFAULT : k.page[p].node;
-	}
-	return 0;
-}
-
-/* add_page_for_migration(): > 0 isolated, 0 already there, else -errno */
-static int isolate(const void *addr, int to)
-{
-	int p = page_index(addr);
-	struct fake_page *folio;
-
-	if (p < 0)
-		return -EFAULT;
-	if (k.page[p].node < 0)
-		return -ENOENT;
-	if (k.page[p].node == to)
-		return 0;
-	if (k.page[p].shared)
-		return -EACCES;
-	folio = folio_of(p);
-	if (folio->isolated)
-		return -EBUSY;
-	folio->isolated = true;
-	return 1;
-}
-
-static void put_back(void **pages, unsigned long from, unsigned long end)
-{
-	for (; from < end; from++)
-		folio_of(page_index(pages[from]))->isolated = false;
-}
-
-/* Move the folio of page @p: pages moved, or -ENOMEM when @to is full */
-static long move_folio(int p, int to)
-{
-	struct fake_page *folio = folio_of(p);
-	int first = folio->head >= 0 ? folio->head : p, size = folio->head >= 0 ? FOLIO_PAGES : 1;
-	int i;
-
-	if (k.room >= 0 && k.room < size)
-		return -ENOMEM;
-	for (i = first; i < first + size; i++)
-		k.page[i].node = to;
-	if (k.room >= 0)
-		k.room -= size;
-	return size;
-}
-
-/* migrate_pages() of the batch [start, end): folios not moved, or -ENOMEM */
-static long migrate_batch(void **pages, unsigned long start, unsigned long end, int to,
-			  int *status)
-{
-	unsigned long i;
-	long failed = 0;
-
-	for (i = start; i < end; i++) {
-		struct fake_page *folio = folio_of(page_index(pages[i]));
-
-		if (!folio->isolated)
-			continue;	/* moved with an earlier page of its folio */
-		folio->isolated = false;
-		if (folio->pinned) {
-			failed++;
-			continue;
-		}
-		if (move_folio(page_index(pages[i]), to) < 0) {
-			put_back(pages, i + 1, end);
-			return -ENOMEM;
-		}
-	}
-	for (i = start; !failed && i < end; i++)
-		status[i] = to;
-	return failed;
-}
-
-static long fake_move(unsigned long n, void **pages, const int *nodes, int *status)
-{
-	unsigned long i, start = 0;
-	long failed;
-	int err, to = nodes[0];
-
-	for (i = 0; i < n; i++) {
-		k.bad_nodes += nodes[i] != to;
-		err = isolate(pages[i], to);
-		if (err > 0)
-			continue;
-		status[i] = err ? err : to;
-		failed = migrate_batch(pages, start, i, to, status);
-		if (failed < 0)
-			return failed;
-		if (failed)	/* page i is accounted for */
-			return failed + (long)(n - i) - 1;
-		start = i + 1;
-	}
-	return migrate_batch(pages, start, n, to, status);
-}
-
-static long fake_move_pages(struct cdm_ctx *c, pid_t pid, unsigned long n, void **pages,
-			    const int *nodes, int *status, int flags)
-{
-	if (!nodes)
-		return fake_query(n, pages, status);
-	if (k.move_calls < sizeof(k.listed) / sizeof(k.listed[0]))
-		k.listed[k.move_calls] = n;
-	if (++k.move_calls == k.fail_call)
-		return -k.fail_err;
-	return fake_move(n, pages, nodes, status);
-}
-
-static int pages_on(int node)
-{
-	int i, n = 0;
-
-	for (i = 0; i < NR_PAGES; i++)
-		n += k.page[i].node == node;
-	return n;
-}
-
-static int group_setup(void **state)
-{
-	static const struct fake_node two[] = {
-		{ 0, "0-1", 4096, "10 20" },
-		{ 1, "", 4096, "20 10" },
-	};
-
-	ps = sysconf(_SC_PAGESIZE);
-	fakesys_new();
-	fakesys_machine(two, 2);
-	base = mmap(NULL, (size_t)NR_PAGES * ps, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		return -1;
-	/* no THP in smaps: libcdm passes every page, heads and tails alike */
-	madvise(base, (size_t)NR_PAGES * ps, MADV_NOHUGEPAGE);
-	if (cdm_new(&ctx))
-		return -1;
-	cdm__set_move_pages(ctx, fake_move_pages);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	cdm_unref(ctx);
-	munmap(base, (size_t)NR_PAGES * ps);
-	fakesys_remove();
-	return 0;
-}
-
-static int reset(void **state)
-{
-	kernel_reset();
-	return 0;
-}
 
 /* Migrate the first @pages pages of the mapping in chunks of @batch. */
 static int run(pid_t pid, unsigned int pages, unsigned int batch, struct cdm_migration **mig)
@@ -288,7 +46,7 @@ static const char *summary(struct cdm_migration *mig)
 		 cdm_migration_get_already(mig), cdm_migration_get_busy(mig),
 		 cdm_migration_get_failed(mig), cdm_migration_get_not_present(mig),
 		 cdm_migration_get_shared(mig), cdm_migration_get_not_attempted(mig),
-		 cdm_migration_get_nr_failed_pages(mig), k.move_calls, pages_on(TARGET));
+		 cdm_migration_get_nr_failed_pages(mig), kernel.move_calls, pages_on(TARGET));
 	return buf;
 }
 
@@ -317,7 +75,7 @@ static void expect_failed_pages(struct cdm_migration *mig, unsigned int pages,
 static bool pinned_busy(int p, int *err)
 {
 	*err = EBUSY;
-	return k.page[p].pinned;
+	return kernel.page[p].pinned;
 }
 
 static bool pinned_folio_busy(int p, int *err)
@@ -339,9 +97,9 @@ static void plain_run(void **state)
 	int i;
 
 	for (i = 0; i < NR_PAGES; i += 100)
-		k.page[i].node = -ENOENT;
+		kernel.page[i].node = -ENOENT;
 	for (i = 1; i < NR_PAGES; i += 300)
-		k.page[i].node = TARGET;
+		kernel.page[i].node = TARGET;
 	assert_int_equal(run(0, NR_PAGES, 512, &mig), 0);
 	assert_string_equal(cdm_get_last_error(ctx), "");
 	assert_int_equal(cdm_migration_get_pages(mig), NR_PAGES);
@@ -352,8 +110,8 @@ static void plain_run(void **state)
 	assert_int_equal(pages_on(HOME), 0);
 	assert_int_equal(cdm_migration_get_nr_failed_pages(mig), 0);
 	/* one move call per chunk, nothing retried */
-	assert_int_equal(k.move_calls, 4);
-	assert_int_equal(k.bad_nodes, 0);
+	assert_int_equal(kernel.move_calls, 4);
+	assert_int_equal(kernel.bad_nodes, 0);
 	cdm_migration_free(mig);
 }
 
@@ -368,13 +126,13 @@ static void folio_tail_busy(void **state)
 	struct cdm_migration *mig;
 
 	make_folio(0);
-	k.page[600].pinned = true;
+	kernel.page[600].pinned = true;
 	assert_int_equal(run(0, 1024, 1024, &mig), -EAGAIN);
 	assert_int_equal(cdm_migration_get_moved(mig), 1023);
 	assert_int_equal(cdm_migration_get_busy(mig), 1);
 	assert_int_equal(cdm_migration_get_failed(mig), 0);
 	assert_int_equal(pages_on(TARGET), 1023);
-	assert_int_equal(k.page[600].node, HOME);
+	assert_int_equal(kernel.page[600].node, HOME);
 	assert_int_equal(cdm_migration_get_nr_failed_pages(mig), 1);
 	expect_failed_pages(mig, 1024, pinned_busy);
 	cdm_migration_free(mig);
@@ -392,9 +150,9 @@ static void pinned_page_stops_the_call(void **state)
 	struct cdm_migration *mig;
 	int i;
 
-	k.page[3].pinned = true;
+	kernel.page[3].pinned = true;
 	for (i = 64; i < 512; i += 64)
-		k.page[i].shared = true;
+		kernel.page[i].shared = true;
 	assert_int_equal(run(0, 512, 512, &mig), -EAGAIN);
 	assert_string_equal(summary(mig), "pages 512: moved 504, already 0, busy 1, failed 0, "
 			    "not present 0, shared 7, not attempted 0; 1 listed; 3 move calls; "
@@ -409,7 +167,7 @@ static int first_untried;
 static bool busy_or_untried(int p, int *err)
 {
 	*err = p < first_untried ? EBUSY : ECANCELED;
-	return p < first_untried ? k.page[p].pinned : true;
+	return p < first_untried ? kernel.page[p].pinned : true;
 }
 
 /*
@@ -426,8 +184,8 @@ static void passes_are_bounded(void **state)
 	int i;
 
 	for (i = 0; i < 512; i += 4) {
-		k.page[i + 2].pinned = true;
-		k.page[i + 3].shared = true;
+		kernel.page[i + 2].pinned = true;
+		kernel.page[i + 3].shared = true;
 	}
 	assert_int_equal(run(0, 512, 512, &mig), -EAGAIN);
 	assert_string_equal(summary(mig), "pages 512: moved 16, already 0, busy 8, failed 0, "
@@ -435,14 +193,14 @@ static void passes_are_bounded(void **state)
 			    "16 on target");
 	/* the model agrees: every page before the first untried one was reached */
 	for (first_untried = 0; first_untried < 512; first_untried++) {
-		struct fake_page *p = &k.page[first_untried];
+		struct fake_page *p = &kernel.page[first_untried];
 
 		if (p->node != TARGET && !p->pinned && !p->shared)
 			break;
 	}
 	assert_int_equal(first_untried, 32);
 	for (i = first_untried; i < 512; i++)
-		assert_int_equal(k.page[i].node, HOME);
+		assert_int_equal(kernel.page[i].node, HOME);
 	snprintf(msg, sizeof(msg), "pid %d: 488 of 504 pages could not move to node 1", getpid());
 	assert_string_equal(cdm_get_last_error(ctx), msg);
 	expect_failed_pages(mig, 512, busy_or_untried);
@@ -459,7 +217,7 @@ static void full_node_stops(void **state)
 	struct cdm_migration *mig;
 	int rc;
 
-	k.room = 700;
+	kernel.room = 700;
 	rc = run(0, NR_PAGES, 512, &mig);
 	if (rc != -ENOSPC || strcmp(cdm_get_last_error(ctx), "node 1: full"))
 		fail_msg("%d '%s' (%s)", rc, cdm_get_last_error(ctx), summary(mig));
@@ -495,10 +253,9 @@ static void return_values(void **state)
 		  "pid %d: 1 of 512 pages could not move to node 1" },
 		{ "node full", 0, -1, 0, 0, -ENOSPC, "node 1: full" },
 		{ "node outside the cpuset", 0, -1, -1, EACCES, -EACCES,
-		  "pid %d: node 1 is not in its cpuset's mems" },
+		  "pid %d: node 1 is not in its cpuset's mems (no capability overrides that)" },
 		{ "not permitted", 0, -1, -1, EPERM, -EPERM,
-		  "pid %d: moving pages not permitted (another user's process needs "
-		  "CAP_SYS_NICE and ptrace access)" },
+		  "pid %d: moving pages not permitted " CDM_PTRACE_NEEDS },
 		{ "process gone", 0, -1, -1, ESRCH, -ESRCH, "pid %d: no such process" },
 	};
 	struct cdm_migration *mig;
@@ -509,12 +266,12 @@ static void return_values(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		kernel_reset();
 		for (p = 0; cases[i].shared_every && p < 512; p += cases[i].shared_every)
-			k.page[p].shared = true;
+			kernel.page[p].shared = true;
 		if (cases[i].pinned >= 0)
-			k.page[cases[i].pinned].pinned = true;
-		k.room = cases[i].room;
-		k.fail_call = cases[i].fail_err ? 1 : 0;
-		k.fail_err = cases[i].fail_err;
+			kernel.page[cases[i].pinned].pinned = true;
+		kernel.room = cases[i].room;
+		kernel.fail_call = cases[i].fail_err ? 1 : 0;
+		kernel.fail_err = cases[i].fail_err;
 		rc = run(0, 512, 512, &mig);
 		snprintf(msg, sizeof(msg), cases[i].msg, getpid());
 		if (rc != cases[i].rc || strcmp(cdm_get_last_error(ctx), msg))
@@ -606,20 +363,20 @@ static void thp_heads(void **state)
 	make_folio(0);
 	make_folio(FOLIO_PAGES);
 	make_folio(2 * FOLIO_PAGES);
-	k.page[0].pinned = true;
+	kernel.page[0].pinned = true;
 	for (i = FOLIO_PAGES; i < 2 * FOLIO_PAGES; i++)
-		k.page[i].shared = true;
+		kernel.page[i].shared = true;
 	assert_int_equal(run(0, 3 * FOLIO_PAGES, 3 * FOLIO_PAGES, &mig), -EAGAIN);
 	assert_string_equal(summary(mig), "pages 1536: moved 512, already 0, busy 512, failed 0, "
 			    "not present 0, shared 512, not attempted 0; 512 listed; 3 move calls; "
 			    "512 on target");
 	assert_int_equal(cdm_migration_get_huge_moved(mig), 1);
 	/* heads only: all three, then the third, then the pinned one */
-	assert_int_equal(k.listed[0], 3);
-	assert_int_equal(k.listed[1], 1);
-	assert_int_equal(k.listed[2], 1);
+	assert_int_equal(kernel.listed[0], 3);
+	assert_int_equal(kernel.listed[1], 1);
+	assert_int_equal(kernel.listed[2], 1);
 	for (i = 2 * FOLIO_PAGES; i < 3 * FOLIO_PAGES; i++)
-		assert_int_equal(k.page[i].node, TARGET);
+		assert_int_equal(kernel.page[i].node, TARGET);
 	expect_failed_pages(mig, 3 * FOLIO_PAGES, pinned_folio_busy);
 	cdm_migration_free(mig);
 }
@@ -668,7 +425,7 @@ static void pid_reused(void **state)
 			 cdm_get_last_error(ctx), cdm_migration_get_moved(mig));
 	assert_int_equal(cdm_migration_get_moved(mig), 512);
 	assert_int_equal(pages_on(TARGET), 512);
-	assert_int_equal(k.move_calls, 1);
+	assert_int_equal(kernel.move_calls, 1);
 	cdm_migration_free(mig);
 	if (victim) {
 		kill(victim, SIGKILL);
@@ -679,18 +436,18 @@ static void pid_reused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(plain_run, reset),
-		cmocka_unit_test_setup(folio_tail_busy, reset),
-		cmocka_unit_test_setup(pinned_page_stops_the_call, reset),
-		cmocka_unit_test_setup(passes_are_bounded, reset),
-		cmocka_unit_test_setup_teardown(thp_heads, reset, thp_teardown),
-		cmocka_unit_test_setup(full_node_stops, reset),
-		cmocka_unit_test_setup(return_values, reset),
+		cmocka_unit_test_setup(plain_run, fake_kernel_reset),
+		cmocka_unit_test_setup(folio_tail_busy, fake_kernel_reset),
+		cmocka_unit_test_setup(pinned_page_stops_the_call, fake_kernel_reset),
+		cmocka_unit_test_setup(passes_are_bounded, fake_kernel_reset),
+		cmocka_unit_test_setup_teardown(thp_heads, fake_kernel_reset, thp_teardown),
+		cmocka_unit_test_setup(full_node_stops, fake_kernel_reset),
+		cmocka_unit_test_setup(return_values, fake_kernel_reset),
 		cmocka_unit_test(errors_logged_where_they_happen),
-		cmocka_unit_test_setup(pid_reused, reset),
+		cmocka_unit_test_setup(pid_reused, fake_kernel_reset),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests_name("libcdm migration against a scripted kernel", tests,
-					   group_setup, group_teardown);
+					   fake_kernel_setup, fake_kernel_teardown);
 }
