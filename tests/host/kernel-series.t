@@ -28,4 +28,11 @@ is "$(git -C "$tmp/tree" rev-list --count base..HEAD)" "$n" "  ... one commit pe
 check "export writes them back unchanged" "$ks" export "$tmp/tree" "$tmp/out"
 check "  ... byte for byte, series file included" \
 	sh -c "cd '$tmp/out' && for f in *.patch series; do cmp -s \"\$f\" '$top/kernel/patches/'\"\$f\" || exit 1; done"
-done_testing 8
+# A new patch may touch a file no patch touched yet: init puts it in base.
+check "init with an extra file (mm/vmscan.c)" "$ks" init "$tmp/tree2" mm/vmscan.c
+is "$(git -C "$tmp/tree2" ls-tree --name-only base mm/ | grep -c '^mm/vmscan.c$')" 1 \
+	"  ... it is in base"
+is "$(git -C "$tmp/tree2" diff --stat base HEAD -- mm/vmscan.c)" "" "  ... and no patch changes it"
+check "  ... mm/cdm.c is created by the series, not in base" \
+	sh -c "! git -C '$tmp/tree2' cat-file -e base:mm/cdm.c 2>/dev/null && test -f '$tmp/tree2/mm/cdm.c'"
+done_testing 12
