@@ -102,17 +102,6 @@ static void residency_self(void **state)
 	assert_int_equal(cdm_residency_get_not_present(res), 0);
 	assert_int_equal(cdm_residency_get_max_node(res), node);
 
-	/* both sources agree page for page (pagemap needs root for PFNs) */
-	if (getuid() == 0) {
-		assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_PAGEMAP), 0);
-		assert_int_equal(cdm_residency_update(res), 0);
-		assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_PAGEMAP);
-		assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
-		assert_int_equal(cdm_residency_get_not_present(res), 0);
-		assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_AUTO), 0);
-		assert_int_equal(cdm_residency_update(res), 0);
-		assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_PAGEMAP);
-	}
 	assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_MOVE_PAGES), 0);
 	assert_int_equal(cdm_residency_update(res), 0);
 	assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_MOVE_PAGES);
@@ -219,11 +208,53 @@ static void bad_processes(void **state)
 	waitpid(pid, NULL, 0);
 }
 
+/*
+ * pagemap agrees with move_pages page for page where it can: its PFNs need
+ * root. Unprivileged, pagemap is refused with the reason and the automatic
+ * choice falls back to move_pages.
+ */
+static void residency_sources(void **state)
+{
+	struct cdm_residency *res;
+	int node = home_node();
+	size_t len = 16 * MIB;
+	void *p;
+
+	assert_int_equal(cdm_alloc_on_node(ctx, len, node, CDM_ALLOC_POPULATE, &p), 0);
+	assert_int_equal(cdm_residency_new(ctx, 0, &res), 0);
+	assert_int_equal(cdm_residency_set_range(res, (uintptr_t)p, (uintptr_t)p + len), 0);
+	assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_MOVE_PAGES), 0);
+	assert_int_equal(cdm_residency_update(res), 0);
+	assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
+	if (getuid() != 0) {
+		assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_PAGEMAP), 0);
+		assert_int_equal(cdm_residency_update(res), -EPERM);
+		assert_non_null(strstr(cdm_get_last_error(ctx), "PFNs hidden (needs CAP_SYS_ADMIN)"));
+		assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_AUTO), 0);
+		assert_int_equal(cdm_residency_update(res), 0);
+		assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_MOVE_PAGES);
+		assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
+		goto out;
+	}
+	assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_PAGEMAP), 0);
+	assert_int_equal(cdm_residency_update(res), 0);
+	assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_PAGEMAP);
+	assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
+	assert_int_equal(cdm_residency_get_not_present(res), 0);
+	assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_AUTO), 0);
+	assert_int_equal(cdm_residency_update(res), 0);
+	assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_PAGEMAP);
+out:
+	cdm_residency_free(res);
+	munmap(p, len);
+}
+
 /* Not root (or root dropped to nobody): another user's process is EPERM. */
 static void other_users_process(void **state)
 {
 	pid_t child, target = getpid();
 	int status, node = home_node();
+	bool as_root = getuid() == 0;
 
 	child = fork();
 	assert_true(child >= 0);
@@ -232,12 +263,14 @@ static void other_users_process(void **state)
 		struct cdm_residency *res;
 		int rc;
 
-		if (getuid() == 0 && (setgid(65534) || setuid(65534)))
+		/* root becomes nobody, so the parent is another user's process;
+		 * a test run unprivileged takes pid 1, which is root's */
+		if (as_root && (setgid(65534) || setuid(65534)))
 			_exit(10);
+		if (!as_root)
+			target = 1;
 		/* changing uid made us undumpable: /proc/self would be root's */
 		prctl(PR_SET_DUMPABLE, 1);
-		if (getuid() != 0 && target == getpid())
-			target = 1;	/* already unprivileged: pid 1 is root's */
 		if (cdm_migration_new(ctx, target, node, &mig))
 			_exit(11);
 		rc = cdm_migration_run(mig);
@@ -342,6 +375,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(residency_self),
+		cmocka_unit_test(residency_sources),
 		cmocka_unit_test(migrate_same_node),
 		cmocka_unit_test(bad_processes),
 		cmocka_unit_test(other_users_process),
