@@ -9,6 +9,16 @@
  *   explicit-alloc hugetlb MODE NODES MIB
  *	set the task policy MODE NODES, map MIB MiB of 2 MiB hugetlb pages
  *	(MAP_HUGETLB, which reserves them from the pools), fault them in
+ *   explicit-alloc surplus MODE NODES MIB
+ *	set the task policy MODE NODES and map up to MIB MiB of 2 MiB
+ *	hugetlb pages one mapping of one page at a time, with the pools
+ *	empty and nr_overcommit_hugepages set (the test does both): each
+ *	reservation allocates a surplus page. It stops at the first mmap
+ *	that fails ("mmap errno NAME"), prints how many it mapped and the
+ *	surplus pages of every node that has some (sysfs surplus_hugepages)
+ *	before a fault touched them, then faults them in and reports:
+ *	  mapped N
+ *	  surplus node ID COUNT
  *
  * MODE is default, bind or preferred-many; NODES a numactl node list, or
  * "-" for none. Then it prints where the kernel put every page of the
@@ -41,7 +51,8 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: explicit-alloc home MODE NODES|- HOME MIB\n"
-			"       explicit-alloc hugetlb MODE NODES|- MIB\n");
+			"       explicit-alloc hugetlb MODE NODES|- MIB\n"
+			"       explicit-alloc surplus MODE NODES|- MIB\n");
 	return 2;
 }
 
@@ -121,6 +132,69 @@ static int report(char *buf, unsigned long len, unsigned long page)
 	return 0;
 }
 
+/* The surplus 2 MiB pages of every node with some, from sysfs */
+static int report_surplus(void)
+{
+	char path[96];
+	unsigned long count;
+	int nid, found = 0;
+	FILE *f;
+
+	for (nid = 0; nid < MAX_NODES; nid++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/"
+			 "hugepages/hugepages-2048kB/surplus_hugepages", nid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		found++;
+		if (fscanf(f, "%lu", &count) != 1) {
+			fprintf(stderr, "explicit-alloc: %s: unreadable\n", path);
+			fclose(f);
+			return 1;
+		}
+		fclose(f);
+		if (count)
+			printf("surplus node %d %lu\n", nid, count);
+	}
+	if (!found) {
+		fprintf(stderr, "explicit-alloc: no node has surplus_hugepages\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* surplus MODE NODES MIB: see the top of the file */
+static int surplus(int mode, struct bitmask *nodes, unsigned long len)
+{
+	unsigned long mapped;
+	char *area, *buf;
+
+	/* one address range for all the mappings, to report on as one */
+	area = mmap(NULL, len + HUGE_PAGE_SIZE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (area == MAP_FAILED)
+		return failed_call("mmap", 1);
+	buf = (char *)(((unsigned long)area + HUGE_PAGE_SIZE - 1) & ~(HUGE_PAGE_SIZE - 1));
+	if (set_mempolicy(mode, nodes ? nodes->maskp : NULL,
+			  nodes ? nodes->size + 1 : 0))
+		return failed_call("set_mempolicy", 3);
+	for (mapped = 0; mapped < len; mapped += HUGE_PAGE_SIZE)
+		if (mmap(buf + mapped, HUGE_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_FIXED,
+			 -1, 0) == MAP_FAILED) {
+			failed_call("mmap", 0);
+			break;
+		}
+	printf("mapped %lu\n", mapped / HUGE_PAGE_SIZE);
+	if (report_surplus())
+		return 1;
+	fflush(stdout);		/* what a SIGBUS at a fault would lose */
+	if (!mapped)
+		return 0;
+	fill(buf, mapped, HUGE_PAGE_SIZE);
+	return report(buf, mapped, HUGE_PAGE_SIZE);
+}
+
 int main(int argc, char **argv)
 {
 	int hugetlb, mode, bad, home = -1;
@@ -130,6 +204,16 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage();
+	if (!strcmp(argv[1], "surplus")) {
+		if (argc != 5)
+			return usage();
+		mode = parse_mode(argv[2]);
+		nodes = parse_nodes(argv[3], &bad);
+		len = strtoul(argv[4], NULL, 0) << 20;
+		if (mode < 0 || bad || !len || len % HUGE_PAGE_SIZE)
+			return 2;
+		return surplus(mode, nodes, len);
+	}
 	hugetlb = !strcmp(argv[1], "hugetlb");
 	if (hugetlb ? argc != 5 : (strcmp(argv[1], "home") || argc != 6))
 		return usage();

@@ -169,13 +169,47 @@ is "$(count "$out" 1)" 2 "bound to node 1, 4 MiB MAP_HUGETLB: both huge pages on
 echo 0 >$sysnode/node1/$hp
 is "$(cat /proc/sys/vm/nr_hugepages)" 0 "the huge page pools are empty again"
 
+# Surplus pages (nr_overcommit_hugepages, the pools empty): a default
+# task that maps huge pages one at a time, up to more than node 0 holds,
+# gets surplus pages from node 0 until it is full, then ENOMEM: a CDM
+# node's surplus page would be reserved for it as if node 0's free pages
+# backed it, and a fault (its own or another task's) would find no page
+# it may use (SIGBUS). A task bound to node 1 gets them there. On the
+# references nodes 1 and 2 take over from node 0, which shows the check
+# catches surplus pages there.
+surplus_of() { echo "$1" | sed -n "s/^surplus node $2 //p" | grep . || echo 0; }
+node0_mib=$(( $(sed -n 's/.*MemTotal: *\([0-9]*\) kB/\1/p' $sysnode/node0/meminfo) / 1024 ))
+big=$(( (node0_mib + 64) / 2 * 2 ))	# MiB, whole 2 MiB pages
+echo 2048 >/proc/sys/vm/nr_overcommit_hugepages
+out=$(place "$bin/explicit-alloc" surplus default - $big)
+mapped=$(echo "$out" | sed -n 's/^mapped //p')
+what="default task, 2 MiB MAP_HUGETLB mappings up to $big MiB (node 0 has $node0_mib MiB)"
+diag "$what: $mapped mapped; $(echo "$out" | sed -n 's/^surplus //p;s/^mmap errno //p;s/^exit //p' | tr '\n' ' ')"
+if [ -n "$cdm" ]; then
+	is "$(echo "$out" | sed -n 's/^mmap errno //p') $(surplus_of "$out" 1) $(surplus_of "$out" 2)" "ENOMEM 0 0" \
+		"$what: ENOMEM once node 0 is full, no surplus page from a CDM node"
+	is "$(echo "$out" | sed -n 's/^exit //p') $(count "$out" 0) $(echo "$out" | sed -n 's/^content //p')" "0 $mapped ok" \
+		"$what: all $mapped pages fault in on node 0, content intact"
+else
+	is "$(echo "$out" | sed -n 's/^exit //p') $mapped $(( $(surplus_of "$out" 1) + $(surplus_of "$out" 2) > 0 ))" "0 $((big / 2)) 1" \
+		"$what: all mapped, nodes 1 and 2 give surplus pages once node 0 is full"
+	is "$(echo "$out" | sed -n 's/^total //p') $(echo "$out" | sed -n 's/^content //p')" "$((big / 2)) ok" \
+		"$what: all $((big / 2)) pages fault in, content intact"
+fi
+out=$(place "$bin/explicit-alloc" surplus bind 1 4)
+is "$(echo "$out" | sed -n 's/^exit //p') $(surplus_of "$out" 1) $(count "$out" 1)" "0 2 2" \
+	"bound to node 1, 4 MiB MAP_HUGETLB: both surplus pages on node 1"
+echo 0 >/proc/sys/vm/nr_overcommit_hugepages
+is "$(cat /proc/sys/vm/nr_hugepages) $(cat /proc/sys/vm/nr_overcommit_hugepages)" "0 0" \
+	"no huge pages left, overcommit off again"
+
 # 7. Kernel allocations under the task's policy (tests/kernel/cdm_test_alloc.ko):
 # vmalloc (bulk allocation, with a preferred-many path of its own) and slab,
 # made in the context of a shell that numactl gave the policy (Debian 12's
 # numactl 2.0.16 has --preferred-many).
 if [ "$kernel" = stock ]; then
 	skip "kernel allocations under a task's policy (13 checks)" "no test module for the stock kernel"
-	done_testing 27
+	done_testing 31
 fi
 f=/sys/kernel/debug/cdm_test_alloc/pages
 n=4096
@@ -213,4 +247,4 @@ done
 check "the test module unloads" rmmod cdm_test_alloc
 check "  ... and takes its debugfs directory along" test ! -e /sys/kernel/debug/cdm_test_alloc
 
-done_testing 39
+done_testing 43
