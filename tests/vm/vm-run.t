@@ -57,7 +57,8 @@ is "$?" 123 "a kernel WARNING while the command runs: exit 123, although the com
 check "and vm-run shows the report" grep -q "reported a problem.*|.*WARNING: CPU: 0 PID: 1 at mm/cdm.c:1 from the test" \
 	<(tr '\n' '|' <"$tmp/err")
 for report in "BUG: KASAN: slab-use-after-free in cdm_test" "INFO: task sh:1 blocked for more than 120 seconds." \
-	"kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"; do
+	"kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" \
+	"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:"; do
 	"$vmrun" -- sh -c "echo '$report' >/dev/kmsg" 2>/dev/null
 	is "$?" 123 "'$report' fails the command (123)"
 done
