@@ -2,9 +2,10 @@
 /*
  * cdmctl: look at and move coherent device memory.
  *
- *   cdmctl nodes [--json] [--human]
+ *   cdmctl nodes [--json] [--human] [[--nodes] LIST]
  *   cdmctl residency --pid PID [--range START-END] [--json]
  *   cdmctl migrate --pid PID --to NODE [--range START-END] [--threads N] [--json]
+ *   cdmctl help [COMMAND]
  *
  * One table of subcommands; each family lives in its own file.
  */
@@ -14,9 +15,12 @@
 #include "cdmctl.h"
 
 static const struct cdmctl_cmd commands[] = {
-	{ "nodes", cmd_nodes, "list NUMA nodes with CPUs, CDM state, tier, memory, HMAT, backing" },
-	{ "residency", cmd_residency, "pages per node of a process or a range of it" },
-	{ "migrate", cmd_migrate, "move a process's pages (or a range) to a node" },
+	{ "nodes", cmd_nodes, nodes_usage,
+	  "list NUMA nodes with CPUs, CDM state, tier, memory, HMAT, backing" },
+	{ "residency", cmd_residency, residency_usage,
+	  "pages per node of a process or a range of it" },
+	{ "migrate", cmd_migrate, migrate_usage,
+	  "move a process's pages (or a range) to a node" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -25,42 +29,84 @@ static void usage(FILE *f)
 {
 	unsigned int i;
 
-	fprintf(f, "usage: cdmctl COMMAND [OPTIONS]\n\ncommands:\n");
+	fprintf(f, "usage: cdmctl COMMAND [OPTIONS]\n"
+		   "       cdmctl help [COMMAND]\n"
+		   "       cdmctl --help | --version\n"
+		   "\ncommands:\n");
 	for (i = 0; i < NR_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'cdmctl COMMAND --help' describes a command; see cdmctl(1).\n"
-		   "exit status: 0 ok, 1 operation failed, 2 usage error\n");
+	fprintf(f, "\noptions:\n"
+		   "  -h, --help     this text\n"
+		   "  --version      the versions of cdmctl and of the libcdm it runs with\n"
+		   "\n'cdmctl help COMMAND' (or 'cdmctl COMMAND --help') describes a command; "
+		   "see cdmctl(1).\n"
+		   "exit status: 0 ok, 1 failed, 2 usage error, "
+		   "3 partial (migrate: some pages moved, some not)\n");
+}
+
+static const struct cdmctl_cmd *find_command(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+static int unknown_command(const char *who, const char *name)
+{
+	fprintf(stderr, "%s: unknown command '%s'\n", who, name);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* cdmctl help [COMMAND]: what "cdmctl COMMAND --help" prints */
+static int help(int argc, char **argv)
+{
+	const struct cdmctl_cmd *cmd;
+
+	if (argc < 2) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "cdmctl help: unexpected argument '%s'\n"
+				"usage: cdmctl help [COMMAND]\n", argv[2]);
+		return EXIT_USAGE;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return unknown_command("cdmctl help", argv[1]);
+	fputs(cmd->usage, stdout);
+	return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
+	const struct cdmctl_cmd *cmd;
 	struct cdm_ctx *ctx;
-	unsigned int i;
 	int rc;
 
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return EXIT_OK;
-	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return help(1, argv);
+	if (!strcmp(argv[1], "help"))
+		return help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version")) {
-		printf("cdmctl 1\n");
+		printf("cdmctl %s\nlibcdm %s\n", CDMCTL_VERSION, cdm_get_version());
 		return EXIT_OK;
 	}
-	for (i = 0; i < NR_COMMANDS; i++) {
-		if (strcmp(argv[1], commands[i].name))
-			continue;
-		rc = cdm_new(&ctx);
-		if (rc)
-			return cdmctl_error(argv[1], EXIT_FAILED, "libcdm: %s", strerror(-rc));
-		rc = commands[i].run(argc - 1, argv + 1, ctx);
-		cdm_unref(ctx);
-		return rc;
-	}
-	fprintf(stderr, "cdmctl: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return unknown_command("cdmctl", argv[1]);
+	rc = cdm_new(&ctx);
+	if (rc)
+		return cdmctl_error(argv[1], EXIT_FAILED, "libcdm: %s", strerror(-rc));
+	rc = cmd->run(argc - 1, argv + 1, ctx);
+	cdm_unref(ctx);
+	return rc;
 }

@@ -2,6 +2,10 @@
 /*
  * cdmctl residency and cdmctl migrate: the pages of a process, per node,
  * and moving them. Both take --pid and an optional --range START-END.
+ *
+ * A migration that ends short of its goal still says what it did, in
+ * JSON too: result "partial" (exit 3) when it moved some pages, "error"
+ * (exit 1) when it moved none, with the error that stopped it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,7 +16,7 @@
 
 #include "cdmctl.h"
 
-static const char residency_usage[] =
+const char residency_usage[] =
 	"usage: cdmctl residency --pid PID [--range START-END] [--json]\n"
 	"\n"
 	"  -p, --pid PID            process to look at\n"
@@ -20,15 +24,17 @@ static const char residency_usage[] =
 	"  -j, --json               JSON object\n"
 	"  -h, --help               this text\n";
 
-static const char migrate_usage[] =
-	"usage: cdmctl migrate --pid PID --to NODE [--range START-END] [--threads N] [--json]\n"
+const char migrate_usage[] =
+	"usage: cdmctl migrate --pid PID --to NODE [--range START-END] [--threads N]\n"
+	"                      [--batch PAGES] [--json] [--quiet]\n"
 	"\n"
 	"  -p, --pid PID            process whose pages move\n"
 	"  -t, --to NODE            target node\n"
 	"  -r, --range START-END    only this range (hex 0x... or decimal, page aligned)\n"
 	"  -T, --threads N          worker threads (1-64, default 1)\n"
 	"  -b, --batch PAGES        pages per move_pages call (default 16384)\n"
-	"  -j, --json               JSON summary, with the pages that did not move\n"
+	"  -j, --json               JSON summary, with the pages that did not move (also\n"
+	"                           when the migration fails)\n"
 	"  -q, --quiet              no progress on a terminal\n"
 	"  -h, --help               this text\n";
 
@@ -115,6 +121,49 @@ static int parse_args(const char *cmd, int argc, char **argv, bool migrate,
 	return 0;
 }
 
+/* what both commands' JSON begins with: pid, target (migrate), range */
+static json_object *json_head(const struct mem_args *a, bool migrate)
+{
+	json_object *obj = json_object_new_object();
+	char buf[64];
+
+	json_object_object_add(obj, "pid", json_object_new_int(a->pid));
+	if (migrate)
+		json_object_object_add(obj, "to", json_object_new_int(a->to));
+	if (a->have_range) {
+		snprintf(buf, sizeof(buf), "0x%" PRIx64 "-0x%" PRIx64, a->start, a->end);
+		json_object_object_add(obj, "range", json_object_new_string(buf));
+	}
+	return obj;
+}
+
+/* EBUSY for EBUSY: what the JSON output names an errno by */
+static const char *errno_name(int err)
+{
+	const char *name = strerrorname_np(err);
+
+	return name ? name : "unknown";
+}
+
+/* The errors residency kept (the first 64): address and errno name */
+static json_object *residency_errors_json(struct cdm_residency *res)
+{
+	json_object *list = json_object_new_array(), *e;
+	unsigned int i;
+	uint64_t addr;
+	char buf[32];
+	int err;
+
+	for (i = 0; !cdm_residency_get_error(res, i, &addr, &err); i++) {
+		e = json_object_new_object();
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, addr);
+		json_object_object_add(e, "address", json_object_new_string(buf));
+		json_object_object_add(e, "errno", json_object_new_string(errno_name(err)));
+		json_object_array_add(list, e);
+	}
+	return list;
+}
+
 int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx)
 {
 	unsigned long long total, pages, present;
@@ -134,30 +183,33 @@ int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx)
 	if (!rc)
 		rc = cdm_residency_update(res);
 	if (rc) {
-		cdmctl_error("residency", EXIT_FAILED, "%s", cdm_get_last_error(ctx));
 		cdm_residency_free(res);
-		return EXIT_FAILED;
+		return cdmctl_fail("residency", a.json, json_head(&a, false), -rc,
+				   cdm_get_last_error(ctx));
 	}
 	total = cdm_residency_get_total(res);
-	present = total - cdm_residency_get_not_present(res);
 	max = cdm_residency_get_max_node(res);
+	for (present = 0, node = 0; node <= max; node++)
+		present += cdm_residency_get_pages(res, node);
 	if (a.json) {
-		obj = json_object_new_object();
+		obj = json_head(&a, false);
 		nodes = json_object_new_array();
-		json_object_object_add(obj, "pid", json_object_new_int(a.pid));
-		if (a.have_range) {
-			char r[64];
-
-			snprintf(r, sizeof(r), "0x%" PRIx64 "-0x%" PRIx64, a.start, a.end);
-			json_object_object_add(obj, "range", json_object_new_string(r));
-		}
+		json_add_result(obj, "ok", 0, NULL);
 		json_object_object_add(obj, "pages", json_object_new_int64(total));
 		json_object_object_add(obj, "present", json_object_new_int64(present));
+		json_object_object_add(obj, "zero_page",
+				       json_object_new_int64(cdm_residency_get_zero_page(res)));
+		json_object_object_add(obj, "swapped",
+				       json_object_new_int64(cdm_residency_get_swapped(res)));
+		json_object_object_add(obj, "not_present",
+				       json_object_new_int64(cdm_residency_get_not_present(res)));
+		json_object_object_add(obj, "errors",
+				       json_object_new_int64(cdm_residency_get_errors(res)));
+		if (cdm_residency_get_errors(res))
+			json_object_object_add(obj, "error_pages", residency_errors_json(res));
 		json_object_object_add(obj, "source", json_object_new_string(
 			cdm_residency_get_source_used(res) == CDM_RESIDENCY_PAGEMAP ?
 			"pagemap" : "move_pages"));
-		json_object_object_add(obj, "not_present",
-				       json_object_new_int64(cdm_residency_get_not_present(res)));
 		for (node = 0; node <= max; node++) {
 			pages = cdm_residency_get_pages(res, node);
 			if (!pages)
@@ -179,7 +231,10 @@ int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx)
 				       format_size(pages * ps, size, sizeof(size)),
 				       100.0 * pages / present);
 		}
+		printf("%-6s %12llu\n", "zero", cdm_residency_get_zero_page(res));
+		printf("%-6s %12llu\n", "swapped", cdm_residency_get_swapped(res));
 		printf("%-6s %12llu\n", "absent", cdm_residency_get_not_present(res));
+		printf("%-6s %12llu\n", "errors", cdm_residency_get_errors(res));
 	}
 	cdm_residency_free(res);
 	return EXIT_OK;
@@ -196,59 +251,62 @@ static void show_progress(struct cdm_migration *mig, unsigned long long done,
 	fprintf(stderr, "\rmigrating: %3u%% (%llu/%llu pages)", pct, done, total);
 }
 
-static const char *errno_name(int err)
+/*
+ * How a run that returned @rc ended: ok; partial when it moved pages but
+ * not all it should have (some busy or failed, the target full, or the
+ * process gone half-way); error when it moved none. The counts are those
+ * of the chunks done before it stopped.
+ */
+static int migrate_exit_code(struct cdm_migration *mig, int rc)
 {
-	switch (err) {
-	case ENOMEM: return "ENOMEM";
-	case EBUSY: return "EBUSY";
-	case EAGAIN: return "EAGAIN";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case ENOENT: return "ENOENT";
-	case EIO: return "EIO";
-	case ECANCELED: return "ECANCELED";
-	default: return "other";
-	}
+	if (!rc)
+		return EXIT_OK;
+	return cdm_migration_get_moved(mig) ? EXIT_PARTIAL : EXIT_FAILED;
 }
 
-static void migrate_report(struct cdm_migration *mig, const struct mem_args *a, int rc,
-			   struct cdm_ctx *ctx)
+static void migrate_text(struct cdm_migration *mig, const struct mem_args *a)
 {
 	unsigned int i, nr = cdm_migration_get_nr_failed_pages(mig);
-	json_object *obj, *failed, *f;
+	unsigned long long huge;
+	char huge_text[24] = "unknown";
 	uint64_t addr;
-	char buf[64];
 	int err;
 
-	if (!a->json) {
-		printf("pid %d -> node %d: %llu pages: %llu moved (%llu as 2 MiB folios), "
-		       "%llu already there, %llu busy, %llu failed, %llu not attempted, "
-		       "%llu not present, %llu shared with other processes\n",
-		       a->pid, a->to, cdm_migration_get_pages(mig), cdm_migration_get_moved(mig),
-		       cdm_migration_get_huge_moved(mig), cdm_migration_get_already(mig),
-		       cdm_migration_get_busy(mig), cdm_migration_get_failed(mig),
-		       cdm_migration_get_not_attempted(mig), cdm_migration_get_not_present(mig),
-		       cdm_migration_get_shared(mig));
-		for (i = 0; i < nr && i < 10; i++) {
-			cdm_migration_get_failed_page(mig, i, &addr, &err);
-			printf("  0x%" PRIx64 ": %s\n", addr, strerror(err));
-		}
-		if (nr > 10)
-			printf("  ... %u more (--json lists them all)\n", nr - 10);
-		return;
+	/* unknown when the kernel could not tell which folios stayed whole */
+	if (!cdm_migration_get_huge_moved(mig, &huge))
+		snprintf(huge_text, sizeof(huge_text), "%llu", huge);
+	printf("pid %d -> node %d: %llu pages: %llu moved (%s as huge pages), "
+	       "%llu already there, %llu busy, %llu failed, %llu not attempted, "
+	       "%llu not present, %llu shared with other processes\n",
+	       a->pid, a->to, cdm_migration_get_pages(mig), cdm_migration_get_moved(mig),
+	       huge_text, cdm_migration_get_already(mig),
+	       cdm_migration_get_busy(mig), cdm_migration_get_failed(mig),
+	       cdm_migration_get_not_attempted(mig), cdm_migration_get_not_present(mig),
+	       cdm_migration_get_shared(mig));
+	for (i = 0; i < nr && i < 10; i++) {
+		cdm_migration_get_failed_page(mig, i, &addr, &err);
+		printf("  0x%" PRIx64 ": %s\n", addr, strerror(err));
 	}
-	obj = json_object_new_object();
-	json_object_object_add(obj, "pid", json_object_new_int(a->pid));
-	json_object_object_add(obj, "to", json_object_new_int(a->to));
-	if (a->have_range) {
-		snprintf(buf, sizeof(buf), "0x%" PRIx64 "-0x%" PRIx64, a->start, a->end);
-		json_object_object_add(obj, "range", json_object_new_string(buf));
-	}
-	json_object_object_add(obj, "result", json_object_new_string(rc ? "partial" : "ok"));
+	if (nr > 10)
+		printf("  ... %u more (--json lists them all)\n", nr - 10);
+}
+
+static json_object *migrate_json(struct cdm_migration *mig, const struct mem_args *a, int rc,
+				 int code, const char *msg)
+{
+	unsigned int i, nr = cdm_migration_get_nr_failed_pages(mig);
+	json_object *obj = json_head(a, true), *failed, *f;
+	unsigned long long huge;
+	uint64_t addr;
+	char buf[32];
+	int err;
+
+	json_add_result(obj, code == EXIT_OK ? "ok" : code == EXIT_PARTIAL ? "partial" : "error",
+			-rc, msg);
 	json_object_object_add(obj, "pages", json_object_new_int64(cdm_migration_get_pages(mig)));
 	json_object_object_add(obj, "moved", json_object_new_int64(cdm_migration_get_moved(mig)));
-	json_object_object_add(obj, "huge_moved",
-			       json_object_new_int64(cdm_migration_get_huge_moved(mig)));
+	if (!cdm_migration_get_huge_moved(mig, &huge))	/* left out when unknown */
+		json_object_object_add(obj, "huge_moved", json_object_new_int64(huge));
 	json_object_object_add(obj, "already", json_object_new_int64(cdm_migration_get_already(mig)));
 	json_object_object_add(obj, "busy", json_object_new_int64(cdm_migration_get_busy(mig)));
 	json_object_object_add(obj, "failed", json_object_new_int64(cdm_migration_get_failed(mig)));
@@ -257,8 +315,6 @@ static void migrate_report(struct cdm_migration *mig, const struct mem_args *a, 
 	json_object_object_add(obj, "not_present",
 			       json_object_new_int64(cdm_migration_get_not_present(mig)));
 	json_object_object_add(obj, "shared", json_object_new_int64(cdm_migration_get_shared(mig)));
-	if (rc)
-		json_object_object_add(obj, "error", json_object_new_string(cdm_get_last_error(ctx)));
 	if (nr) {
 		failed = json_object_new_array();
 		for (i = 0; i < nr; i++) {
@@ -271,16 +327,17 @@ static void migrate_report(struct cdm_migration *mig, const struct mem_args *a, 
 		}
 		json_object_object_add(obj, "failed_pages", failed);
 	}
-	json_print(obj);
+	return obj;
 }
 
 int cmd_migrate(int argc, char **argv, struct cdm_ctx *ctx)
 {
 	struct cdm_migration *mig = NULL;
 	unsigned int last_pct = ~0u;
+	char msg[256];
 	bool progress;
 	struct mem_args a;
-	int rc;
+	int rc, code;
 
 	rc = parse_args("migrate", argc, argv, true, &a);
 	if (rc)
@@ -294,7 +351,8 @@ int cmd_migrate(int argc, char **argv, struct cdm_ctx *ctx)
 		rc = cdm_migration_set_batch(mig, a.batch);
 	if (rc) {
 		cdm_migration_free(mig);
-		return cdmctl_error("migrate", EXIT_FAILED, "%s", cdm_get_last_error(ctx));
+		return cdmctl_fail("migrate", a.json, json_head(&a, true), -rc,
+				   cdm_get_last_error(ctx));
 	}
 	/* progress only for a person watching: a terminal on stderr */
 	progress = !a.quiet && isatty(STDERR_FILENO);
@@ -303,12 +361,17 @@ int cmd_migrate(int argc, char **argv, struct cdm_ctx *ctx)
 	rc = cdm_migration_run(mig);
 	if (progress && last_pct != ~0u)
 		fputc('\n', stderr);
-	/* a partial migration (or one the full node cut short) still reports
-	 * what moved and what did not */
-	if (!rc || rc == -EAGAIN || rc == -ENOSPC)
-		migrate_report(mig, &a, rc, ctx);
+	/* the message before other calls on the context replace it */
+	snprintf(msg, sizeof(msg), "%s", rc ? cdm_get_last_error(ctx) : "");
+	code = migrate_exit_code(mig, rc);
+	/* what moved and what did not, also when the run stopped half-way;
+	 * the text form leaves out the summary of a run that did nothing */
+	if (a.json)
+		json_print(migrate_json(mig, &a, rc, code, msg));
+	else if (!rc || cdm_migration_get_pages(mig))
+		migrate_text(mig, &a);
 	if (rc)
-		cdmctl_error("migrate", EXIT_FAILED, "%s", cdm_get_last_error(ctx));
+		cdmctl_error("migrate", code, "%s", msg);
 	cdm_migration_free(mig);
-	return rc ? EXIT_FAILED : EXIT_OK;
+	return code;
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cdmctl nodes: one line (or JSON object) per online node: CPUs or
- * "cpuless", CDM state (yes/no/unknown), memory tier, size and free,
- * HMAT bandwidth/latency (access0) and the dax device / CXL region behind
- * it. JSON leaves out what the machine does not say.
+ * cdmctl nodes: one line (or JSON object) per online node, or per node of
+ * a list: CPUs or "cpuless", CDM state (yes/no/unknown), memory tier,
+ * size and free, HMAT bandwidth/latency (the table: access0 read; JSON:
+ * every value of each access class) and the dax device / CXL region
+ * behind it. JSON leaves out what the machine does not say, the table
+ * shows "-".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,19 +14,55 @@
 
 #include "cdmctl.h"
 
-static const char nodes_usage[] =
-	"usage: cdmctl nodes [--json] [--human]\n"
+const char nodes_usage[] =
+	"usage: cdmctl nodes [--json] [--human] [[--nodes] LIST]\n"
 	"\n"
-	"  -j, --json     JSON array, one object per node (sizes in bytes)\n"
-	"  -u, --human    with --json: sizes as strings with units\n"
-	"  -h, --help     this text\n";
+	"  LIST               only these nodes, in numactl's syntax: 1,3  0-2  !0  all\n"
+	"                     (nodes with memory; see cdmctl(1)); default: every online\n"
+	"                     node\n"
+	"  -n, --nodes LIST   the same, as an option\n"
+	"  -j, --json         JSON array, one object per node (sizes in bytes)\n"
+	"  -u, --human        with --json: sizes as strings with units\n"
+	"  -h, --help         this text\n";
+
+/* HMAT values of one access class as JSON, NULL when it has none */
+static json_object *access_json(struct cdm_node *node, unsigned int access)
+{
+	static const struct {
+		const char *key;
+		long (*get)(struct cdm_node *node, unsigned int access);
+	} attrs[] = {
+		{ "read_bandwidth", cdm_node_get_read_bandwidth },
+		{ "write_bandwidth", cdm_node_get_write_bandwidth },
+		{ "read_latency", cdm_node_get_read_latency },
+		{ "write_latency", cdm_node_get_write_latency },
+	};
+	const char *initiators = cdm_node_get_initiators(node, access);
+	json_object *obj = NULL;
+	unsigned int i;
+	long v;
+
+	if (initiators) {
+		obj = json_object_new_object();
+		json_object_object_add(obj, "initiators", json_object_new_string(initiators));
+	}
+	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		v = attrs[i].get(node, access);
+		if (v < 0)
+			continue;
+		if (!obj)
+			obj = json_object_new_object();
+		json_object_object_add(obj, attrs[i].key, json_object_new_int64(v));
+	}
+	return obj;
+}
 
 static json_object *node_json(struct cdm_node *node, bool human)
 {
-	json_object *obj = json_object_new_object(), *dist, *memdevs;
+	json_object *obj = json_object_new_object(), *dist, *memdevs, *access;
 	struct cdm_nodeset online;
 	int id = cdm_node_get_id(node), other, i, n;
-	long v;
+	unsigned int a;
 	const char *s;
 
 	json_object_object_add(obj, "node", json_object_new_int(id));
@@ -50,16 +88,13 @@ static json_object *node_json(struct cdm_node *node, bool human)
 	}
 	json_object_object_add(obj, "distance", dist);
 
-	if ((v = cdm_node_get_read_bandwidth(node, 0)) >= 0)
-		json_object_object_add(obj, "read_bandwidth", json_object_new_int64(v));
-	if ((v = cdm_node_get_write_bandwidth(node, 0)) >= 0)
-		json_object_object_add(obj, "write_bandwidth", json_object_new_int64(v));
-	if ((v = cdm_node_get_read_latency(node, 0)) >= 0)
-		json_object_object_add(obj, "read_latency", json_object_new_int64(v));
-	if ((v = cdm_node_get_write_latency(node, 0)) >= 0)
-		json_object_object_add(obj, "write_latency", json_object_new_int64(v));
-	if ((s = cdm_node_get_initiators(node, 0)))
-		json_object_object_add(obj, "initiators", json_object_new_string(s));
+	for (a = 0; a < 2; a++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "access%u", a);
+		if ((access = access_json(node, a)))
+			json_object_object_add(obj, key, access);
+	}
 	if ((s = cdm_node_get_dax_device(node)))
 		json_object_object_add(obj, "dax", json_object_new_string(s));
 	if ((s = cdm_node_get_cxl_region(node)))
@@ -97,21 +132,57 @@ static void node_line(struct cdm_node *node)
 	       format_size(cdm_node_get_mem_free(node), free, sizeof(free)), bw, lat, backing);
 }
 
+/*
+ * The nodes of @list (NULL: every online node) into @set. The topology
+ * is read first, so that a broken tree is a failure (exit 1) and only a
+ * list the parser refuses (malformed, or naming a node that is not
+ * online or has no memory) a usage error. Returns an exit code.
+ */
+static int select_nodes(struct cdm_ctx *ctx, const char *list, bool json,
+			struct cdm_nodeset *set)
+{
+	struct cdm_nodeset online;
+	int rc, node;
+
+	rc = cdm_get_online_nodes(ctx, &online);
+	if (rc)
+		return cdmctl_fail("nodes", json, NULL, -rc, cdm_get_last_error(ctx));
+	if (!list) {
+		*set = online;
+		return EXIT_OK;
+	}
+	if (cdm_nodeset_parse(ctx, list, set))
+		return cdmctl_usage_error("nodes", "%s", cdm_get_last_error(ctx));
+	/* a parser that takes any number (before numactl's rules) lets an
+	 * offline node through: refused the same way */
+	cdm_nodeset_foreach(set, node) {
+		if (!cdm_nodeset_has(&online, node)) {
+			cdm_node_get_by_id(ctx, node);	/* its message */
+			return cdmctl_usage_error("nodes", "node list '%s': %s", list,
+						  cdm_get_last_error(ctx));
+		}
+	}
+	return EXIT_OK;
+}
+
 int cmd_nodes(int argc, char **argv, struct cdm_ctx *ctx)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "human", no_argument, NULL, 'u' },
+		{ "nodes", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, human = false;
+	const char *list = NULL;
+	struct cdm_nodeset set;
 	struct cdm_node *node;
 	json_object *array;
-	int c;
+	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":juh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jun:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -119,29 +190,45 @@ int cmd_nodes(int argc, char **argv, struct cdm_ctx *ctx)
 		case 'u':
 			human = true;
 			break;
+		case 'n':
+			if (list)
+				return cdmctl_usage_error("nodes", "node list given twice ('%s' and '%s')",
+							  list, optarg);
+			list = optarg;
+			break;
 		case 'h':
 			fputs(nodes_usage, stdout);
 			return EXIT_OK;
+		case ':':
+			return cdmctl_usage_error("nodes", "option '%s' needs a value", argv[optind - 1]);
 		default:
 			return cdmctl_usage_error("nodes", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (optind < argc) {
+		if (list)
+			return cdmctl_usage_error("nodes", "node list given twice ('%s' and '%s')",
+						  argv[optind], list);
+		list = argv[optind++];
+	}
 	if (optind < argc)
 		return cdmctl_usage_error("nodes", "unexpected argument '%s'", argv[optind]);
 
-	node = cdm_node_get_first(ctx);
-	if (!node)
-		return cdmctl_error("nodes", EXIT_FAILED, "%s", cdm_get_last_error(ctx));
+	rc = select_nodes(ctx, list, json, &set);
+	if (rc)
+		return rc;
 	if (json) {
 		array = json_object_new_array();
 		cdm_node_foreach(ctx, node)
-			json_object_array_add(array, node_json(node, human));
+			if (cdm_nodeset_has(&set, cdm_node_get_id(node)))
+				json_object_array_add(array, node_json(node, human));
 		json_print(array);
 		return EXIT_OK;
 	}
 	printf("%-4s %-10s %-7s %-4s %11s %11s %12s %8s  %s\n", "NODE", "CPUS", "CDM", "TIER",
 	       "SIZE", "FREE", "READ-BW", "LATENCY", "BACKING");
 	cdm_node_foreach(ctx, node)
-		node_line(node);
+		if (cdm_nodeset_has(&set, cdm_node_get_id(node)))
+			node_line(node);
 	return EXIT_OK;
 }

@@ -34,6 +34,33 @@ int cdmctl_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+void json_add_result(json_object *obj, const char *result, int err, const char *msg)
+{
+	json_object *error;
+
+	json_object_object_add(obj, "result", json_object_new_string(result));
+	if (!err)
+		return;
+	error = json_object_new_object();
+	json_object_object_add(error, "errno", json_object_new_int(err));
+	json_object_object_add(error, "message", json_object_new_string(msg));
+	json_object_object_add(obj, "error", error);
+}
+
+int cdmctl_fail(const char *cmd, bool json, json_object *obj, int err, const char *msg)
+{
+	cdmctl_error(cmd, EXIT_FAILED, "%s", msg);
+	if (!json) {
+		json_object_put(obj);
+		return EXIT_FAILED;
+	}
+	if (!obj)
+		obj = json_object_new_object();
+	json_add_result(obj, "error", err, msg);
+	json_print(obj);
+	return EXIT_FAILED;
+}
+
 static bool parse_u64(const char *s, uint64_t *val)
 {
 	char *end;

@@ -7,7 +7,10 @@
  *
  * access0 is the best performance from any initiator, access1 from CPU
  * initiators only. Bandwidth in MiB/s, latency in ns. All optional:
- * firmware without HMAT has none, and then the getters say -ENOENT.
+ * firmware without HMAT has none, and then the getters say -ENOENT. The
+ * kernel makes the four files of a class together (node_set_perf_attrs())
+ * and shows 0 for a value the firmware does not give (HMAT with latencies
+ * only): 0 is no measurement, so it reads as absent too.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,7 +35,7 @@ static long read_attr(struct cdm_node *node, const char *dir, const char *name)
 		cdm_info(node->ctx, "node %d: %s: malformed, ignored", node->id, path);
 		return -EINVAL;
 	}
-	return val;
+	return val ? val : -ENOENT;
 }
 
 static char *read_initiators(const char *dir)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The library context: reference count, log function and level, the
- * last error message, and the sysfs root (CDM_SYSFS_ROOT for host tests).
+ * last error message, and the sysfs root (CDM_SYSFS_ROOT for host tests);
+ * the library's version.
  * Logging is off unless CDM_LOG (err, info, debug or 0-7) turns it on.
  *
  * The last error is kept per thread, like errno, and per context: each
@@ -188,6 +189,17 @@ CDM_EXPORT const char *cdm_get_last_error(struct cdm_ctx *ctx)
 CDM_EXPORT const char *cdm_get_sysfs_root(struct cdm_ctx *ctx)
 {
 	return ctx->sysfs_root;
+}
+
+/* LIBCDM_VERSION of lib/libcdm/Makefile.inc; "unknown" only in programs
+ * that compile the sources in themselves (the fuzz target) */
+#ifndef LIBCDM_VERSION
+#define LIBCDM_VERSION "unknown"
+#endif
+
+CDM_EXPORT const char *cdm_get_version(void)
+{
+	return LIBCDM_VERSION;
 }
 
 void cdm__log(struct cdm_ctx *ctx, int priority, const char *file, int line,

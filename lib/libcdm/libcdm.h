@@ -68,6 +68,9 @@ void *cdm_get_userdata(struct cdm_ctx *ctx);
 const char *cdm_get_last_error(struct cdm_ctx *ctx);
 /* where sysfs is read from: "/sys" or $CDM_SYSFS_ROOT (host tests) */
 const char *cdm_get_sysfs_root(struct cdm_ctx *ctx);
+/* the version of the libcdm running ("1.0.0"), which may be newer than
+ * the one a program was built against; needs no context */
+const char *cdm_get_version(void);
 
 /* ---- node sets in numactl syntax (nodeset.c) ---- */
 #define CDM_MAX_NODES 1024
@@ -88,8 +91,20 @@ int cdm_nodeset_next(const struct cdm_nodeset *set, int prev);
 	     node = cdm_nodeset_next(set, node))
 
 /*
- * "0-3,7", "all", "!1", "!0-1,3": "all" and "!" are relative to the nodes
- * that have memory (has_memory). Returns 0, or -EINVAL with a message.
+ * numactl's node lists: "0-3,7", "all", "!1" (the allowed nodes but 1),
+ * "+0-1" (the first two allowed nodes), "!+0"; whitespace may come before
+ * a number. Allowed means has_memory, not the caller's cpuset as in
+ * numactl (the kernel applies cpusets where the set is used). A node named
+ * or ending a range must be online with memory; nodes between the ends
+ * that are not are left out. Returns 0, or -EINVAL (-ERANGE above
+ * CDM_MAX_NODES - 1) with a message naming the list and the node.
+ * Where numa_parse_nodestring() reads something else, libcdm refuses: ""
+ * (libnuma: no node), "!all", reversed ranges ("3-1": node 3), "all" among
+ * other nodes, numbers strtoul() reads its way ("010" is 8, "0x1", "-0",
+ * a sign, past 32 bits), device names ("netdev:lo"). "!" inverts within
+ * the allowed nodes; libnuma flips node numbers below its count of nodes
+ * with memory, so the two differ when nodes are sparse or memoryless.
+ * tests/host/libcdm/nodeset-numactl.c holds libcdm to this.
  */
 int cdm_nodeset_parse(struct cdm_ctx *ctx, const char *str,
 		      struct cdm_nodeset *set);
@@ -137,7 +152,8 @@ int cdm_node_get_distance(struct cdm_node *node, int to);
 int cdm_node_get_memory_tier(struct cdm_node *node);
 
 /* HMAT (nodeN/access0 = any initiator, access1 = CPU initiators): MiB/s
- * and ns; -ENOENT when the firmware does not describe them */
+ * and ns; -ENOENT when the firmware does not describe them (the kernel
+ * shows those as 0) */
 long cdm_node_get_read_bandwidth(struct cdm_node *node, unsigned int access);
 long cdm_node_get_write_bandwidth(struct cdm_node *node, unsigned int access);
 long cdm_node_get_read_latency(struct cdm_node *node, unsigned int access);
@@ -180,7 +196,7 @@ int cdm_alloc_on_node(struct cdm_ctx *ctx, size_t len, int node,
 		      unsigned int flags, void **addr);
 int cdm_free(struct cdm_ctx *ctx, void *addr, size_t len);
 
-/* ---- residency (residency.c) ---- */
+/* ---- residency (residency.c, pagemap.c) ---- */
 struct cdm_residency;
 
 /*
@@ -188,12 +204,34 @@ struct cdm_residency;
  * cdm_residency_update() on another process needs what move_pages(2)
  * needs to query it: ptrace read access (the same user and the process
  * dumpable, or CAP_SYS_PTRACE), else -EPERM; -EACCES when a security
- * module refuses. Page frame numbers from pagemap need CAP_SYS_ADMIN.
+ * module refuses. Both sources read /proc/PID/pagemap too, which asks
+ * for the same access (-EACCES from procfs otherwise); page frame
+ * numbers there need CAP_SYS_ADMIN.
  */
 int cdm_residency_new(struct cdm_ctx *ctx, pid_t pid,
 		      struct cdm_residency **res);
 int cdm_residency_set_range(struct cdm_residency *res, uint64_t start,
 			    uint64_t end);
+/*
+ * Where a page's node comes from; every other state is read from
+ * /proc/PID/pagemap's flags (present, swapped), so both sources count
+ * the same pages the same way, whatever the caller's privileges:
+ *  - PAGEMAP: the page frame number there (shown to CAP_SYS_ADMIN only)
+ *    and the memory blocks each node lists in sysfs, read anew for every
+ *    update and again when a PFN lies in none of them (memory hot-added
+ *    since, maybe a node the context does not know yet);
+ *  - MOVE_PAGES: move_pages(2) asked about each present page.
+ * One source counts a whole update: AUTO takes PAGEMAP when PFNs are
+ * visible, else MOVE_PAGES, and when PAGEMAP fails part-way it counts
+ * the whole range again with MOVE_PAGES (logged at info level);
+ * cdm_residency_get_source_used() says which.
+ * /proc/PID/numa_maps is not used, though its N<node>= counts are exact
+ * and a whole process costs one read: it leaves out the zero page,
+ * swapped and untouched pages alike (only their sum could be had, as the
+ * total minus the N counts), counts hugetlb pages as huge pages, and
+ * whole VMAs only. Taking it for whole-process requests alone would make
+ * the answer depend on how the question was put.
+ */
 enum cdm_residency_source {
 	CDM_RESIDENCY_AUTO = 0,		/* pagemap if PFNs are visible, else move_pages */
 	CDM_RESIDENCY_MOVE_PAGES,
@@ -202,13 +240,37 @@ enum cdm_residency_source {
 int cdm_residency_set_source(struct cdm_residency *res,
 			     enum cdm_residency_source source);
 int cdm_residency_update(struct cdm_residency *res);
-/* the source the last update read (AUTO resolves to one of the two) */
+/* the source the last update counted all its pages with (AUTO resolves
+ * to one of the two; AUTO itself: no update yet) */
 enum cdm_residency_source cdm_residency_get_source_used(struct cdm_residency *res);
+/*
+ * Page counts of the last update. Each page of the range is counted once:
+ * total = pages on the nodes + zero page + swapped + not present + errors.
+ */
+/* on @node (0 for a node number out of range) */
 unsigned long long cdm_residency_get_pages(struct cdm_residency *res,
 					   int node);
 unsigned long long cdm_residency_get_total(struct cdm_residency *res);
-/* mapped, never faulted in (or swapped out) */
+/* the shared zero page (read, never written): on no node of the
+ * process's own, whichever source counts (pagemap: its PFN, learnt from
+ * a page libcdm maps read-only and reads; move_pages: -EFAULT) */
+unsigned long long cdm_residency_get_zero_page(struct cdm_residency *res);
+/* a swap entry in the page table: swapped out (or, for a moment, being
+ * migrated) */
+unsigned long long cdm_residency_get_swapped(struct cdm_residency *res);
+/* nothing in the page table: never touched, or dropped since
+ * (MADV_DONTNEED, file pages reclaimed) */
 unsigned long long cdm_residency_get_not_present(struct cdm_residency *res);
+/* present, but on no node that could be told: ENXIO for memory in no
+ * node's memory blocks (device memory), or the errno move_pages(2) gave
+ * for the page. The one difference left between the sources: a raw PFN
+ * mapping (VM_PFNMAP, /dev/mem) of system RAM is on its node for
+ * pagemap, ENXIO for move_pages, which sees no page there. */
+unsigned long long cdm_residency_get_errors(struct cdm_residency *res);
+/* address and errno (positive) of the index-th error, in address order;
+ * the first 64 are kept. -ERANGE past them. */
+int cdm_residency_get_error(struct cdm_residency *res, unsigned int index,
+			    uint64_t *addr, int *err);
 /* highest node holding pages, -1 when none */
 int cdm_residency_get_max_node(struct cdm_residency *res);
 void cdm_residency_free(struct cdm_residency *res);
@@ -225,8 +287,13 @@ int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
 		      struct cdm_migration **mig);
 int cdm_migration_set_range(struct cdm_migration *mig, uint64_t start,
 			    uint64_t end);
+/* worker threads (1..64, default 1). A worker that cannot be set up
+ * (memory, a thread) leaves its share to the others: the run goes on
+ * with fewer and says so at LOG_INFO; only when not even the first can
+ * be set up does cdm_migration_run() fail, -ENOMEM, moving nothing. */
 int cdm_migration_set_threads(struct cdm_migration *mig, unsigned int n);
-/* pages per move_pages(2) call (default 16384) */
+/* pages per move_pages(2) call (default 16384), rounded up to whole
+ * huge pages (512 with 4 KiB pages and 2 MiB THPs) */
 int cdm_migration_set_batch(struct cdm_migration *mig, unsigned int pages);
 void cdm_migration_set_progress(struct cdm_migration *mig,
 				cdm_progress_fn fn, void *data);
@@ -265,8 +332,20 @@ unsigned long long cdm_migration_get_not_present(struct cdm_migration *mig);
 /* mapped by other processes as well (shared libraries, COW after fork):
  * move_pages leaves them alone without MPOL_MF_MOVE_ALL; not a failure */
 unsigned long long cdm_migration_get_shared(struct cdm_migration *mig);
-/* 2 MiB folios moved as one unit */
-unsigned long long cdm_migration_get_huge_moved(struct cdm_migration *mig);
+/*
+ * Transparent huge pages moved whole: blocks of the kernel's
+ * hpage_pmd_size (2 MiB with 4 KiB pages) whose pages all moved to the
+ * target and that the kernel says are still mapped by one huge page
+ * there (PAGEMAP_SCAN, Linux 6.7). A folio the kernel split on the way
+ * (no huge page free on the target) moved, but is not counted.
+ * 0 with *@folios set, or -ENODATA when the kernel could not say for
+ * blocks that moved: the count is unknown, not guessed (*@folios is
+ * left alone), and the message says why: no PAGEMAP_SCAN (before Linux
+ * 6.7), /proc/PID/pagemap not readable (the same ptrace read access as
+ * moving pages), or huge pages whose size sysfs does not tell. A range
+ * without huge pages needs no answer: 0 is known.
+ */
+int cdm_migration_get_huge_moved(struct cdm_migration *mig, unsigned long long *folios);
 /* never tried: move_pages(2) stops at a batch that fails (e.g. a pinned
  * page) and leaves the pages after it alone; they are passed again while
  * that gets further, a bounded number of times. Listed with ECANCELED. */

@@ -3,15 +3,18 @@
  * Migration of a range (or the whole address space) of any process to one
  * node with move_pages(2).
  *
- * The work is cut into chunks of `batch` pages (default 16384, a multiple of
- * 512 so a 2 MiB block never straddles two chunks) and worker threads take
- * chunks in turn. Per chunk:
+ * A block is what one PMD-mapped transparent huge page spans: the kernel's
+ * hpage_pmd_size (2 MiB with 4 KiB pages: 512 pages; 16 or 2 MiB with
+ * ppc64's 64 KiB pages; 512 MiB with arm64's), read once per context.
+ * The work is cut into chunks of `batch` pages (default 16384, rounded up
+ * to whole blocks so a block never straddles two chunks) and worker
+ * threads take chunks in turn. Per chunk:
  *
  *   1. query where every page is (move_pages, nodes == NULL);
  *   2. move the pages not yet on the target in one call; in a VMA holding
- *      THPs, a 2 MiB-aligned block whose 512 pages sit on one node is passed
+ *      THPs, an aligned block whose pages all sit on one node is passed
  *      as its head address only, so the kernel moves the folio as a unit
- *      instead of being asked 511 more times (and answering -EBUSY);
+ *      instead of being asked for each tail again (and answering -EBUSY);
  *   3. learn where the pages are now: from the call's statuses when it
  *      returned 0 (plus a query of the tails of blocks passed by their
  *      head), else by querying the chunk again;
@@ -19,15 +22,21 @@
  *      page, and it returned a count), pass the pages it never tried
  *      again, as long as each pass gets further; then whatever is not on
  *      the target yet (the small pages of a block that was not a THP
- *      after all, or pages that were busy) is moved in one more pass.
+ *      after all, or pages that were busy) is moved in one more pass;
+ *   5. of the blocks that moved, ask the kernel which are still mapped by
+ *      one huge page (PAGEMAP_SCAN, one call for the chunk): those moved
+ *      as one folio. One the kernel split on the way moved, but not whole.
  *
  * The kernel's own answers decide every count, so the summary is what the
- * kernel reports, not what we asked for. Pages already on the target cost
- * only the first query. A fatal error (process gone, no permission) stops all
+ * kernel reports, not what we asked for; where it cannot answer (no
+ * PAGEMAP_SCAN before Linux 6.7), the count is unknown, not guessed.
+ * Pages already on the target cost only the first query. A fatal error (process gone, no permission) stops all
  * workers; so does a full target (a call that fails with ENOMEM with nothing
  * of it moved), after counting its chunk. The counts so far stay readable.
  * The process is held by a pidfd during a run and checked before each
- * chunk, so a pid reused after it exits is never migrated.
+ * chunk, so a pid reused after it exits is never migrated. A worker that
+ * cannot be set up (memory, a thread) leaves its chunks to the others;
+ * only without any worker does a run fail, before it moves anything.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -43,7 +52,7 @@
 
 #define DEFAULT_BATCH 16384	/* 64 MiB: every move_pages call pays an
 				 * expedited RCU sync (lru_cache_disable) */
-#define HUGE_PAGES 512			/* 4 KiB pages per 2 MiB folio */
+#define MAX_BATCH (1u << 20)
 #define MAX_FAILED_RECORDS (1u << 20)	/* counters stay exact beyond it */
 #define MAX_THREADS 64
 /* move_pages calls per chunk at most (see move_passes()): a chunk whose
@@ -73,6 +82,7 @@ struct cdm_migration {
 	int pidfd;		/* the process during a run, -1 when not pinned */
 	uint64_t start, end;
 	unsigned int threads, batch;
+	unsigned int huge_pages;	/* pages per block (PMD-size THP), 0: no THP */
 	cdm_progress_fn progress;
 	void *progress_data;
 
@@ -90,16 +100,48 @@ struct cdm_migration {
 	/* its message, written in the worker that met it (the last error is
 	 * per thread) and relayed to the caller's thread at the end */
 	char fatal_msg[CDM_ERR_LEN];
+	/* why the kernel could not say which blocks moved as one huge page;
+	 * "": it said for every chunk that had any */
+	char huge_unknown[CDM_ERR_LEN / 2];
 };
 
-/* per-worker buffers, each `batch` long */
+/* per-worker buffers, in one allocation: `batch` entries each, but for
+ * the blocks of a chunk passed by their head and PAGEMAP_SCAN's regions */
 struct worker {
 	struct cdm_migration *mig;
+	void *buf;
 	void **pages, **list;
+	unsigned long *heads;
+	struct cdm_page_region *regions;
+	unsigned long nr_blocks;	/* entries of heads and regions */
 	int *before, *after, *mstatus, *nodes, *reason;
 	unsigned int *index;
 	struct counts c;
 };
+
+/*
+ * Pages per block: a PMD-size THP over the base page, when the kernel
+ * has THP (and its blocks fit in a batch).
+ */
+static unsigned int huge_pages(struct cdm_ctx *ctx)
+{
+	long pmd = cdm__thp_pmd_size(ctx), ps = cdm__page_size();
+
+	if (pmd < ps || pmd / ps > MAX_BATCH) {
+		if (pmd)
+			cdm_dbg(ctx, "huge page of %ld bytes over %ld-byte pages: not used", pmd, ps);
+		return 0;
+	}
+	return pmd / ps;
+}
+
+/* @pages rounded up to whole blocks */
+static unsigned long long whole_blocks(const struct cdm_migration *mig, unsigned long long pages)
+{
+	unsigned int unit = mig->huge_pages ? mig->huge_pages : 1;
+
+	return (pages + unit - 1) / unit * unit;
+}
 
 CDM_EXPORT int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
 				 struct cdm_migration **mig)
@@ -123,7 +165,8 @@ CDM_EXPORT int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
 	m->to_node = to_node;
 	m->pidfd = -1;
 	m->threads = 1;
-	m->batch = DEFAULT_BATCH;
+	m->huge_pages = huge_pages(ctx);
+	m->batch = whole_blocks(m, DEFAULT_BATCH);
 	pthread_mutex_init(&m->lock, NULL);
 	*mig = m;
 	return 0;
@@ -145,10 +188,10 @@ CDM_EXPORT int cdm_migration_set_threads(struct cdm_migration *mig, unsigned int
 
 CDM_EXPORT int cdm_migration_set_batch(struct cdm_migration *mig, unsigned int pages)
 {
-	if (pages < 1 || pages > (1u << 20))
-		return cdm__fail(mig->ctx, EINVAL, "batch %u: must be 1..%u pages", pages, 1u << 20);
-	/* keep 2 MiB blocks inside one chunk */
-	mig->batch = (pages + HUGE_PAGES - 1) / HUGE_PAGES * HUGE_PAGES;
+	if (pages < 1 || pages > MAX_BATCH)
+		return cdm__fail(mig->ctx, EINVAL, "batch %u: must be 1..%u pages", pages, MAX_BATCH);
+	/* keep blocks inside one chunk (both are powers of two: no overflow) */
+	mig->batch = whole_blocks(mig, pages);
 	return 0;
 }
 
@@ -171,8 +214,7 @@ static int make_chunks(struct cdm_migration *mig, const struct cdm_vma *vmas, si
 
 	for (i = 0; i < nr; i++)
 		pages += (vmas[i].end - vmas[i].start) / cdm__page_size();
-	share = (pages + mig->threads - 1) / mig->threads;
-	share = (share + HUGE_PAGES - 1) / HUGE_PAGES * HUGE_PAGES;
+	share = whole_blocks(mig, (pages + mig->threads - 1) / mig->threads);
 	span = share && share < mig->batch ? share : mig->batch;
 	span *= cdm__page_size();
 
@@ -305,14 +347,14 @@ static int move_listed(struct worker *w, unsigned int n, long *result)
 
 /*
  * After a clean move_pages call the statuses say where each listed page is
- * now, so only the tails of 2 MiB blocks passed by their head (which may
- * not have been one folio after all) need a query. Saves a page-table walk
- * over the whole chunk for plain 4 KiB memory.
+ * now, so only the tails of blocks passed by their head (which may not
+ * have been one folio after all) need a query. Saves a page-table walk
+ * over the whole chunk for memory of small pages.
  */
 static int refresh_clean(struct worker *w, unsigned int m, const unsigned long *heads,
 			 unsigned long nr_heads)
 {
-	unsigned long i, j, q = 0;
+	unsigned long i, j, q = 0, hp = w->mig->huge_pages;
 	int err;
 
 	unsigned long nr_bad = 0;
@@ -334,7 +376,7 @@ static int refresh_clean(struct worker *w, unsigned int m, const unsigned long *
 	for (i = 0; i < nr_bad; i++)
 		w->list[q++] = w->pages[w->index[i]];
 	for (i = 0; i < nr_heads; i++)
-		for (j = 1; j < HUGE_PAGES; j++)
+		for (j = 1; j < hp; j++)
 			w->list[q++] = w->pages[heads[i] + j];
 	err = query(w, w->list, q, w->nodes);
 	if (err)
@@ -343,7 +385,7 @@ static int refresh_clean(struct worker *w, unsigned int m, const unsigned long *
 	for (i = 0; i < nr_bad; i++)
 		w->after[w->index[i]] = w->nodes[q++];
 	for (i = 0; i < nr_heads; i++)
-		for (j = 1; j < HUGE_PAGES; j++)
+		for (j = 1; j < hp; j++)
 			w->after[heads[i] + j] = w->nodes[q++];
 	return 0;
 }
@@ -368,33 +410,53 @@ static void record_failed(struct worker *w, uint64_t addr, int err)
 	pthread_mutex_unlock(&mig->lock);
 }
 
+/* Where page @i of @ch lies in its block (0: it starts one) */
+static unsigned long in_block(const struct worker *w, const struct chunk *ch, unsigned long i)
+{
+	return w->mig->huge_pages ? (ch->start / cdm__page_size() + i) % w->mig->huge_pages : 0;
+}
+
+/* Index of the first page of the block holding page @i of @ch (0 for the
+ * pages of a block the chunk starts inside) */
+static unsigned long block_head(const struct worker *w, const struct chunk *ch, unsigned long i)
+{
+	unsigned long off = in_block(w, ch, i);
+
+	return i >= off ? i - off : 0;
+}
+
+/* Do the @hp pages of @nodes from @i all sit on node nodes[i] (>= 0)? */
+static bool on_one_node(const int *nodes, unsigned long i, unsigned long hp)
+{
+	unsigned long j;
+
+	for (j = 1; j < hp && nodes[i + j] == nodes[i]; j++)
+		;
+	return j == hp && nodes[i] >= 0;
+}
+
 /*
- * The first pass: the heads of uniform 2 MiB blocks (into @heads), and
- * every other page that is present and not on the target. Returns how
- * many pages w->index lists.
+ * The first pass: the heads of blocks whose pages all sit on one node
+ * (into w->heads), and every other page that is present and not on the
+ * target. Returns how many pages w->index lists.
  */
 static unsigned int list_first_pass(struct worker *w, const struct chunk *ch, unsigned long n,
-				    unsigned long *heads, unsigned long *nr_heads)
+				    unsigned long *nr_heads)
 {
-	long ps = cdm__page_size();
+	unsigned long i, hp = w->mig->huge_pages;
 	int to = w->mig->to_node;
-	unsigned long i, j;
 	unsigned int m = 0;
 
 	*nr_heads = 0;
 	for (i = 0; i < n; i++) {
 		if (w->before[i] < 0 || w->before[i] == to)
 			continue;
-		if (ch->thp && !((ch->start + i * ps) & (CDM_HUGE_SIZE - 1)) &&
-		    i + HUGE_PAGES <= n) {
-			for (j = 1; j < HUGE_PAGES && w->before[i + j] == w->before[i]; j++)
-				;
-			if (j == HUGE_PAGES) {
-				heads[(*nr_heads)++] = i;
-				w->index[m++] = i;
-				i += HUGE_PAGES - 1;
-				continue;
-			}
+		if (ch->thp && hp && !in_block(w, ch, i) && i + hp <= n &&
+		    on_one_node(w->before, i, hp)) {
+			w->heads[(*nr_heads)++] = i;
+			w->index[m++] = i;
+			i += hp - 1;
+			continue;
 		}
 		w->index[m++] = i;
 	}
@@ -411,15 +473,6 @@ static unsigned int list_untried(struct worker *w, unsigned long n)
 		if (w->reason[i] == ECANCELED && w->after[i] >= 0 && w->after[i] != w->mig->to_node)
 			w->index[m++] = i;
 	return m;
-}
-
-/* Index of the first page of the 2 MiB block holding page @i of @ch */
-static unsigned long block_head(const struct chunk *ch, unsigned long i)
-{
-	long ps = cdm__page_size();
-	unsigned long in_block = ((ch->start + i * ps) & (CDM_HUGE_SIZE - 1)) / ps;
-
-	return i >= in_block ? i - in_block : 0;
 }
 
 /*
@@ -439,7 +492,7 @@ static unsigned int list_not_there(struct worker *w, const struct chunk *ch, uns
 		if (w->before[i] < 0 || w->before[i] == to || w->after[i] < 0 ||
 		    w->after[i] == to || w->reason[i] == EACCES)
 			continue;
-		if (!w->reason[i] && w->after[block_head(ch, i)] != to)
+		if (!w->reason[i] && w->after[block_head(w, ch, i)] != to)
 			continue;
 		w->index[m++] = i;
 	}
@@ -457,24 +510,18 @@ static bool any_listed_moved(struct worker *w, unsigned int m)
 }
 
 /*
- * Count the blocks passed by their head that the last pass settled (a
- * folio moved whole, or not) and keep those the kernel never reached,
- * which the next pass passes by their head again. Returns how many stay.
+ * Keep the blocks passed by their head that the kernel never reached,
+ * which the next pass passes by their head again (the others are
+ * settled: moved, whole or not, or refused). Returns how many stay.
  */
 static unsigned long settle_heads(struct worker *w, unsigned long *heads, unsigned long nr_heads)
 {
 	int to = w->mig->to_node;
-	unsigned long i, j, kept = 0;
+	unsigned long i, kept = 0;
 
-	for (i = 0; i < nr_heads; i++) {
-		if (w->reason[heads[i]] == ECANCELED && w->after[heads[i]] != to) {
+	for (i = 0; i < nr_heads; i++)
+		if (w->reason[heads[i]] == ECANCELED && w->after[heads[i]] != to)
 			heads[kept++] = heads[i];
-			continue;
-		}
-		for (j = 0; j < HUGE_PAGES && w->after[heads[i] + j] == to; j++)
-			;
-		w->c.huge += j == HUGE_PAGES;
-	}
 	return kept;
 }
 
@@ -530,8 +577,8 @@ static int reason_of(struct worker *w, const struct chunk *ch, unsigned long i)
 {
 	if (w->reason[i])
 		return w->reason[i];
-	if (w->reason[block_head(ch, i)])
-		return w->reason[block_head(ch, i)];
+	if (w->reason[block_head(w, ch, i)])
+		return w->reason[block_head(w, ch, i)];
 	return EAGAIN;
 }
 
@@ -578,12 +625,108 @@ static void count_chunk(struct worker *w, const struct chunk *ch, unsigned long 
 	w->c.pages += n;
 }
 
+/* Record why huge_moved is unknown (the first reason met stands) */
+static void huge_unknown(struct cdm_migration *mig, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void huge_unknown(struct cdm_migration *mig, const char *fmt, ...)
+{
+	va_list args;
+
+	pthread_mutex_lock(&mig->lock);
+	if (!mig->huge_unknown[0]) {
+		va_start(args, fmt);
+		vsnprintf(mig->huge_unknown, sizeof(mig->huge_unknown), fmt, args);
+		va_end(args);
+		cdm_dbg(mig->ctx, "pid %d: huge folios moved: unknown: %s", mig->pid,
+			mig->huge_unknown);
+	}
+	pthread_mutex_unlock(&mig->lock);
+}
+
+static bool huge_known(struct cdm_migration *mig)
+{
+	bool known;
+
+	pthread_mutex_lock(&mig->lock);
+	known = !mig->huge_unknown[0];
+	pthread_mutex_unlock(&mig->lock);
+	return known;
+}
+
+/* What PAGEMAP_SCAN's failure says about the kernel */
+static void scan_failed(struct cdm_migration *mig, int err)
+{
+	if (err == ENOTTY || err == EINVAL)
+		huge_unknown(mig, "the kernel has no PAGEMAP_SCAN (Linux 6.7)");
+	else if (err == EACCES || err == EPERM)
+		huge_unknown(mig, "reading /proc/%d/pagemap not permitted " CDM_PTRACE_NEEDS,
+			     mig->pid);
+	else
+		huge_unknown(mig, "PAGEMAP_SCAN: %s", strerror(err));
+}
+
+/*
+ * Count the blocks of the chunk that moved as one huge folio: every page
+ * was on one other node and is on the target now, and the kernel says the
+ * block is mapped by one huge page (PAGEMAP_SCAN, one call for the chunk;
+ * regions come sorted). A folio the kernel split on the way (no huge page
+ * free on the target) moved, but not whole. When the kernel cannot say,
+ * the run's count is unknown and no later chunk asks again.
+ */
+static void count_huge(struct worker *w, const struct chunk *ch, unsigned long n)
+{
+	struct cdm_migration *mig = w->mig;
+	unsigned long hp = mig->huge_pages, i, nr = 0, r = 0;
+	long ps = cdm__page_size(), got;
+	struct cdm_pm_scan_arg arg;
+	uint64_t start;
+
+	if (!ch->thp)
+		return;		/* no huge page in it when it was collected */
+	if (!hp) {
+		for (i = 0; i < n; i++)
+			if (w->before[i] >= 0 && w->before[i] != mig->to_node &&
+			    w->after[i] == mig->to_node)
+				break;
+		if (i < n)
+			huge_unknown(mig, "the range holds huge pages of a size the kernel does "
+				     "not tell (hpage_pmd_size)");
+		return;
+	}
+	for (i = (hp - in_block(w, ch, 0)) % hp; i + hp <= n; i += hp)
+		if (w->before[i] != mig->to_node && on_one_node(w->before, i, hp) &&
+		    w->after[i] == mig->to_node && on_one_node(w->after, i, hp))
+			w->heads[nr++] = i;
+	if (!nr || !huge_known(mig))
+		return;
+	arg = (struct cdm_pm_scan_arg){
+		.size = sizeof(arg), .start = ch->start, .end = ch->end,
+		.vec = (uintptr_t)w->regions, .vec_len = w->nr_blocks,
+		.category_mask = CDM_PAGE_IS_HUGE | CDM_PAGE_IS_PRESENT,
+		.return_mask = CDM_PAGE_IS_HUGE,
+	};
+	got = cdm__pagemap_scan(mig->ctx, mig->pid, &arg);
+	if (got < 0) {
+		scan_failed(mig, -got);
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		start = ch->start + w->heads[i] * ps;
+		while (r < (unsigned long)got && w->regions[r].end <= start)
+			r++;
+		if (r < (unsigned long)got && w->regions[r].start <= start &&
+		    w->regions[r].end >= start + hp * ps)
+			w->c.huge++;
+		else if (start + hp * ps > arg.walk_end)	/* (room for every region) */
+			huge_unknown(mig, "PAGEMAP_SCAN stopped at 0x%" PRIx64, arg.walk_end);
+	}
+}
+
 /* Returns a fatal errno (the chunk is not counted), ENOSPC (it is) or 0. */
 static int migrate_chunk(struct worker *w, const struct chunk *ch)
 {
 	long ps = cdm__page_size();
 	unsigned long n = (ch->end - ch->start) / ps, i, nr_heads;
-	unsigned long heads[n / HUGE_PAGES + 1];	/* blocks passed by their head */
 	unsigned int m;
 	int err;
 
@@ -595,11 +738,12 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 	if (err)
 		return err;
 	memcpy(w->after, w->before, n * sizeof(int));
-	m = list_first_pass(w, ch, n, heads, &nr_heads);
-	err = move_passes(w, ch, n, m, heads, nr_heads);
+	m = list_first_pass(w, ch, n, &nr_heads);
+	err = move_passes(w, ch, n, m, w->heads, nr_heads);
 	if (err && err != ENOSPC)
 		return err;
 	count_chunk(w, ch, n);
+	count_huge(w, ch, n);
 	return err;
 }
 
@@ -669,35 +813,37 @@ static void *worker_main(void *arg)
 
 static void worker_free(struct worker *w)
 {
-	free(w->pages);
-	free(w->list);
-	free(w->before);
-	free(w->after);
-	free(w->mstatus);
-	free(w->nodes);
-	free(w->reason);
-	free(w->index);
+	free(w->buf);
+	w->buf = NULL;
 }
+
+/* Point @array at the next @count entries of the buffer at *@p */
+#define CARVE(p, array, count) ((array) = (void *)(p), (p) += (count) * sizeof(*(array)))
 
 static int worker_init(struct worker *w, struct cdm_migration *mig)
 {
 	size_t n = mig->batch;
+	char *p;
 
 	memset(w, 0, sizeof(*w));
 	w->mig = mig;
-	w->pages = malloc(n * sizeof(void *));
-	w->list = malloc(n * sizeof(void *));
-	w->before = malloc(n * sizeof(int));
-	w->after = malloc(n * sizeof(int));
-	w->mstatus = malloc(n * sizeof(int));
-	w->nodes = malloc(n * sizeof(int));
-	w->reason = malloc(n * sizeof(int));
-	w->index = malloc(n * sizeof(unsigned int));
-	if (!w->pages || !w->list || !w->before || !w->after || !w->mstatus ||
-	    !w->nodes || !w->reason || !w->index) {
-		worker_free(w);
+	/* a chunk's blocks, and one more at each end for regions clipped there */
+	w->nr_blocks = (mig->huge_pages ? n / mig->huge_pages : 0) + 2;
+	/* 8-byte entries first, then the 4-byte ones: each stays aligned */
+	p = w->buf = malloc(n * (2 * sizeof(void *) + 6 * sizeof(int)) +
+			    w->nr_blocks * (sizeof(*w->heads) + sizeof(*w->regions)));
+	if (!p)
 		return -ENOMEM;
-	}
+	CARVE(p, w->pages, n);
+	CARVE(p, w->list, n);
+	CARVE(p, w->heads, w->nr_blocks);
+	CARVE(p, w->regions, w->nr_blocks);
+	CARVE(p, w->before, n);
+	CARVE(p, w->after, n);
+	CARVE(p, w->mstatus, n);
+	CARVE(p, w->nodes, n);
+	CARVE(p, w->reason, n);
+	CARVE(p, w->index, n);
 	return 0;
 }
 
@@ -707,6 +853,10 @@ static int worker_init(struct worker *w, struct cdm_migration *mig)
  * instruction (they inherit the mask this thread has while creating them),
  * so the application's handlers run on its own threads only; this
  * thread's mask is given back as it was.
+ * A worker that cannot be set up (its buffers, its thread) stops the
+ * set-up there: fewer workers move the same pages, taking its chunks, so
+ * the run goes on with those started and says so. Without even this
+ * thread's buffers it fails before moving anything.
  */
 static int run_workers(struct cdm_migration *mig)
 {
@@ -714,26 +864,26 @@ static int run_workers(struct cdm_migration *mig)
 	pthread_t tids[MAX_THREADS];
 	unsigned int i, started = 0;
 	sigset_t all, caller;
-	int rc = 0;
+	int err = 0;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &caller);
-	for (i = 0; i < mig->threads; i++) {
-		if (worker_init(&workers[i], mig)) {
-			rc = cdm__fail(mig->ctx, ENOMEM, "pid %d: out of memory", mig->pid);
-			break;
+	for (i = 0; i < mig->threads && !err; i++) {
+		err = worker_init(&workers[i], mig) ? ENOMEM : 0;
+		if (!err && i) {
+			err = pthread_create(&tids[i], NULL, worker_main, &workers[i]);
+			if (err)
+				worker_free(&workers[i]);
 		}
-		started++;
-		if (i && pthread_create(&tids[i], NULL, worker_main, &workers[i])) {
-			/* fewer threads is still correct: the others take its chunks */
-			worker_free(&workers[i]);
-			started--;
-			break;
-		}
+		started += !err;
 	}
 	pthread_sigmask(SIG_SETMASK, &caller, NULL);
-	if (started)
-		worker_main(&workers[0]);
+	if (!started)
+		return cdm__fail(mig->ctx, ENOMEM, "pid %d: out of memory", mig->pid);
+	if (err)
+		cdm_info(mig->ctx, "pid %d: running with %u of %u threads: thread %u: %s",
+			 mig->pid, started, mig->threads, started + 1, strerror(err));
+	worker_main(&workers[0]);
 	for (i = 0; i < started; i++) {
 		if (i)
 			pthread_join(tids[i], NULL);
@@ -748,7 +898,7 @@ static int run_workers(struct cdm_migration *mig)
 		mig->c.not_attempted += workers[i].c.not_attempted;
 		worker_free(&workers[i]);
 	}
-	return rc;
+	return 0;
 }
 
 /* What the run returns once every worker is done: see libcdm.h */
@@ -779,6 +929,7 @@ CDM_EXPORT int cdm_migration_run(struct cdm_migration *mig)
 	mig->nr_failed = 0;
 	mig->fatal = 0;
 	mig->fatal_msg[0] = '\0';
+	mig->huge_unknown[0] = '\0';
 	mig->next_chunk = 0;
 	mig->done = 0;
 	rc = pin_process(mig);
@@ -811,8 +962,16 @@ MIGRATION_COUNTER(busy, busy)
 MIGRATION_COUNTER(failed, failed)
 MIGRATION_COUNTER(not_present, not_present)
 MIGRATION_COUNTER(shared, shared)
-MIGRATION_COUNTER(huge_moved, huge)
 MIGRATION_COUNTER(not_attempted, not_attempted)
+
+CDM_EXPORT int cdm_migration_get_huge_moved(struct cdm_migration *mig, unsigned long long *folios)
+{
+	if (mig->huge_unknown[0])
+		return cdm__fail(mig->ctx, ENODATA, "pid %d: huge folios moved: unknown: %s",
+				 mig->pid, mig->huge_unknown);
+	*folios = mig->c.huge;
+	return 0;
+}
 
 CDM_EXPORT unsigned int cdm_migration_get_nr_failed_pages(struct cdm_migration *mig)
 {

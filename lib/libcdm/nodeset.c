@@ -5,9 +5,13 @@
  *   "0-3,7"    nodes 0,1,2,3,7        (also the format of sysfs lists)
  *   "all"      every node with memory
  *   "!1"       every node with memory except 1 ("!0-1,3" likewise)
+ *   "+0-1"     the first two nodes with memory ("!+0": all but the first)
  *
- * The same strict parser reads sysfs node lists and CPU lists, so a
- * malformed kernel file is an error, never a guess.
+ * The same parser reads sysfs node lists and CPU lists, strictly, so a
+ * malformed kernel file is an error, never a guess. A user's list may also
+ * have whitespace before a number, as numactl's strtoul() skips it; what
+ * numactl reads through strtoul() otherwise ("010" octal, "0x1", "-0") is
+ * refused rather than read another way (libcdm.h lists the differences).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -66,11 +70,26 @@ CDM_EXPORT int cdm_nodeset_next(const struct cdm_nodeset *set, int prev)
 	return -1;
 }
 
-static int parse_number(const char **p, long max, long *val)
+/*
+ * One number of a list, at *@p. A user's number may follow whitespace, as
+ * numactl's strtoul() skips it, but not start with 0: strtoul() would
+ * read "010" as octal 8, and libcdm does not guess which was meant.
+ */
+static int parse_number(const char **p, long max, unsigned int flags, long *val,
+			const char **bad)
 {
 	const char *s = *p;
 	long v = 0;
 
+	if (flags & CDM_LIST_USER) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (s[0] == '0' && isdigit((unsigned char)s[1])) {
+			*bad = s;
+			return -EINVAL;
+		}
+	}
+	*bad = s;
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
 	while (isdigit((unsigned char)*s)) {
@@ -84,7 +103,7 @@ static int parse_number(const char **p, long max, long *val)
 	return 0;
 }
 
-int cdm__parse_list(const char *str, long max,
+int cdm__parse_list(const char *str, long max, unsigned int flags,
 		    int (*add)(long from, long to, void *data), void *data,
 		    const char **bad)
 {
@@ -96,19 +115,15 @@ int cdm__parse_list(const char *str, long max,
 	if (!*p)
 		return 0;
 	for (;;) {
-		*bad = p;
-		rc = parse_number(&p, max, &from);
+		rc = parse_number(&p, max, flags, &from, bad);
 		if (rc)
 			return rc;
 		to = from;
 		if (*p == '-') {
 			p++;
-			*bad = p;
-			rc = parse_number(&p, max, &to);
+			rc = parse_number(&p, max, flags, &to, bad);
 			if (rc)
 				return rc;
-			if (to < from)
-				return -EINVAL;
 		}
 		rc = add(from, to, data);
 		if (rc)
@@ -129,6 +144,8 @@ static int add_range(long from, long to, void *data)
 	struct cdm_nodeset *set = data;
 	long n;
 
+	if (to < from)
+		return -EINVAL;
 	for (n = from; n <= to; n++)
 		cdm_nodeset_add(set, n);
 	return 0;
@@ -139,13 +156,88 @@ int cdm__nodeset_parse_plain(const char *str, struct cdm_nodeset *set)
 	const char *bad;
 
 	cdm_nodeset_zero(set);
-	return cdm__parse_list(str, CDM_MAX_NODES - 1, add_range, set, &bad);
+	return cdm__parse_list(str, CDM_MAX_NODES - 1, 0, add_range, set, &bad);
+}
+
+/* A list from a user, checked against the machine as it is read. */
+struct user_list {
+	struct cdm_ctx *ctx;
+	const char *str;		/* the whole list, for messages */
+	struct cdm_nodeset online;
+	struct cdm_nodeset allowed;	/* has_memory */
+	bool relative;			/* "+": numbers count allowed nodes */
+	struct cdm_nodeset *set;
+	bool reported;			/* add_user_range() set the message */
+};
+
+/* The allowed node that "+@rank" names, -1 when there are not so many */
+static long nth_allowed(const struct user_list *ul, long rank)
+{
+	int node;
+
+	cdm_nodeset_foreach(&ul->allowed, node)
+		if (rank-- == 0)
+			return node;
+	return -1;
+}
+
+static int check_node(struct user_list *ul, long node)
+{
+	const char *why;
+
+	if (!cdm_nodeset_has(&ul->online, node))
+		why = "is not online";
+	else if (!cdm_nodeset_has(&ul->allowed, node))
+		why = "has no memory";
+	else
+		return 0;
+	ul->reported = true;
+	return cdm__fail(ul->ctx, EINVAL, "node list '%.64s': node %ld %s", ul->str, node, why);
+}
+
+/*
+ * As numactl: both ends of a range must be allowed nodes; nodes between
+ * them that are not (no memory, or not online) are left out, so "0-3"
+ * means the nodes with memory from 0 to 3.
+ */
+static int add_user_range(long from, long to, void *data)
+{
+	struct user_list *ul = data;
+	long node, last;
+	int rc;
+
+	if (to < from) {
+		ul->reported = true;
+		return cdm__fail(ul->ctx, EINVAL, "node list '%.64s': range %s%ld-%ld is reversed",
+				 ul->str, ul->relative ? "+" : "", from, to);
+	}
+	if (ul->relative) {
+		last = cdm_nodeset_weight(&ul->allowed) - 1;
+		if (to > last) {
+			ul->reported = true;
+			return cdm__fail(ul->ctx, EINVAL,
+					 "node list '%.64s': +%ld is past the last node with memory (+%ld)",
+					 ul->str, to, last);
+		}
+		from = nth_allowed(ul, from);
+		to = nth_allowed(ul, to);
+	}
+	rc = check_node(ul, from);
+	if (!rc)
+		rc = check_node(ul, to);
+	if (rc)
+		return rc;
+	for (node = from; node <= to; node++)
+		if (cdm_nodeset_has(&ul->allowed, node))
+			cdm_nodeset_add(ul->set, node);
+	return 0;
 }
 
 CDM_EXPORT int cdm_nodeset_parse(struct cdm_ctx *ctx, const char *str,
 				 struct cdm_nodeset *set)
 {
-	struct cdm_nodeset parsed, all;
+	struct user_list ul = { .ctx = ctx, .str = str };
+	struct cdm_nodeset parsed;
 	const char *list, *bad;
 	bool invert;
 	int rc, i;
@@ -153,36 +245,54 @@ CDM_EXPORT int cdm_nodeset_parse(struct cdm_ctx *ctx, const char *str,
 	if (!ctx || !set)
 		return -EINVAL;
 	cdm__clear_error(ctx);
+	/* numactl takes "" as no node; here it is more likely a mistake */
 	if (!str || !*str)
 		return cdm__fail(ctx, EINVAL, "node list '': empty");
-	invert = str[0] == '!';
-	list = invert ? str + 1 : str;
+	rc = cdm_get_online_nodes(ctx, &ul.online);
+	if (!rc)
+		rc = cdm_get_memory_nodes(ctx, &ul.allowed);
+	if (rc)
+		return rc;
 
-	if (!strcmp(list, "all") || invert) {
-		rc = cdm_get_memory_nodes(ctx, &all);
-		if (rc)
-			return rc;
-	}
+	/* "!" first, then "+", as numactl's "!+0-1" */
+	list = str;
+	invert = *list == '!';
+	if (invert)
+		list++;
+	ul.relative = *list == '+';
+	if (ul.relative)
+		list++;
+
 	if (!strcmp(list, "all")) {
 		if (invert)
 			return cdm__fail(ctx, EINVAL, "node list '%s': '!all' selects no node", str);
-		*set = all;
+		*set = ul.allowed;
 		return 0;
 	}
 	if (!*list)
-		return cdm__fail(ctx, EINVAL, "node list '%s': no node after '!'", str);
+		return cdm__fail(ctx, EINVAL, "node list '%s': no node after '%.*s'", str,
+				 (int)(list - str), str);
 
 	cdm_nodeset_zero(&parsed);
-	rc = cdm__parse_list(list, CDM_MAX_NODES - 1, add_range, &parsed, &bad);
+	ul.set = &parsed;
+	rc = cdm__parse_list(list, CDM_MAX_NODES - 1, CDM_LIST_USER, add_user_range, &ul, &bad);
+	if (rc && ul.reported)
+		return rc;
 	if (rc == -ERANGE)
 		return cdm__fail(ctx, ERANGE, "node list '%.64s': node number at '%.16s' above %d",
 				 str, bad, CDM_MAX_NODES - 1);
+	if (rc && bad[0] == '0' && isdigit((unsigned char)bad[1]))
+		return cdm__fail(ctx, EINVAL,
+				 "node list '%.64s': '%.*s' has a leading zero (numactl reads octal)",
+				 str, (int)strspn(bad, "0123456789"), bad);
+	if (rc && !strncmp(bad, "all", 3))
+		return cdm__fail(ctx, EINVAL, "node list '%.64s': 'all' stands alone", str);
 	if (rc)
 		return cdm__fail(ctx, EINVAL, "node list '%.64s': unexpected '%.16s'", str,
-				 bad && *bad ? bad : "end");
+				 *bad ? bad : "end");
 	if (invert)
 		for (i = 0; i < CDM_MAX_NODES / 64; i++)
-			parsed.bits[i] = all.bits[i] & ~parsed.bits[i];
+			parsed.bits[i] = ul.allowed.bits[i] & ~parsed.bits[i];
 	*set = parsed;
 	return 0;
 }

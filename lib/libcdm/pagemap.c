@@ -1,11 +1,22 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Residency from /proc/PID/pagemap: one read returns 8 bytes per page
- * (present bit 63, PFN in bits 0-54), and the node of a PFN follows from
- * the memory blocks each node lists (nodeN/memoryM, block_size_bytes).
- * A range walk instead of move_pages(2)'s per-page VMA lookup, but PFNs
- * are only visible with CAP_SYS_ADMIN: without it they read as 0 and the
- * caller falls back to move_pages.
+ * /proc/PID/pagemap for residency: 8 bytes per page, bit 63 present,
+ * bit 62 a swap entry, the page frame number (PFN) in bits 0-54, which
+ * reads as 0 without CAP_SYS_ADMIN. Two things turn a PFN into residency:
+ *
+ *  - its node, from the memory blocks each node lists in sysfs
+ *    (nodeN/memoryM, block_size_bytes). They are read for each update
+ *    from sysfs's node directories, not from the context's topology (read
+ *    once): memory hot-added by kmem onlining a CXL region may come with
+ *    a node the context has never seen. A PFN in no known block has the
+ *    blocks read again, once per such block;
+ *  - the zero page, which move_pages(2) answers -EFAULT for: its PFNs are
+ *    learnt from the calling process itself, where a private read-only
+ *    mapping read but never written maps it (8 pages: MIPS, s390 and
+ *    LoongArch colour it by address), and a PMD-sized block of one that
+ *    may take the huge zero page. The mapping stays until the update
+ *    ends: while it holds the huge zero page, the kernel cannot free it
+ *    and allocate another at another PFN.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,17 +24,144 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "private.h"
 
-#define PM_PRESENT	(1ULL << 63)
-#define PM_PFN_MASK	((1ULL << 55) - 1)
+#define PM_MMAP_EXCLUSIVE	(1ULL << 56)	/* never the zero page's */
+#define ZERO_PROBE_PAGES	8
+#define NO_NODE_SLOTS	(sizeof(((struct cdm_pfnmap *)0)->no_node) / sizeof(uint64_t))
 
-void cdm__pfnmap_free(struct cdm_pfnmap *map)
+void cdm__set_pagemap(struct cdm_ctx *ctx, const struct cdm_pagemap_seam *seam)
 {
-	free(map->block_node);
-	memset(map, 0, sizeof(*map));
+	ctx->pagemap_seam = seam;
+}
+
+int cdm__pagemap_open(struct cdm_ctx *ctx, pid_t pid, struct cdm_pagemap *pm)
+{
+	char path[64];
+
+	memset(pm, 0, sizeof(*pm));
+	pm->ctx = ctx;
+	pm->pid = pid;
+	pm->fd = -1;
+	if (ctx->pagemap_seam)
+		return ctx->pagemap_seam->read(ctx, pid, 0, 0, NULL);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	pm->fd = open(path, O_RDONLY | O_CLOEXEC);
+	return pm->fd < 0 ? -errno : 0;
+}
+
+static int read_entries(int fd, uint64_t addr, unsigned long n, uint64_t *entries)
+{
+	size_t want = n * sizeof(uint64_t), got = 0;
+	off_t off = addr / cdm__page_size() * sizeof(uint64_t);
+	ssize_t r;
+
+	while (got < want) {
+		r = pread(fd, (char *)entries + got, want - got, off + got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ESRCH;	/* the process exited: empty pagemap */
+		got += r;
+	}
+	return 0;
+}
+
+int cdm__pagemap_read(struct cdm_pagemap *pm, uint64_t addr, unsigned long n,
+		      uint64_t *entries)
+{
+	if (pm->ctx->pagemap_seam)
+		return pm->ctx->pagemap_seam->read(pm->ctx, pm->pid, addr, n, entries);
+	return read_entries(pm->fd, addr, n, entries);
+}
+
+/* The zero page's PFN in a probe entry: 0 and *pfn = 0 when the entry is
+ * not the zero page (an architecture that forbids it in this process
+ * gives a page of its own), -EPERM when PFNs are hidden */
+static int zero_pfn(uint64_t entry, uint64_t *pfn)
+{
+	*pfn = 0;
+	if (!(entry & CDM_PM_PRESENT) || (entry & PM_MMAP_EXCLUSIVE))
+		return 0;
+	*pfn = entry & CDM_PM_PFN_MASK;
+	return *pfn ? 0 : -EPERM;
+}
+
+static char *map_probe(struct cdm_pagemap *pm, int slot, size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	pm->probe[slot] = p;
+	pm->probe_len[slot] = len;
+	return p;
+}
+
+/* Does a read fault in a THP-enabled block map the huge zero page?
+ * (Else it would allocate and clear a huge page for nothing.) */
+static bool huge_zero_used(struct cdm_ctx *ctx)
+{
+	char path[PATH_MAX], buf[16];
+
+	return !cdm__sysfs_path(ctx, path, sizeof(path),
+				"/kernel/mm/transparent_hugepage/use_zero_page") &&
+	       cdm__read_file(path, buf, sizeof(buf)) > 0 && !strcmp(buf, "1");
+}
+
+static int probe_zero_pfns(struct cdm_pagemap *pm, struct cdm_zero_pfns *zero)
+{
+	long ps = cdm__page_size(), pmd = cdm__thp_pmd_size(pm->ctx);
+	uint64_t e[ZERO_PROBE_PAGES], pfn, lo = UINT64_MAX, hi = 0;
+	char *p, *huge = NULL;
+	int fd, i, rc;
+
+	memset(zero, 0, sizeof(*zero));
+	p = map_probe(pm, 0, ZERO_PROBE_PAGES * ps);
+	if (!p)
+		return -errno;
+	for (i = 0; i < ZERO_PROBE_PAGES; i++)
+		(void)*(volatile char *)(p + i * ps);
+	if (pmd && huge_zero_used(pm->ctx)) {
+		huge = map_probe(pm, 1, 2 * pmd);
+		if (huge) {
+			huge = (char *)(((uintptr_t)huge + pmd - 1) & ~(uintptr_t)(pmd - 1));
+			madvise(huge, pmd, MADV_HUGEPAGE);
+			(void)*(volatile char *)huge;
+		}
+	}
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = read_entries(fd, (uintptr_t)p, ZERO_PROBE_PAGES, e);
+	for (i = 0; !rc && i < ZERO_PROBE_PAGES; i++) {
+		rc = zero_pfn(e[i], &pfn);
+		if (!rc && pfn) {
+			lo = pfn < lo ? pfn : lo;
+			hi = pfn > hi ? pfn : hi;
+		}
+	}
+	if (!rc && hi >= lo) {
+		zero->pfn = lo;
+		zero->nr = hi - lo + 1;
+	}
+	if (!rc && huge)
+		rc = read_entries(fd, (uintptr_t)huge, 1, e);
+	if (!rc && huge)
+		rc = zero_pfn(e[0], &pfn);
+	/* the small zero page when THP gave none (THP off, no memory) */
+	if (!rc && huge && pfn && pfn - zero->pfn >= zero->nr && !(pfn % (pmd / ps))) {
+		zero->huge_pfn = pfn;
+		zero->huge_nr = pmd / ps;
+	}
+	close(fd);
+	return rc;
 }
 
 static int set_block(struct cdm_pfnmap *map, unsigned long block, int node)
@@ -44,19 +182,45 @@ static int set_block(struct cdm_pfnmap *map, unsigned long block, int node)
 	return 0;
 }
 
-/* Read anew on every update: memory hotplug (kmem onlining a CXL
- * region) adds blocks to a node at any time. */
-int cdm__pfnmap_build(struct cdm_ctx *ctx, struct cdm_pfnmap *map)
+static int read_node_blocks(struct cdm_ctx *ctx, struct cdm_pfnmap *map, int node)
+{
+	char path[PATH_MAX], *end;
+	struct dirent *de;
+	unsigned long id;
+	int rc = 0;
+	DIR *dir;
+
+	if (cdm__sysfs_path(ctx, path, sizeof(path), "/devices/system/node/node%d", node))
+		return 0;
+	dir = opendir(path);
+	if (!dir)
+		return 0;	/* offlined since the readdir */
+	while (!rc && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "memory", 6))
+			continue;
+		id = strtoul(de->d_name + 6, &end, 10);
+		if (end == de->d_name + 6 || *end)
+			continue;	/* memory_failure, ... */
+		rc = set_block(map, id, node);
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* The memory blocks of every node sysfs lists now (the no_node list is
+ * kept: blocks looked for in vain stay so until the update ends) */
+static int pfnmap_read(struct cdm_ctx *ctx, struct cdm_pfnmap *map)
 {
 	char path[PATH_MAX], buf[64], *end;
 	unsigned long long block_bytes;
-	struct cdm_node *node;
 	struct dirent *de;
-	unsigned long id;
+	long node;
 	DIR *dir;
 	int rc;
 
-	memset(map, 0, sizeof(*map));
+	free(map->block_node);
+	map->block_node = NULL;
+	map->nr_blocks = 0;
 	rc = cdm__sysfs_path(ctx, path, sizeof(path), "/devices/system/memory/block_size_bytes");
 	if (!rc)
 		rc = cdm__read_file(path, buf, sizeof(buf));
@@ -67,70 +231,88 @@ int cdm__pfnmap_build(struct cdm_ctx *ctx, struct cdm_pfnmap *map)
 		return -EINVAL;
 	map->block_pages = block_bytes / cdm__page_size();
 
-	cdm_node_foreach(ctx, node) {
-		if (cdm__sysfs_path(ctx, path, sizeof(path), "/devices/system/node/node%d",
-				    node->id))
+	rc = cdm__sysfs_path(ctx, path, sizeof(path), "/devices/system/node");
+	dir = rc ? NULL : opendir(path);
+	if (!dir)
+		return rc ? rc : -errno;
+	while (!rc && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "node", 4) || de->d_name[4] < '0' || de->d_name[4] > '9')
 			continue;
-		dir = opendir(path);
-		if (!dir)
-			continue;
-		while ((de = readdir(dir))) {
-			if (strncmp(de->d_name, "memory", 6))
-				continue;
-			id = strtoul(de->d_name + 6, &end, 10);
-			if (end == de->d_name + 6 || *end)
-				continue;	/* memory_failure, ... */
-			if (set_block(map, id, node->id)) {
-				closedir(dir);
-				cdm__pfnmap_free(map);
-				return -ENOMEM;
-			}
-		}
-		closedir(dir);
+		node = strtol(de->d_name + 4, &end, 10);
+		if (!*end && node < CDM_MAX_NODES)
+			rc = read_node_blocks(ctx, map, node);
 	}
-	return map->nr_blocks ? 0 : -ENOENT;
+	closedir(dir);
+	if (!rc && !map->nr_blocks)
+		rc = -ENOENT;
+	return rc;
 }
 
-int cdm__pfnmap_node(const struct cdm_pfnmap *map, uint64_t pfn)
+int cdm__pagemap_use_pfns(struct cdm_pagemap *pm)
 {
-	uint64_t block = pfn / map->block_pages;
+	const struct cdm_pagemap_seam *seam = pm->ctx->pagemap_seam;
+	int rc;
 
+	rc = seam ? seam->zero_pfns(pm->ctx, &pm->zero) : probe_zero_pfns(pm, &pm->zero);
+	if (!rc)
+		rc = pfnmap_read(pm->ctx, &pm->map);
+	return rc;
+}
+
+static int block_node(const struct cdm_pfnmap *map, uint64_t block)
+{
 	return block < map->nr_blocks ? map->block_node[block] : -1;
 }
 
-/*
- * Nodes of @n pages from @addr: node[i] >= 0, or -ENOENT when not present.
- * Returns 0, -EPERM when PFNs are hidden (no CAP_SYS_ADMIN), -ENXIO when a
- * present page's PFN lies in no node's memory blocks, or a read error.
- */
-int cdm__pagemap_nodes(int fd, const struct cdm_pfnmap *map, uint64_t addr,
-		       unsigned long n, uint64_t *entries, int *node)
+int cdm__pagemap_place(struct cdm_pagemap *pm, uint64_t entry, int *place)
 {
-	size_t want = n * sizeof(uint64_t), got = 0;
-	off_t off = addr / cdm__page_size() * sizeof(uint64_t);
-	unsigned long i;
-	ssize_t r;
+	uint64_t pfn = entry & CDM_PM_PFN_MASK, block;
+	struct cdm_pfnmap *map = &pm->map;
+	unsigned int i;
+	int rc;
 
-	while (got < want) {
-		r = pread(fd, (char *)entries + got, want - got, off + got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ESRCH;	/* the process exited: empty pagemap */
-		got += r;
+	if (!(entry & CDM_PM_PRESENT)) {
+		*place = entry & CDM_PM_SWAP ? CDM_PAGE_SWAPPED : CDM_PAGE_NOT_PRESENT;
+		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		if (!(entries[i] & PM_PRESENT)) {
-			node[i] = -ENOENT;
-			continue;
-		}
-		if (!(entries[i] & PM_PFN_MASK))
-			return -EPERM;
-		node[i] = cdm__pfnmap_node(map, entries[i] & PM_PFN_MASK);
-		if (node[i] < 0)
-			return -ENXIO;
+	if (!pfn)
+		return -EPERM;
+	if (pfn - pm->zero.pfn < pm->zero.nr || pfn - pm->zero.huge_pfn < pm->zero.huge_nr) {
+		*place = CDM_PAGE_ZERO;
+		return 0;
 	}
+	block = pfn / map->block_pages;
+	*place = block_node(map, block);
+	if (*place >= 0)
+		return 0;
+	*place = -ENXIO;
+	for (i = 0; i < map->nr_no_node && i < NO_NODE_SLOTS; i++)
+		if (map->no_node[i] == block)
+			return 0;
+	/* hot-added since the blocks were read? */
+	rc = pfnmap_read(pm->ctx, map);
+	if (rc)
+		return rc;
+	if (block_node(map, block) >= 0) {
+		*place = block_node(map, block);
+		return 0;
+	}
+	/* device memory, a raw PFN mapping: remember, the oldest goes */
+	map->no_node[map->nr_no_node++ % NO_NODE_SLOTS] = block;
 	return 0;
+}
+
+void cdm__pagemap_close(struct cdm_pagemap *pm)
+{
+	int i;
+
+	if (pm->fd >= 0)
+		close(pm->fd);
+	pm->fd = -1;
+	free(pm->map.block_node);
+	pm->map.block_node = NULL;
+	for (i = 0; i < 2; i++)
+		if (pm->probe[i])
+			munmap(pm->probe[i], pm->probe_len[i]);
+	memset(pm->probe, 0, sizeof(pm->probe));
 }

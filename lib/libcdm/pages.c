@@ -2,10 +2,12 @@
 /*
  * What residency and migration walk: the VMAs of a process (from
  * /proc/PID/smaps, which also says whether a VMA holds transparent huge
- * pages), clipped to an optional range; and the one door to move_pages(2)
- * both go through, which host tests replace with a scripted kernel.
+ * pages), clipped to an optional range, and the size of such a huge page;
+ * and the doors to move_pages(2) and PAGEMAP_SCAN both go through, which
+ * host tests replace with a scripted kernel.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <numaif.h>
@@ -15,13 +17,47 @@
 
 #include "private.h"
 
+static long page_size;
+
 long cdm__page_size(void)
 {
-	static long size;
+	if (!page_size)
+		page_size = sysconf(_SC_PAGESIZE);
+	return page_size;
+}
 
-	if (!size)
-		size = sysconf(_SC_PAGESIZE);
-	return size;
+void cdm__set_page_size(long size)
+{
+	page_size = size;
+}
+
+/*
+ * A PMD-mapped THP spans hpage_pmd_size bytes: 2 MiB with 4 KiB pages,
+ * but 512 MiB on arm64 with 64 KiB pages, 2 or 16 MiB on ppc64 (radix or
+ * hash MMU). Without the file (a kernel built without THP) no block is
+ * huge. Read once per context; two threads reading it at once read the
+ * same value.
+ */
+long cdm__thp_pmd_size(struct cdm_ctx *ctx)
+{
+	long size = __atomic_load_n(&ctx->thp_pmd_size, __ATOMIC_RELAXED);
+	char path[PATH_MAX];
+	int rc;
+
+	if (size)
+		return size > 0 ? size : 0;
+	rc = cdm__sysfs_path(ctx, path, sizeof(path),
+			     "/kernel/mm/transparent_hugepage/hpage_pmd_size");
+	if (!rc)
+		rc = cdm__read_long(path, &size);
+	if (!rc && (size <= 0 || size & (size - 1)))
+		rc = -EINVAL;	/* a power of two, as every PMD */
+	if (rc) {
+		cdm_dbg(ctx, "%s: %s: no transparent huge pages", path, strerror(-rc));
+		size = -1;
+	}
+	__atomic_store_n(&ctx->thp_pmd_size, size, __ATOMIC_RELAXED);
+	return size > 0 ? size : 0;
 }
 
 long cdm__move_pages(struct cdm_ctx *ctx, pid_t pid, unsigned long count, void **pages,
@@ -38,6 +74,31 @@ long cdm__move_pages(struct cdm_ctx *ctx, pid_t pid, unsigned long count, void *
 void cdm__set_move_pages(struct cdm_ctx *ctx, cdm_move_pages_fn fn)
 {
 	ctx->move_pages = fn;
+}
+
+/* One open per call: a migration asks once per chunk of up to 64 MiB. */
+long cdm__pagemap_scan(struct cdm_ctx *ctx, pid_t pid, struct cdm_pm_scan_arg *arg)
+{
+	char path[64];
+	long rc;
+	int fd;
+
+	if (ctx->pagemap_scan)
+		return ctx->pagemap_scan(ctx, pid, arg);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = ioctl(fd, CDM_PAGEMAP_SCAN, arg);
+	if (rc < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+void cdm__set_pagemap_scan(struct cdm_ctx *ctx, cdm_pagemap_scan_fn fn)
+{
+	ctx->pagemap_scan = fn;
 }
 
 /* Exited, or a zombie: move_pages then says EINVAL (no mm), not ESRCH. */

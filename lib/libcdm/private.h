@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <syslog.h>
 
 #include "libcdm.h"
@@ -24,6 +25,38 @@ struct cxl_ctx;
  */
 typedef long (*cdm_move_pages_fn)(struct cdm_ctx *ctx, pid_t pid, unsigned long count,
 				  void **pages, const int *nodes, int *status, int flags);
+
+/*
+ * The PAGEMAP_SCAN ioctl of /proc/PID/pagemap (Linux 6.7, uapi
+ * linux/fs.h), spelled out under libcdm's names: the build host's headers
+ * may be older than the kernel the library runs on.
+ */
+struct cdm_page_region {
+	uint64_t start, end;		/* bytes, [start, end) */
+	uint64_t categories;
+};
+
+struct cdm_pm_scan_arg {
+	uint64_t size;			/* sizeof(struct cdm_pm_scan_arg) */
+	uint64_t flags;
+	uint64_t start, end;		/* in: the range */
+	uint64_t walk_end;		/* out: where the walk stopped */
+	uint64_t vec, vec_len;		/* out: regions, how many fit */
+	uint64_t max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+
+#define CDM_PAGEMAP_SCAN	_IOWR('f', 16, struct cdm_pm_scan_arg)
+#define CDM_PAGE_IS_PRESENT	(1 << 3)
+#define CDM_PAGE_IS_HUGE	(1 << 6)	/* mapped by one PMD (THP) or hugetlb */
+
+/*
+ * PAGEMAP_SCAN on /proc/@pid/pagemap as libcdm calls it: the regions
+ * written to @arg's vec, or -errno: the open's (EACCES, EPERM: no ptrace
+ * read access; ENOENT: the process is gone) or the ioctl's (ENOTTY, or
+ * EINVAL: a kernel without it). Host tests script it like move_pages.
+ */
+typedef long (*cdm_pagemap_scan_fn)(struct cdm_ctx *ctx, pid_t pid, struct cdm_pm_scan_arg *arg);
 
 struct cdm_node {
 	struct cdm_ctx *ctx;
@@ -64,6 +97,9 @@ struct cdm_ctx {
 	struct cdm_nodeset online, memory, cpu, coherent;
 	bool coherent_known;
 	cdm_move_pages_fn move_pages;	/* NULL: the system call */
+	cdm_pagemap_scan_fn pagemap_scan;	/* NULL: the ioctl */
+	long thp_pmd_size;	/* bytes, read once (pages.c); 0 unread, -1 no THP */
+	const struct cdm_pagemap_seam *pagemap_seam;	/* NULL: /proc (pagemap.c) */
 };
 
 /* libcdm.c: logging and the last error (per thread and context) */
@@ -94,10 +130,13 @@ int cdm__sysfs_path(struct cdm_ctx *ctx, char *buf, size_t len,
 int cdm__read_file(const char *path, char *buf, size_t len);
 int cdm__read_long(const char *path, long *val);
 
-/* nodeset.c: strict list parser used for both user input and sysfs;
- * calls @add for each number; -EINVAL/-ERANGE on bad input with @bad
- * pointing at the offending character. */
-int cdm__parse_list(const char *str, long max,
+/* nodeset.c: the list parser ("0-3,7") for both sysfs and user input;
+ * calls @add for each number or range as written (@to < @from when it is
+ * reversed: @add decides); -EINVAL/-ERANGE on bad input with @bad
+ * pointing at the offending character, or @add's error. */
+#define CDM_LIST_USER	(1u << 0)	/* numactl's input: whitespace before a
+					 * number, no leading zero */
+int cdm__parse_list(const char *str, long max, unsigned int flags,
 		    int (*add)(long from, long to, void *data), void *data,
 		    const char **bad);
 int cdm__nodeset_parse_plain(const char *str, struct cdm_nodeset *set);
@@ -117,7 +156,7 @@ void cdm__backing_free(struct cdm_node *node);
 /* pages.c: helpers shared by residency.c and migrate.c */
 struct cdm_vma {
 	uint64_t start, end;
-	bool thp;		/* AnonHugePages > 0: try 2 MiB folios whole */
+	bool thp;		/* AnonHugePages > 0: try PMD-size folios whole */
 };
 /* Ranges to walk for @pid: [start, end) if given (end != 0), else every
  * accessible VMA from /proc/PID/maps. -ESRCH with a message when gone. */
@@ -150,19 +189,82 @@ long cdm__move_pages(struct cdm_ctx *ctx, pid_t pid, unsigned long count, void *
 /* The seam itself: not exported (hidden, not in libcdm.sym); host tests
  * link libcdm.a to reach it. NULL restores the system call. */
 void cdm__set_move_pages(struct cdm_ctx *ctx, cdm_move_pages_fn fn);
+/* PAGEMAP_SCAN through the context's seam, and the seam (as above) */
+long cdm__pagemap_scan(struct cdm_ctx *ctx, pid_t pid, struct cdm_pm_scan_arg *arg);
+void cdm__set_pagemap_scan(struct cdm_ctx *ctx, cdm_pagemap_scan_fn fn);
+/* Host tests play a machine with another base page size (hidden too) */
+void cdm__set_page_size(long size);
+/* Bytes a PMD-mapped transparent huge page spans, from sysfs once per
+ * context; 0 when the kernel has no THP (no block is huge then) */
+long cdm__thp_pmd_size(struct cdm_ctx *ctx);
 
-#define CDM_HUGE_SIZE (2UL << 20)
+/* pagemap.c: /proc/PID/pagemap for residency, PFN -> node, the zero page */
+#define CDM_PM_PRESENT		(1ULL << 63)
+#define CDM_PM_SWAP		(1ULL << 62)
+#define CDM_PM_PFN_MASK		((1ULL << 55) - 1)
 
-/* pagemap.c: PFN -> node through the nodes' memory blocks */
+/* The zero page's PFNs: [pfn, pfn + nr) (several on MIPS, s390 and
+ * LoongArch, coloured by address), and the huge zero page's; nr 0: none */
+struct cdm_zero_pfns {
+	uint64_t pfn, nr;
+	uint64_t huge_pfn, huge_nr;
+};
+
+/*
+ * The pagemap as libcdm reads it, for host tests to play (set with
+ * cdm__set_pagemap(), hidden as cdm__set_move_pages()): @read gives @n
+ * entries of @pid's pagemap from @addr's (n == 0: the open, may the
+ * caller read it at all), 0 or -errno (-ESRCH: the process is gone);
+ * @zero_pfns what the zero-page probe finds, or -EPERM when PFNs are
+ * hidden from the caller.
+ */
+struct cdm_pagemap_seam {
+	int (*read)(struct cdm_ctx *ctx, pid_t pid, uint64_t addr, unsigned long n,
+		    uint64_t *entries);
+	int (*zero_pfns)(struct cdm_ctx *ctx, struct cdm_zero_pfns *zero);
+};
+void cdm__set_pagemap(struct cdm_ctx *ctx, const struct cdm_pagemap_seam *seam);
+
+/* PFN -> node through the memory blocks each node lists in sysfs */
 struct cdm_pfnmap {
 	unsigned long block_pages;
 	int *block_node;		/* -1: block of no node */
 	size_t nr_blocks;
+	/* blocks looked up again after a miss and still of no node */
+	uint64_t no_node[16];
+	unsigned int nr_no_node;
 };
-int cdm__pfnmap_build(struct cdm_ctx *ctx, struct cdm_pfnmap *map);
-int cdm__pfnmap_node(const struct cdm_pfnmap *map, uint64_t pfn);
-void cdm__pfnmap_free(struct cdm_pfnmap *map);
-int cdm__pagemap_nodes(int fd, const struct cdm_pfnmap *map, uint64_t addr,
-		       unsigned long n, uint64_t *entries, int *node);
+
+/* Where residency puts a page that is on no node; -errno: an error */
+enum cdm_page_place {
+	CDM_PAGE_NOT_PRESENT = -10000,	/* below every -errno */
+	CDM_PAGE_SWAPPED,
+	CDM_PAGE_ZERO,
+};
+
+/* one process's pagemap, open for one update */
+struct cdm_pagemap {
+	struct cdm_ctx *ctx;
+	pid_t pid;
+	int fd;				/* -1: not open, or the seam */
+	struct cdm_pfnmap map;
+	struct cdm_zero_pfns zero;
+	void *probe[2];			/* the zero-page probe, kept mapped */
+	size_t probe_len[2];
+};
+/* 0 or -errno of the open (EACCES: procfs's ptrace check) */
+int cdm__pagemap_open(struct cdm_ctx *ctx, pid_t pid, struct cdm_pagemap *pm);
+/* @n entries from @addr's: 0, -ESRCH (the process is gone) or -errno */
+int cdm__pagemap_read(struct cdm_pagemap *pm, uint64_t addr, unsigned long n,
+		      uint64_t *entries);
+/* Nodes from PFNs: the zero page's PFNs and the PFN map. -EPERM when
+ * PFNs are hidden (no CAP_SYS_ADMIN), -ENOENT without memory blocks */
+int cdm__pagemap_use_pfns(struct cdm_pagemap *pm);
+/* The place of the page of @entry: a node from its PFN, a
+ * cdm_page_place, or -ENXIO (an error: in no node's memory, even after
+ * reading the memory blocks again). Returns 0, or -EPERM (PFN hidden),
+ * -ENOMEM, a sysfs error: the pagemap source cannot go on. */
+int cdm__pagemap_place(struct cdm_pagemap *pm, uint64_t entry, int *place);
+void cdm__pagemap_close(struct cdm_pagemap *pm);
 
 #endif

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Residency: how many pages of a range (or of a whole process) sit on
- * each node, in chunks of 16384 pages so memory use stays flat. Two
- * sources: /proc/PID/pagemap (one range walk per chunk; needs
- * CAP_SYS_ADMIN to see PFNs, see pagemap.c) and move_pages(2) in query
- * mode (nodes == NULL; a VMA lookup per page, works for any caller that
- * may move the process's pages). CDM_RESIDENCY_AUTO takes pagemap when
- * it can and move_pages otherwise; bench/ times both.
+ * Residency: where the pages of a range (or of a whole process) are, in
+ * chunks of 16384 pages so memory use stays flat. Each chunk's pagemap
+ * entries (pagemap.c) say which pages are present, swapped or neither;
+ * a present page's node comes from one source for the whole update: its
+ * PFN (CDM_RESIDENCY_PAGEMAP, needs CAP_SYS_ADMIN; a range walk), or
+ * move_pages(2) in query mode asked about the present pages
+ * (CDM_RESIDENCY_MOVE_PAGES; a VMA lookup per page, open to any caller
+ * that may move the process's pages). The zero page is the zero page
+ * either way (its PFN, or -EFAULT), so the counts do not depend on the
+ * caller's privileges. bench/ times both.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +20,18 @@
 #include "private.h"
 
 #define QUERY_CHUNK 16384
+#define MAX_ERRORS 64
 
 struct cdm_residency {
 	struct cdm_ctx *ctx;
 	pid_t pid;
 	uint64_t start, end;		/* end == 0: whole address space */
 	unsigned long long pages[CDM_MAX_NODES];
-	unsigned long long total, not_present;
+	unsigned long long total, zero_page, swapped, not_present, errors;
+	struct {
+		uint64_t addr;
+		int err;
+	} error[MAX_ERRORS];		/* the first errors */
 	int max_node;
 	enum cdm_residency_source source, used;
 };
@@ -57,71 +64,6 @@ CDM_EXPORT int cdm_residency_set_range(struct cdm_residency *res, uint64_t start
 	return cdm__set_range(res->ctx, &res->start, &res->end, start, end);
 }
 
-static void count(struct cdm_residency *res, const int *node, unsigned long n)
-{
-	unsigned long i;
-
-	for (i = 0; i < n; i++) {
-		if (node[i] >= 0 && node[i] < CDM_MAX_NODES) {
-			res->pages[node[i]]++;
-			if (node[i] > res->max_node)
-				res->max_node = node[i];
-		} else {
-			res->not_present++;
-		}
-	}
-	res->total += n;
-}
-
-struct query_buf {
-	void **pages;
-	uint64_t *entries;
-	int *node;
-	int pagemap_fd;			/* -1: use move_pages */
-	struct cdm_pfnmap map;
-};
-
-static int query_vma(struct cdm_residency *res, const struct cdm_vma *vma,
-		     struct query_buf *q)
-{
-	long ps = cdm__page_size();
-	uint64_t addr = vma->start;
-	unsigned long n, i;
-	int rc;
-
-	while (addr < vma->end) {
-		n = (vma->end - addr) / ps;
-		if (n > QUERY_CHUNK)
-			n = QUERY_CHUNK;
-		rc = -1;
-		if (q->pagemap_fd >= 0) {
-			rc = cdm__pagemap_nodes(q->pagemap_fd, &q->map, addr, n, q->entries, q->node);
-			if (rc == -ESRCH)
-				return cdm__pid_error(res->ctx, res->pid, ESRCH, "page query");
-			if (rc && res->source == CDM_RESIDENCY_PAGEMAP)
-				return cdm__fail(res->ctx, -rc, "pid %d: pagemap at 0x%" PRIx64 ": %s",
-						 res->pid, addr, rc == -EPERM ?
-						 "PFNs hidden (needs CAP_SYS_ADMIN)" :
-						 rc == -ENXIO ? "page in no node's memory" :
-						 strerror(-rc));
-			if (rc == -EPERM) {	/* hidden PFNs: move_pages from now on */
-				close(q->pagemap_fd);
-				q->pagemap_fd = -1;
-			}
-		}
-		if (rc) {	/* move_pages for this chunk */
-			for (i = 0; i < n; i++)
-				q->pages[i] = (void *)(uintptr_t)(addr + i * ps);
-			rc = cdm__move_pages(res->ctx, res->pid, n, q->pages, NULL, q->node, 0);
-			if (rc < 0)
-				return cdm__pid_error(res->ctx, res->pid, -rc, "page query");
-		}
-		count(res, q->node, n);
-		addr += n * ps;
-	}
-	return 0;
-}
-
 CDM_EXPORT int cdm_residency_set_source(struct cdm_residency *res,
 					enum cdm_residency_source source)
 {
@@ -131,71 +73,244 @@ CDM_EXPORT int cdm_residency_set_source(struct cdm_residency *res,
 	return 0;
 }
 
-CDM_EXPORT enum cdm_residency_source cdm_residency_get_source_used(struct cdm_residency *res)
+static void reset_counts(struct cdm_residency *res)
 {
-	return res->used;
+	memset(res->pages, 0, sizeof(res->pages));
+	res->total = res->zero_page = res->swapped = res->not_present = res->errors = 0;
+	res->max_node = -1;
 }
 
-static int open_pagemap(struct cdm_residency *res, struct query_buf *q)
+/* @place: a node, a cdm_page_place, or -errno */
+static void count(struct cdm_residency *res, uint64_t addr, int place)
 {
-	char path[64];
+	res->total++;
+	if (place >= CDM_MAX_NODES)
+		place = -ERANGE;
+	if (place >= 0) {
+		res->pages[place]++;
+		if (place > res->max_node)
+			res->max_node = place;
+		return;
+	}
+	switch (place) {
+	case CDM_PAGE_NOT_PRESENT:
+		res->not_present++;
+		break;
+	case CDM_PAGE_SWAPPED:
+		res->swapped++;
+		break;
+	case CDM_PAGE_ZERO:
+		res->zero_page++;
+		break;
+	default:
+		if (res->errors < MAX_ERRORS) {
+			res->error[res->errors].addr = addr;
+			res->error[res->errors].err = -place;
+		}
+		res->errors++;
+	}
+}
+
+struct query_buf {
+	struct cdm_pagemap pm;
+	uint64_t *entries;
+	int *place;
+	void **pages;			/* move_pages: the present pages */
+	int *status;
+	unsigned int *index;		/* their index in the chunk */
+	uint64_t fail_addr;		/* where the pagemap source failed */
+};
+
+/* Source PAGEMAP: 0, or -errno (no message) with q->fail_addr */
+static int chunk_by_pfn(struct query_buf *q, uint64_t addr, unsigned long n)
+{
+	unsigned long i;
 	int rc;
 
-	q->pagemap_fd = -1;
-	if (res->source == CDM_RESIDENCY_MOVE_PAGES)
-		return 0;
-	rc = cdm__pfnmap_build(res->ctx, &q->map);
-	if (!rc) {
-		snprintf(path, sizeof(path), "/proc/%d/pagemap", res->pid);
-		q->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (q->pagemap_fd < 0)
-			rc = -errno;
+	q->fail_addr = addr;
+	rc = cdm__pagemap_read(&q->pm, addr, n, q->entries);
+	for (i = 0; !rc && i < n; i++) {
+		rc = cdm__pagemap_place(&q->pm, q->entries[i], &q->place[i]);
+		if (rc)
+			q->fail_addr = addr + i * cdm__page_size();
 	}
-	if (rc == -EACCES && res->source == CDM_RESIDENCY_PAGEMAP)	/* procfs's ptrace check */
+	return rc;
+}
+
+static int pagemap_error(struct cdm_residency *res, uint64_t addr, int rc)
+{
+	if (rc == -ESRCH)
+		return cdm__pid_error(res->ctx, res->pid, ESRCH, "page query");
+	return cdm__fail(res->ctx, -rc, "pid %d: pagemap at 0x%" PRIx64 ": %s", res->pid, addr,
+			 rc == -EPERM ? "PFNs hidden (needs CAP_SYS_ADMIN)" : strerror(-rc));
+}
+
+/* The place of a page the query found on no node, from its entry now */
+static int recheck(uint64_t entry, int status)
+{
+	if (!(entry & CDM_PM_PRESENT))
+		return entry & CDM_PM_SWAP ? CDM_PAGE_SWAPPED : CDM_PAGE_NOT_PRESENT;
+	return status == -EFAULT ? CDM_PAGE_ZERO : -ENXIO;
+}
+
+/*
+ * Source MOVE_PAGES: the query is asked about the present pages only.
+ * It says a node, -EFAULT for the zero page, -ENOENT for a page that is
+ * on no node (device memory) or was swapped out or unmapped since the
+ * pagemap was read: the pagemap, read again, tells which. 0 or -errno
+ * with a message.
+ */
+static int chunk_by_query(struct cdm_residency *res, struct query_buf *q, uint64_t addr,
+			  unsigned long n)
+{
+	long ps = cdm__page_size(), rc;
+	unsigned long i, j, m = 0;
+	bool again = false;
+
+	rc = cdm__pagemap_read(&q->pm, addr, n, q->entries);
+	if (rc)
+		return pagemap_error(res, addr, rc);
+	for (i = 0; i < n; i++) {
+		if (!(q->entries[i] & CDM_PM_PRESENT)) {
+			q->place[i] = recheck(q->entries[i], 0);
+			continue;
+		}
+		q->index[m] = i;
+		q->pages[m++] = (void *)(uintptr_t)(addr + i * ps);
+	}
+	if (m) {
+		rc = cdm__move_pages(res->ctx, res->pid, m, q->pages, NULL, q->status, 0);
+		if (rc < 0)
+			return cdm__pid_error(res->ctx, res->pid, -rc, "page query");
+	}
+	for (j = 0; j < m; j++) {
+		q->place[q->index[j]] = q->status[j];
+		again |= q->status[j] == -ENOENT;
+	}
+	if (again) {
+		rc = cdm__pagemap_read(&q->pm, addr, n, q->entries);
+		if (rc)
+			return pagemap_error(res, addr, rc);
+	}
+	for (j = 0; j < m; j++) {
+		i = q->index[j];
+		if (q->place[i] == -EFAULT && !again)
+			q->place[i] = CDM_PAGE_ZERO;
+		else if (q->place[i] == -EFAULT || q->place[i] == -ENOENT)
+			q->place[i] = recheck(q->entries[i], q->place[i]);
+	}
+	return 0;
+}
+
+static int walk(struct cdm_residency *res, struct query_buf *q, const struct cdm_vma *vmas,
+		size_t nr)
+{
+	long ps = cdm__page_size();
+	unsigned long n, i;
+	uint64_t addr;
+	size_t v;
+	int rc;
+
+	for (v = 0; v < nr; v++) {
+		for (addr = vmas[v].start; addr < vmas[v].end; addr += n * ps) {
+			n = (vmas[v].end - addr) / ps;
+			if (n > QUERY_CHUNK)
+				n = QUERY_CHUNK;
+			if (res->used == CDM_RESIDENCY_PAGEMAP)
+				rc = chunk_by_pfn(q, addr, n);
+			else
+				rc = chunk_by_query(res, q, addr, n);
+			if (rc)
+				return rc;
+			for (i = 0; i < n; i++)
+				count(res, addr + i * ps, q->place[i]);
+		}
+	}
+	return 0;
+}
+
+/* The pagemap source failed part-way: AUTO counts everything again with
+ * move_pages, never a mix of the two; PAGEMAP says where and why. */
+static int pagemap_failed(struct cdm_residency *res, struct query_buf *q,
+			  const struct cdm_vma *vmas, size_t nr, int rc)
+{
+	if (rc == -ESRCH || res->source == CDM_RESIDENCY_PAGEMAP)
+		return pagemap_error(res, q->fail_addr, rc);
+	cdm_info(res->ctx, "pid %d: pagemap at 0x%" PRIx64 ": %s: counting again with move_pages",
+		 res->pid, q->fail_addr, strerror(-rc));
+	reset_counts(res);
+	res->used = CDM_RESIDENCY_MOVE_PAGES;
+	return walk(res, q, vmas, nr);
+}
+
+/* The pagemap, which both sources read, and the source of this update */
+static int open_pagemap(struct cdm_residency *res, struct query_buf *q)
+{
+	int rc = cdm__pagemap_open(res->ctx, res->pid, &q->pm);
+
+	if (rc == -EACCES)	/* procfs's ptrace check */
 		return cdm__fail(res->ctx, EACCES, "pid %d: reading /proc/%d/pagemap not permitted "
 				 CDM_PTRACE_NEEDS, res->pid, res->pid);
-	if (rc && res->source == CDM_RESIDENCY_PAGEMAP)
-		return cdm__fail(res->ctx, -rc, "pid %d: pagemap unavailable: %s", res->pid,
-				 strerror(-rc));
 	if (rc)
-		cdm_dbg(res->ctx, "pid %d: pagemap unavailable (%s): move_pages", res->pid,
-			strerror(-rc));
+		return cdm__fail(res->ctx, -rc, "pid %d: reading /proc/%d/pagemap: %s", res->pid,
+				 res->pid, strerror(-rc));
+	res->used = CDM_RESIDENCY_MOVE_PAGES;
+	if (res->source == CDM_RESIDENCY_MOVE_PAGES)
+		return 0;
+	rc = cdm__pagemap_use_pfns(&q->pm);
+	if (!rc) {
+		res->used = CDM_RESIDENCY_PAGEMAP;
+		return 0;
+	}
+	if (res->source == CDM_RESIDENCY_PAGEMAP || rc == -ENOMEM)
+		return cdm__fail(res->ctx, -rc, "pid %d: pagemap: %s", res->pid,
+				 rc == -EPERM ? "PFNs hidden (needs CAP_SYS_ADMIN)" :
+				 rc == -ENOENT ? "no memory blocks in sysfs" : strerror(-rc));
+	cdm_dbg(res->ctx, "pid %d: no nodes from PFNs (%s): move_pages", res->pid, strerror(-rc));
 	return 0;
 }
 
 CDM_EXPORT int cdm_residency_update(struct cdm_residency *res)
 {
-	struct query_buf q = { .pagemap_fd = -1 };
+	struct query_buf q = { .pm.fd = -1 };
 	struct cdm_vma *vmas;
-	size_t nr, i;
+	size_t nr;
 	int rc;
 
 	cdm__clear_error(res->ctx);
-	memset(res->pages, 0, sizeof(res->pages));
-	res->total = res->not_present = 0;
-	res->max_node = -1;
+	reset_counts(res);
+	res->used = CDM_RESIDENCY_AUTO;
 	rc = cdm__check_access(res->ctx, res->pid, "page query");
 	if (!rc)
 		rc = cdm__collect_ranges(res->ctx, res->pid, res->start, res->end, &vmas, &nr);
 	if (rc)
 		return rc;
 	rc = open_pagemap(res, &q);
-	q.pages = malloc(QUERY_CHUNK * sizeof(*q.pages));
 	q.entries = malloc(QUERY_CHUNK * sizeof(*q.entries));
-	q.node = malloc(QUERY_CHUNK * sizeof(*q.node));
-	if (!rc && (!q.pages || !q.entries || !q.node))
+	q.place = malloc(QUERY_CHUNK * sizeof(*q.place));
+	q.pages = malloc(QUERY_CHUNK * sizeof(*q.pages));
+	q.status = malloc(QUERY_CHUNK * sizeof(*q.status));
+	q.index = malloc(QUERY_CHUNK * sizeof(*q.index));
+	if (!rc && (!q.entries || !q.place || !q.pages || !q.status || !q.index))
 		rc = cdm__fail(res->ctx, ENOMEM, "pid %d: out of memory", res->pid);
-	for (i = 0; !rc && i < nr; i++)
-		rc = query_vma(res, &vmas[i], &q);
-	res->used = q.pagemap_fd >= 0 ? CDM_RESIDENCY_PAGEMAP : CDM_RESIDENCY_MOVE_PAGES;
-	if (q.pagemap_fd >= 0)
-		close(q.pagemap_fd);
-	cdm__pfnmap_free(&q.map);
-	free(q.pages);
+	if (!rc) {
+		rc = walk(res, &q, vmas, nr);
+		if (rc && res->used == CDM_RESIDENCY_PAGEMAP)
+			rc = pagemap_failed(res, &q, vmas, nr, rc);
+	}
+	cdm__pagemap_close(&q.pm);
 	free(q.entries);
-	free(q.node);
+	free(q.place);
+	free(q.pages);
+	free(q.status);
+	free(q.index);
 	free(vmas);
 	return rc;
+}
+
+CDM_EXPORT enum cdm_residency_source cdm_residency_get_source_used(struct cdm_residency *res)
+{
+	return res->used;
 }
 
 CDM_EXPORT unsigned long long cdm_residency_get_pages(struct cdm_residency *res, int node)
@@ -210,9 +325,37 @@ CDM_EXPORT unsigned long long cdm_residency_get_total(struct cdm_residency *res)
 	return res->total;
 }
 
+CDM_EXPORT unsigned long long cdm_residency_get_zero_page(struct cdm_residency *res)
+{
+	return res->zero_page;
+}
+
+CDM_EXPORT unsigned long long cdm_residency_get_swapped(struct cdm_residency *res)
+{
+	return res->swapped;
+}
+
 CDM_EXPORT unsigned long long cdm_residency_get_not_present(struct cdm_residency *res)
 {
 	return res->not_present;
+}
+
+CDM_EXPORT unsigned long long cdm_residency_get_errors(struct cdm_residency *res)
+{
+	return res->errors;
+}
+
+CDM_EXPORT int cdm_residency_get_error(struct cdm_residency *res, unsigned int index,
+				       uint64_t *addr, int *err)
+{
+	if (index >= res->errors || index >= MAX_ERRORS)
+		return cdm__fail(res->ctx, ERANGE, "residency error %u: %llu recorded, %u kept",
+				 index, res->errors, MAX_ERRORS);
+	if (addr)
+		*addr = res->error[index].addr;
+	if (err)
+		*err = res->error[index].err;
+	return 0;
 }
 
 CDM_EXPORT int cdm_residency_get_max_node(struct cdm_residency *res)

@@ -45,6 +45,8 @@ static int read_nodelist(struct cdm_ctx *ctx, const char *name,
 
 static int count_cpus(long from, long to, void *data)
 {
+	if (to < from)
+		return -EINVAL;
 	*(int *)data += to - from + 1;
 	return 0;
 }
@@ -176,7 +178,7 @@ static int read_node(struct cdm_ctx *ctx, int id, struct cdm_node **out)
 		rc = cdm__read_file(path, buf, sizeof(buf));
 	if (rc < 0)
 		return cdm__fail(ctx, -rc, "node %d: %s: %s", id, path, strerror(-rc));
-	if (cdm__parse_list(buf, INT_MAX / 2, count_cpus, &node->nr_cpus, &bad))
+	if (cdm__parse_list(buf, INT_MAX / 2, 0, count_cpus, &node->nr_cpus, &bad))
 		return cdm__fail(ctx, EINVAL, "node %d: %s: malformed cpu list '%.32s'",
 				 id, path, buf);
 	if (!!node->nr_cpus != cdm_nodeset_has(&ctx->cpu, id))

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # cdmctl's command line: every bad argument is exit 2 with a message that
-# names it, --help is exit 0 on stdout, operation failures are exit 1 with
+# names it, --help (and "cdmctl help CMD") is exit 0 on stdout, --version
+# names cdmctl's and libcdm's versions, operation failures are exit 1 with
 # the library's message. Runs on the host without root.
 . "$(dirname "$0")/../lib/tap.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,7 +30,10 @@ done <<'TABLE'
 |2|usage: cdmctl COMMAND
 frobnicate|2|unknown command 'frobnicate'
 nodes --bogus|2|unknown option '--bogus'
-nodes extra|2|unexpected argument 'extra'
+nodes extra|2|node list 'extra'
+nodes 1 extra|2|unexpected argument 'extra'
+help frobnicate|2|unknown command 'frobnicate'
+help nodes extra|2|cdmctl help: unexpected argument 'extra'
 residency|2|--pid is required
 residency --pid|2|option '--pid' needs a value
 residency --pid 0|2|--pid '0': not a process id
@@ -72,6 +76,30 @@ for cmd in nodes residency migrate; do
 done
 run --help
 is "$rc" 0 "cdmctl --help: exit 0"
+usage=$out
+run help
+is "$rc:$out" "0:$usage" "cdmctl help: exit 0, the same text as cdmctl --help"
+
+# cdmctl help CMD is cdmctl CMD --help
+for cmd in nodes residency migrate; do
+	run $cmd --help
+	want=$out
+	run help $cmd
+	is "$rc" 0 "cdmctl help $cmd: exit 0"
+	is "$out" "$want" "cdmctl help $cmd: the text of cdmctl $cmd --help"
+done
+
+# --version: cdmctl's, then the library's as libcdm says it at run time
+libcdm_version=$(sed -n 's/^LIBCDM_VERSION := *//p' "$top/lib/libcdm/Makefile.inc")
+run --version
+is "$rc" 0 "cdmctl --version: exit 0"
+case "$out" in
+"cdmctl "[0-9]*.[0-9]*.[0-9]*"
+libcdm $libcdm_version") pass "cdmctl --version: cdmctl X.Y.Z, libcdm $libcdm_version" ;;
+*) fail "cdmctl --version: cdmctl X.Y.Z, libcdm $libcdm_version" "$out" ;;
+esac
+check "libcdm.so exports cdm_get_version in LIBCDM_1" sh -c \
+	"objdump -T '$top/build/lib/libcdm.so.1' | grep -Eq 'LIBCDM_1 +cdm_get_version\$'"
 
 # residency and a same-node migrate of a live process of ours
 sleep 30 & sleeper=$!
@@ -80,6 +108,12 @@ is "$rc" 0 "residency --json of a live process: exit 0"
 check "residency --json: valid JSON with pages >= present > 0" perl -MJSON::PP -e '
 	my $j = decode_json(join "", <STDIN>);
 	exit !($j->{pages} >= $j->{present} && $j->{present} > 0 && @{$j->{nodes}} >= 1)' <<<"$out"
+check "residency --json: every page counted once (present + zero_page + swapped + not_present + errors = pages)" \
+	perl -MJSON::PP -e '
+	my $j = decode_json(join "", <STDIN>);
+	my $on_nodes = 0; $on_nodes += $_->{pages} for @{$j->{nodes}};
+	exit !($on_nodes == $j->{present} && $j->{present} + $j->{zero_page} + $j->{swapped} +
+	       $j->{not_present} + $j->{errors} == $j->{pages})' <<<"$out"
 run migrate --pid $sleeper --to 0 --json
 is "$rc" 0 "migrate to the node the pages are on: exit 0"
 check "migrate --json: nothing moved, all present pages already there" perl -MJSON::PP -e '

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # cdmctl nodes over fake sysfs trees (CDM_SYSFS_ROOT): a 4-node machine
 # with CDM state, memory tiers and HMAT is reported field by field in the
-# table and in JSON; absent attributes are absent keys; a broken tree is
-# exit 1 with the file named.
+# table and in JSON (HMAT per access class); absent attributes are absent
+# keys, and "-" in the table; a node list selects the nodes shown; a broken
+# tree is exit 1 with the file named.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/fakesys.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cdmctl=$top/build/bin/cdmctl
 [ -x "$cdmctl" ] || { echo "Bail out! $cdmctl not built (make all)"; exit 1; }
@@ -12,34 +14,19 @@ cdmctl=$top/build/bin/cdmctl
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 export CDM_SYSFS_ROOT=$root
-n=$root/devices/system/node
-
-# node ID CPUS MIB DISTANCES
-node() {
-	mkdir -p "$n/node$1"
-	echo "$2" >"$n/node$1/cpulist"
-	printf 'Node %d MemTotal:       %8d kB\nNode %d MemFree:        %8d kB\n' \
-		"$1" $(($3 * 1024)) "$1" $(($3 * 512)) >"$n/node$1/meminfo"
-	echo "$4" >"$n/node$1/distance"
-}
-hmat() {	# NODE INITIATOR BW LAT
-	a=$n/node$1/access0/initiators
-	mkdir -p "$a"
-	for f in read_bandwidth write_bandwidth; do echo "$3" >"$a/$f"; done
-	for f in read_latency write_latency; do echo "$4" >"$a/$f"; done
-	ln -s ../../../node$2 "$a/node$2"
-}
-mkdir -p "$n"
-echo 0-3 >"$n/online"
-echo 0-3 >"$n/has_memory"
-echo 0-1 >"$n/has_cpu"
+fakesys_init "$root" 0-3 0-1
+n=$fakesys_nodes
 echo 2-3 >"$n/has_coherent_device"
-node 0 0-3 8192 "10 21 31 41"
-node 1 4-7 8192 "21 10 41 31"
-node 2 "" 16384 "31 41 10 51"
-node 3 "" 1024 "41 31 51 10"
-hmat 0 0 40960 10
-hmat 2 0 10240 80
+fakesys_node 0 0-3 8192 "10 21 31 41"
+fakesys_node 1 4-7 8192 "21 10 41 31"
+fakesys_node 2 "" 16384 "31 41 10 51"
+fakesys_node 3 "" 1024 "41 31 51 10"
+# node 0: access0; node 1: no HMAT; node 2: access0 and access1 (CPUs);
+# node 3: latencies only (the kernel shows 0 for the bandwidths)
+fakesys_hmat 0 0 0 40960 40960 10 10
+fakesys_hmat 2 0 0 10240 10240 80 80
+fakesys_hmat 2 1 1 8192 4096 100 120
+fakesys_hmat 3 0 1 0 0 150 150
 for t in 4:0-1,3 22:2; do
 	mkdir -p "$root/devices/virtual/memory_tiering/memory_tier${t%%:*}"
 	echo "${t#*:}" >"$root/devices/virtual/memory_tiering/memory_tier${t%%:*}/nodelist"
@@ -55,6 +42,7 @@ is "$(line 1 | awk '{ print $2, $3, $4, $9, $10 }')" "4-7 no 4 - -" "nodes: node
 is "$(line 2 | awk '{ print $2, $3, $4, $5 $6, $9 $10, $11 $12 }')" "cpuless yes 22 16.00GiB 10240MiB/s 80ns" \
 	"nodes: node 2 line (cpuless, cdm, tier 22, HMAT)"
 is "$(line 3 | awk '{ print $2, $3, $4, $5 $6 }')" "cpuless yes 4 1.00GiB" "nodes: node 3 line"
+is "$(line 3 | awk '{ print $9, $10 $11 }')" "- 150ns" "nodes: node 3 line: no bandwidth is '-', not 0"
 
 json=$("$cdmctl" nodes --json) && rc=0 || rc=$?
 is "$rc" 0 "nodes --json: exit 0"
@@ -76,24 +64,72 @@ done <<'TABLE'
 0|size|8589934592
 0|free|4294967296
 0|distance|0:10,1:21,2:31,3:41
-0|read_bandwidth|40960
-0|read_latency|10
-0|initiators|0
+0|access0|initiators:0,read_bandwidth:40960,read_latency:10,write_bandwidth:40960,write_latency:10
+0|access1|<absent>
+0|read_bandwidth|<absent>
+0|initiators|<absent>
 0|dax|<absent>
 0|region|<absent>
-1|read_bandwidth|<absent>
-1|write_latency|<absent>
-1|initiators|<absent>
+1|access0|<absent>
+1|access1|<absent>
 2|cpus|
 2|cpuless|true
 2|cdm|yes
 2|tier|22
 2|size|17179869184
-2|write_bandwidth|10240
-2|write_latency|80
+2|access0|initiators:0,read_bandwidth:10240,read_latency:80,write_bandwidth:10240,write_latency:80
+2|access1|initiators:1,read_bandwidth:8192,read_latency:100,write_bandwidth:4096,write_latency:120
+2|write_latency|<absent>
 2|distance|0:31,1:41,2:10,3:51
+3|access0|initiators:1,read_latency:150,write_latency:150
 3|cdm|yes
 3|tier|4
+TABLE
+
+# a node list selects nodes: positional or --nodes, numactl syntax
+# args|node ids shown (JSON, then the table)
+while IFS='|' read -r args want; do
+	[ -n "$args" ] || continue
+	eval "set -- $args"
+	got=$("$cdmctl" nodes --json "$@" 2>&1 | perl -MJSON::PP -e '
+		my $j = eval { decode_json(join "", <STDIN>) };
+		print ref $j eq "ARRAY" ? join ",", map { $_->{node} } @$j : "<not a JSON array>"')
+	is "$got" "$want" "nodes --json $args: nodes $want"
+	got=$("$cdmctl" nodes "$@" 2>&1 | awk 'NR > 1 { printf "%s%s", (NR > 2 ? "," : ""), $1 }')
+	is "$got" "$want" "nodes $args: lines of nodes $want"
+done <<'TABLE'
+1,3|1,3
+3,1|1,3
+--nodes 1,3|1,3
+-n 2|2
+--nodes=0-1|0,1
+1-3|1,2,3
+'!0'|1,2,3
+'!0-1,3'|2
+all|0,1,2,3
+TABLE
+# refused lists (malformed, or naming a node that is not online): exit 2,
+# a message naming the list and the node, nothing on stdout, no JSON
+while IFS='|' read -r args msg; do
+	[ -n "$args" ] || continue
+	eval "set -- $args"
+	out=$("$cdmctl" nodes "$@" 2>"$root/err") && rc=0 || rc=$?
+	is "$rc" 2 "nodes $args: exit 2"
+	is "$out" "" "nodes $args: nothing on stdout"
+	# shellcheck disable=SC2254
+	case "$(cat "$root/err")" in
+	*$msg*) pass "nodes $args: says '$msg'" ;;
+	*) fail "nodes $args: says '$msg'" "stderr: $(cat "$root/err")" ;;
+	esac
+done <<'TABLE'
+1,x|cdmctl nodes: node list '1,x'
+--nodes 3-1|cdmctl nodes: node list '3-1'
+--nodes|option '--nodes' needs a value
+1 --nodes 2|cdmctl nodes: node list given twice ('1' and '2')
+1 2|unexpected argument '2'
+5|cdmctl nodes: node list '5': node 5*not online
+1,7|cdmctl nodes: node list '1,7': node 7*not online
+1,7 --json|cdmctl nodes: node list '1,7': node 7*not online
 TABLE
 
 human=$("$cdmctl" nodes --json --human)

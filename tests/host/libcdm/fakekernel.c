@@ -16,10 +16,22 @@
  * In query mode (nodes == NULL) each page answers its node, or its
  * (negative) node field when it has none. Whole-call failures are
  * scripted with fail_call (one move call) and fail_from (every call on).
+ *
+ * PAGEMAP_SCAN answers as do_pagemap_scan(): the argument checked as
+ * pagemap_scan_get_args() does, each page's categories (PRESENT; HUGE
+ * for the pages of a folio-aligned folio, mapped by one PMD) matched
+ * against the masks, adjacent pages of equal reported categories merged
+ * into one region, and the walk stopped where the vector is full.
+ *
+ * /proc/PID/pagemap reads answer as pagemap_read() does (see
+ * pagemap_entry()), with PFNs laid out in the memory blocks the fake
+ * sysfs lists, and the zero page's PFNs as libcdm's probe would find them.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -44,6 +56,8 @@ void kernel_reset(void)
 		kernel.page[i].head = -1;
 	}
 	kernel.room = -1;
+	kernel.folio_pages = FOLIO_PAGES;
+	kernel.malloc_budget = -1;
 }
 
 int page_index(const void *addr)
@@ -64,7 +78,7 @@ void make_folio(int head)
 {
 	int i;
 
-	for (i = head; i < head + FOLIO_PAGES; i++)
+	for (i = head; i < head + (int)kernel.folio_pages; i++)
 		kernel.page[i].head = head;
 }
 
@@ -79,6 +93,7 @@ static long fake_query(unsigned long n, void **pages, int *status)
 	int p;
 
 	kernel.query_calls++;
+	kernel.queried += n;
 	for (i = 0; i < n; i++) {
 		p = page_index(pages[i]);
 		status[i] = p < 0 ? -EFAULT : kernel.page[p].node;
@@ -113,17 +128,23 @@ static void put_back(void **pages, unsigned long from, unsigned long end)
 		folio_of(page_index(pages[from]))->isolated = false;
 }
 
-/* Move the folio of page @p: pages moved, or -ENOMEM when @to is full */
+/* Move the folio of page @p (split first when it must be): pages moved,
+ * or -ENOMEM when @to is full */
 static long move_folio(int p, int to)
 {
 	struct fake_page *folio = folio_of(p);
-	int first = folio->head >= 0 ? folio->head : p, size = folio->head >= 0 ? FOLIO_PAGES : 1;
+	int first = folio->head >= 0 ? folio->head : p;
+	int size = folio->head >= 0 ? (int)kernel.folio_pages : 1;
+	bool split = folio->split_on_move;
 	int i;
 
 	if (kernel.room >= 0 && kernel.room < size)
 		return -ENOMEM;
-	for (i = first; i < first + size; i++)
+	for (i = first; i < first + size; i++) {
 		kernel.page[i].node = to;
+		if (split)
+			kernel.page[i].head = -1;
+	}
 	if (kernel.room >= 0)
 		kernel.room -= size;
 	return size;
@@ -205,6 +226,99 @@ static long fake_move_pages(struct cdm_ctx *c, pid_t pid, unsigned long n, void 
 	return rc;
 }
 
+/* pagemap_scan_pmd_entry()'s categories for the page at @addr */
+static uint64_t scan_categories(uint64_t addr)
+{
+	int p = page_index((void *)(uintptr_t)addr);
+	uint64_t cat;
+
+	if (p < 0 || kernel.page[p].node < 0)
+		return 0;	/* a hole, or not present */
+	cat = CDM_PAGE_IS_PRESENT;
+	if (kernel.page[p].head >= 0 && kernel.page[p].head % kernel.folio_pages == 0)
+		cat |= CDM_PAGE_IS_HUGE;
+	return cat;
+}
+
+static long fake_pagemap_scan_locked(struct cdm_pm_scan_arg *arg)
+{
+	struct cdm_page_region *vec = (struct cdm_page_region *)(uintptr_t)arg->vec;
+	uint64_t addr, cat, all = (1 << 8) - 1;
+	long n = 0;
+
+	kernel.scan_calls++;
+	if (kernel.scan_err)
+		return -kernel.scan_err;
+	if (arg->size != sizeof(*arg) || arg->flags || arg->start % ps ||
+	    ((arg->category_inverted | arg->category_mask | arg->category_anyof_mask |
+	      arg->return_mask) & ~all) || (!arg->vec && arg->vec_len))
+		return -EINVAL;
+	arg->end = (arg->end + ps - 1) / ps * ps;
+	arg->walk_end = arg->end;
+	for (addr = arg->start; addr < arg->end; addr += ps) {
+		cat = scan_categories(addr);
+		if (((cat ^ arg->category_inverted) & arg->category_mask) != arg->category_mask ||
+		    (arg->category_anyof_mask &&
+		     !((cat ^ arg->category_inverted) & arg->category_anyof_mask)))
+			continue;
+		cat &= arg->return_mask;
+		if (n && vec[n - 1].end == addr && vec[n - 1].categories == cat) {
+			vec[n - 1].end = addr + ps;
+			continue;
+		}
+		if ((uint64_t)n == arg->vec_len) {
+			arg->walk_end = addr;
+			break;
+		}
+		vec[n++] = (struct cdm_page_region){ addr, addr + ps, cat };
+	}
+	return n;
+}
+
+static long fake_pagemap_scan(struct cdm_ctx *c, pid_t pid, struct cdm_pm_scan_arg *arg)
+{
+	long rc;
+
+	pthread_mutex_lock(&kernel_lock);
+	rc = fake_pagemap_scan_locked(arg);
+	pthread_mutex_unlock(&kernel_lock);
+	return rc;
+}
+
+/* The programs are linked with --wrap=malloc,--wrap=pthread_create */
+void *__real_malloc(size_t size);
+int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg);
+
+void *__wrap_malloc(size_t size)
+{
+	bool fail;
+
+	pthread_mutex_lock(&kernel_lock);
+	kernel.mallocs++;
+	fail = kernel.malloc_budget == 0;
+	if (kernel.malloc_budget > 0)
+		kernel.malloc_budget--;
+	pthread_mutex_unlock(&kernel_lock);
+	if (fail) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_malloc(size);
+}
+
+int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg)
+{
+	int err;
+
+	pthread_mutex_lock(&kernel_lock);
+	kernel.thread_creates++;
+	err = kernel.thread_err;
+	pthread_mutex_unlock(&kernel_lock);
+	return err ? err : __real_pthread_create(thread, attr, fn, arg);
+}
+
 int pages_on(int node)
 {
 	int i, n = 0;
@@ -214,12 +328,108 @@ int pages_on(int node)
 	return n;
 }
 
-#define HUGE_SIZE (2UL << 20)
+/*
+ * /proc/PID/pagemap as pagemap_read() fills it for the model: present
+ * (bit 63) with the PFN of the page's node, or of the zero page (no
+ * PM_MMAP_EXCLUSIVE: vm_normal_page() has no page for it), or above all
+ * memory (a device page); a swap entry (bit 62); or nothing. The zero
+ * page's PFN is what libcdm's probe of its own mapping would find.
+ */
+#define PM_PRESENT		(1ULL << 63)
+#define PM_SWAP			(1ULL << 62)
+#define PM_MMAP_EXCLUSIVE	(1ULL << 56)
+
+uint64_t page_pfn(int node, int i)
+{
+	uint64_t block_pages = MEMORY_BLOCK_BYTES / ps;
+
+	return 8ULL * node * block_pages + 64 + i;
+}
+
+void memory_blocks_add(int node)
+{
+	char rel[128], target[64];
+	int b;
+
+	for (b = 8 * node; b < 8 * node + 4; b++) {
+		snprintf(rel, sizeof(rel), "devices/system/memory/memory%d/online", b);
+		fakesys_write(rel, "1\n");
+		snprintf(rel, sizeof(rel), "devices/system/node/node%d/memory%d", node, b);
+		snprintf(target, sizeof(target), "../../memory/memory%d", b);
+		fakesys_symlink(rel, target);
+	}
+}
+
+static uint64_t pagemap_entry(uint64_t addr)
+{
+	int p = page_index((void *)(uintptr_t)addr);
+	const struct fake_page *page;
+	uint64_t pfn, flags = PM_PRESENT;
+
+	if (p < 0)
+		return 0;
+	page = &kernel.page[p];
+	if (page->swapped)	/* swap type 0, offset p */
+		return PM_SWAP | (kernel.pfn_hidden ? 0 : (uint64_t)p << 5);
+	if (page->node >= 0) {
+		pfn = page_pfn(page->node, p);
+		flags |= PM_MMAP_EXCLUSIVE;
+	} else if (page->node == -EFAULT) {
+		pfn = ZERO_PFN;
+	} else if (page->device || page->node != -ENOENT) {
+		pfn = DEVICE_PFN + p;
+	} else {
+		return 0;
+	}
+	return flags | (kernel.pfn_hidden ? 0 : pfn);
+}
+
+static int fake_pagemap_read(struct cdm_ctx *c, pid_t pid, uint64_t addr, unsigned long n,
+			     uint64_t *entries)
+{
+	unsigned long i;
+	int rc = 0;
+
+	if (!n)
+		return 0;	/* the open: always allowed */
+	pthread_mutex_lock(&kernel_lock);
+	kernel.pagemap_reads++;
+	if (kernel.pagemap_hook)
+		kernel.pagemap_hook(kernel.pagemap_reads);
+	if (kernel.pagemap_reads == kernel.pagemap_fail_read)
+		rc = -kernel.pagemap_fail_err;
+	for (i = 0; !rc && i < n; i++)
+		entries[i] = pagemap_entry(addr + i * ps);
+	pthread_mutex_unlock(&kernel_lock);
+	return rc;
+}
+
+static int fake_zero_pfns(struct cdm_ctx *c, struct cdm_zero_pfns *zero)
+{
+	if (kernel.pfn_hidden)
+		return -EPERM;
+	*zero = (struct cdm_zero_pfns){ .pfn = ZERO_PFN, .nr = 1 };
+	return 0;
+}
+
+static const struct cdm_pagemap_seam fake_pagemap = {
+	.read = fake_pagemap_read,
+	.zero_pfns = fake_zero_pfns,
+};
+
+#define FOLIO_SIZE ((size_t)FOLIO_PAGES * ps)
 static void *base_map;	/* the mapping base lies in */
 
 static size_t base_map_len(void)
 {
-	return (size_t)NR_PAGES * ps + HUGE_SIZE;
+	return (size_t)NR_PAGES * ps + FOLIO_SIZE;
+}
+
+void fake_kernel_attach(struct cdm_ctx *c)
+{
+	cdm__set_move_pages(c, fake_move_pages);
+	cdm__set_pagemap_scan(c, fake_pagemap_scan);
+	cdm__set_pagemap(c, &fake_pagemap);
 }
 
 int fake_kernel_setup(void **state)
@@ -228,25 +438,32 @@ int fake_kernel_setup(void **state)
 		{ 0, "0-1", 4096, "10 20" },
 		{ 1, "", 4096, "20 10" },
 	};
+	char pmd[32];
 
 	ps = sysconf(_SC_PAGESIZE);
 	fakesys_new();
 	fakesys_machine(two, 2);
+	snprintf(pmd, sizeof(pmd), "%ld\n", FOLIO_PAGES * ps);
+	fakesys_write("kernel/mm/transparent_hugepage/hpage_pmd_size", pmd);
+	snprintf(pmd, sizeof(pmd), "%lx\n", MEMORY_BLOCK_BYTES);
+	fakesys_write("devices/system/memory/block_size_bytes", pmd);
+	memory_blocks_add(0);
+	memory_blocks_add(1);
 	/*
-	 * 2 MiB aligned, as the kernel places large mappings, but not under
-	 * valgrind: libcdm cuts chunks at 2 MiB boundaries, and the scripted
+	 * Folio aligned, as the kernel places large mappings, but not under
+	 * valgrind: libcdm cuts chunks at folio boundaries, and the scripted
 	 * answers count on the chunks' sizes.
 	 */
 	base_map = mmap(NULL, base_map_len(), PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base_map == MAP_FAILED)
 		return -1;
-	base = (char *)base_map + (HUGE_SIZE - (uintptr_t)base_map % HUGE_SIZE) % HUGE_SIZE;
+	base = (char *)base_map + (FOLIO_SIZE - (uintptr_t)base_map % FOLIO_SIZE) % FOLIO_SIZE;
 	/* no THP in smaps: libcdm passes every page, heads and tails alike */
 	madvise(base_map, base_map_len(), MADV_NOHUGEPAGE);
 	if (cdm_new(&ctx))
 		return -1;
-	cdm__set_move_pages(ctx, fake_move_pages);
+	fake_kernel_attach(ctx);
 	kernel_reset();
 	return 0;
 }

@@ -74,6 +74,16 @@ void fakesys_write(const char *rel, const char *content)
 		die("write", path);
 }
 
+void fakesys_symlink(const char *rel, const char *target)
+{
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	mkdirs(path);
+	if (symlink(target, path) && errno != EEXIST)
+		die("symlink", path);
+}
+
 void fakesys_machine(const struct fake_node *nodes, int nr)
 {
 	char online[256] = "", mem[256] = "", cpu[256] = "", rel[128], buf[1024];

@@ -19,6 +19,8 @@ const char *fakesys_new(void);
 void fakesys_remove(void);
 /* write @content to ROOT/@rel (creating directories); NULL removes it */
 void fakesys_write(const char *rel, const char *content);
+/* a symbolic link ROOT/@rel -> @target (creating directories) */
+void fakesys_symlink(const char *rel, const char *target);
 /* online/has_memory/has_cpu, nodeN/{cpulist,meminfo,distance} */
 void fakesys_machine(const struct fake_node *nodes, int nr);
 /* nodeN/accessA/initiators/{read,write}_{bandwidth,latency} + nodeI link */

@@ -78,10 +78,13 @@ static uint64_t next(void)
 
 int main(int argc, char **argv)
 {
+	/* valid on the fake machine, and near misses: node 2 has no memory,
+	 * node 3 is not there, a reversed range, a leading zero */
 	static const char *const seeds[] = {
-		"0", "0-3,7", "all", "!1", "!0-1,3", "1023", "0-1023", "5,3,1", "007",
+		"0", "0-1", "all", "!1", "!0-1", "+1", "+0-1", "!+0", "1,0", "0, 1",
+		" 1", "+all", "2", "0-3,7", "3-1", "1023", "0-1023", "007",
 	};
-	static const char alphabet[] = "0123456789,-!al+ x\n";
+	static const char alphabet[] = "0123456789,-!al+ x\n\t";
 	long i, iterations = argc > 1 ? atol(argv[1]) : 1000000;
 	char buf[64];
 	size_t len, j;

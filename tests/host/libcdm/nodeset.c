@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Node lists in numactl syntax: a table of inputs with the canonical form
- * they print as (or the errno they must give), round trips of generated
- * sets, and hostile inputs. "all" and "!" are relative to has_memory of a
- * fake 4-node machine whose node 2 has no memory.
+ * they print as (or the errno and message they must give), round trips of
+ * generated sets, and hostile inputs. Nodes must be online with memory;
+ * "all", "!" and "+" are relative to has_memory: the table runs on a fake
+ * 4-node machine whose node 2 has no memory, the round trips on one with
+ * every node number there is. nodeset-numactl.c compares with libnuma.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -34,6 +36,31 @@ static int setup(void **state)
 	return cdm_new(&ctx);
 }
 
+/* Nodes 0-1023, all with memory (CPUs on node 0) */
+static int setup_full(void **state)
+{
+	char rel[64], buf[64], distance[CDM_MAX_NODES * 3 + 1];
+	int node;
+
+	fakesys_new();
+	fakesys_write("devices/system/node/online", "0-1023\n");
+	fakesys_write("devices/system/node/has_memory", "0-1023\n");
+	fakesys_write("devices/system/node/has_cpu", "0\n");
+	for (node = 0; node < CDM_MAX_NODES; node++)
+		memcpy(distance + node * 3, node < CDM_MAX_NODES - 1 ? "10 " : "10\n", 3);
+	distance[CDM_MAX_NODES * 3] = '\0';
+	for (node = 0; node < CDM_MAX_NODES; node++) {
+		snprintf(rel, sizeof(rel), "devices/system/node/node%d/cpulist", node);
+		fakesys_write(rel, node ? "\n" : "0\n");
+		snprintf(rel, sizeof(rel), "devices/system/node/node%d/distance", node);
+		fakesys_write(rel, distance);
+		snprintf(rel, sizeof(rel), "devices/system/node/node%d/meminfo", node);
+		snprintf(buf, sizeof(buf), "Node %d MemTotal:       1048576 kB\n", node);
+		fakesys_write(rel, buf);
+	}
+	return cdm_new(&ctx);
+}
+
 static int teardown(void **state)
 {
 	cdm_unref(ctx);
@@ -49,46 +76,84 @@ static const struct {
 } table[] = {
 	{ "0", "0", 0, NULL },
 	{ "3", "3", 0, NULL },
-	{ "0-3", "0-3", 0, NULL },
-	{ "0-3,7", "0-3,7", 0, NULL },
-	{ "7,0-3", "0-3,7", 0, NULL },
-	{ "1,2,3", "1-3", 0, NULL },
-	{ "3,1,2,1", "1-3", 0, NULL },
-	{ "0-1,1-2", "0-2", 0, NULL },
-	{ "5-5", "5", 0, NULL },
-	{ "0,2,4,6", "0,2,4,6", 0, NULL },
-	{ "63-64", "63-64", 0, NULL },
-	{ "1023", "1023", 0, NULL },
-	{ "0-1023", "0-1023", 0, NULL },
-	{ "007", "7", 0, NULL },
-	{ "all", "0-1,3", 0, NULL },		/* node 2 has no memory */
+	{ "0-1", "0-1", 0, NULL },
+	{ "0-1,3", "0-1,3", 0, NULL },
+	{ "3,0-1", "0-1,3", 0, NULL },
+	{ "3,1,0,1", "0-1,3", 0, NULL },
+	{ "0-1,1-1", "0-1", 0, NULL },
+	{ "3-3", "3", 0, NULL },
+	{ "0,3", "0,3", 0, NULL },
+	/* a range leaves out what is between its ends and has no memory */
+	{ "0-3", "0-1,3", 0, NULL },
+	{ "1-3", "1,3", 0, NULL },
+	{ "all", "0-1,3", 0, NULL },
 	{ "!1", "0,3", 0, NULL },
 	{ "!0-1,3", "", 0, NULL },
-	{ "!5", "0-1,3", 0, NULL },
+	{ "!0-3", "", 0, NULL },
+	/* "+": the Nth node with memory */
+	{ "+0", "0", 0, NULL },
+	{ "+2", "3", 0, NULL },
+	{ "+1-2", "1,3", 0, NULL },
+	{ "+0,2", "0,3", 0, NULL },
+	{ "+all", "0-1,3", 0, NULL },
+	{ "!+0", "1,3", 0, NULL },
+	{ "!+1-2", "0", 0, NULL },
+	/* whitespace before a number, as numactl's strtoul() skips it */
+	{ " 1", "1", 0, NULL },
+	{ "0, 1", "0-1", 0, NULL },
+	{ "0-\t3", "0-1,3", 0, NULL },
+	{ "\n3", "3", 0, NULL },
+	{ "! 1", "0,3", 0, NULL },
+	{ "+ 1", "1", 0, NULL },
 	{ "", NULL, EINVAL, "node list '': empty" },
 	{ "!", NULL, EINVAL, "no node after '!'" },
+	{ "+", NULL, EINVAL, "no node after '+'" },
+	{ "!+", NULL, EINVAL, "no node after '!+'" },
 	{ "!all", NULL, EINVAL, "'!all' selects no node" },
+	{ "!+all", NULL, EINVAL, "'!all' selects no node" },
+	{ "2", NULL, EINVAL, "node list '2': node 2 has no memory" },
+	{ "1-2", NULL, EINVAL, "node 2 has no memory" },
+	{ "!2", NULL, EINVAL, "node 2 has no memory" },
+	{ "5", NULL, EINVAL, "node list '5': node 5 is not online" },
+	{ "0-7", NULL, EINVAL, "node 7 is not online" },
+	{ "!5", NULL, EINVAL, "node 5 is not online" },
+	{ "1023", NULL, EINVAL, "node 1023 is not online" },
+	{ "+3", NULL, EINVAL, "+3 is past the last node with memory (+2)" },
+	{ "+1-5", NULL, EINVAL, "+5 is past the last node with memory (+2)" },
 	{ "1024", NULL, ERANGE, "above 1023" },
 	{ "0-4096", NULL, ERANGE, "above 1023" },
 	{ "99999999999999999999999", NULL, ERANGE, "above 1023" },
-	{ "3-1", NULL, EINVAL, "unexpected '1'" },
+	{ "3-1", NULL, EINVAL, "node list '3-1': range 3-1 is reversed" },
+	{ "+2-0", NULL, EINVAL, "range +2-0 is reversed" },
+	{ "9-5", NULL, EINVAL, "range 9-5 is reversed" },
+	{ "007", NULL, EINVAL, "'007' has a leading zero (numactl reads octal)" },
+	{ "0-01", NULL, EINVAL, "'01' has a leading zero" },
 	{ "1,", NULL, EINVAL, "unexpected 'end'" },
 	{ ",1", NULL, EINVAL, "unexpected ',1'" },
 	{ "1,,2", NULL, EINVAL, "unexpected ',2'" },
 	{ "1-", NULL, EINVAL, "unexpected 'end'" },
 	{ "1--2", NULL, EINVAL, "unexpected '-2'" },
 	{ "-1", NULL, EINVAL, "unexpected '-1'" },
-	{ "+1", NULL, EINVAL, "unexpected '+1'" },
-	{ " 1", NULL, EINVAL, NULL },
+	{ "-0", NULL, EINVAL, "unexpected '-0'" },
+	{ "++1", NULL, EINVAL, "unexpected '+1'" },
+	{ "0,+1", NULL, EINVAL, "unexpected '+1'" },
+	{ "+!1", NULL, EINVAL, "unexpected '!1'" },
 	{ "1 ", NULL, EINVAL, "unexpected ' '" },
+	{ "1 ,3", NULL, EINVAL, "unexpected ' ,3'" },
 	{ "1\n", NULL, EINVAL, NULL },
+	{ " !1", NULL, EINVAL, "unexpected '!1'" },
+	{ " all", NULL, EINVAL, NULL },
+	{ "all ", NULL, EINVAL, NULL },
 	{ "!!1", NULL, EINVAL, "unexpected '!1'" },
-	{ "all,1", NULL, EINVAL, NULL },
+	{ "all,1", NULL, EINVAL, "'all' stands alone" },
+	{ "1,all", NULL, EINVAL, "'all' stands alone" },
 	{ "ALL", NULL, EINVAL, NULL },
 	{ "0x1", NULL, EINVAL, "unexpected 'x1'" },
 	{ "1.5", NULL, EINVAL, NULL },
 	{ "\xff\xfe", NULL, EINVAL, NULL },
-	{ "1:2", NULL, EINVAL, NULL },
+	{ "1:2", NULL, EINVAL, "unexpected ':2'" },
+	{ "0-3:2", NULL, EINVAL, "unexpected ':2'" },	/* no strides in numactl */
+	{ "netdev:lo", NULL, EINVAL, NULL },		/* nor its device names */
 };
 
 static void parse_table(void **state)
@@ -196,7 +261,7 @@ static void set_operations(void **state)
 /* Random bytes from the list alphabet: never a crash, always 0 or -errno. */
 static void random_garbage(void **state)
 {
-	static const char alphabet[] = "0123456789,-!al ";
+	static const char alphabet[] = "0123456789,-!+al \t";
 	struct cdm_nodeset set;
 	char in[40];
 	int i, j, len, rc;
@@ -216,12 +281,12 @@ static void random_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse_table),
-		cmocka_unit_test(round_trips),
-		cmocka_unit_test(set_operations),
-		cmocka_unit_test(random_garbage),
+		cmocka_unit_test_setup_teardown(parse_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(round_trips, setup_full, teardown),
+		cmocka_unit_test_setup_teardown(set_operations, setup_full, teardown),
+		cmocka_unit_test_setup_teardown(random_garbage, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	return cmocka_run_group_tests_name("libcdm nodeset", tests, setup, teardown);
+	return cmocka_run_group_tests_name("libcdm nodeset", tests, NULL, NULL);
 }

@@ -248,6 +248,51 @@ out:
 	munmap(p, len);
 }
 
+/*
+ * Pages mapped to the zero page (a read-only mapping read, never written),
+ * small and, where THP gives one, the huge zero page: the same count from
+ * every source the caller may use (pagemap only as root), on no node.
+ */
+static void residency_zero_page(void **state)
+{
+	static const enum cdm_residency_source sources[] = {
+		CDM_RESIDENCY_MOVE_PAGES, CDM_RESIDENCY_AUTO, CDM_RESIDENCY_PAGEMAP,
+	};
+	struct cdm_residency *res;
+	size_t len = 8 * MIB, i, s;
+	char *p, *huge;
+	int sum = 0, node;
+
+	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	/* the second half in 2 MiB blocks that may take the huge zero page */
+	huge = (char *)(((uintptr_t)p + len / 2 + 2 * MIB - 1) & ~(2 * MIB - 1));
+	madvise(p, len / 2, MADV_NOHUGEPAGE);
+	madvise(huge, p + len - huge, MADV_HUGEPAGE);
+	for (i = 0; i < len; i += ps)
+		sum += ((volatile char *)p)[i];
+	assert_int_equal(sum, 0);
+	assert_int_equal(cdm_residency_new(ctx, 0, &res), 0);
+	assert_int_equal(cdm_residency_set_range(res, (uintptr_t)p, (uintptr_t)p + len), 0);
+	for (s = 0; s < sizeof(sources) / sizeof(sources[0]); s++) {
+		if (sources[s] == CDM_RESIDENCY_PAGEMAP && getuid() != 0)
+			continue;
+		assert_int_equal(cdm_residency_set_source(res, sources[s]), 0);
+		if (cdm_residency_update(res))
+			fail_msg("source %d: %s", sources[s], cdm_get_last_error(ctx));
+		for (node = 0; node < CDM_MAX_NODES; node++)
+			if (cdm_residency_get_pages(res, node))
+				fail_msg("source %d: %llu zero pages on node %d", sources[s],
+					 cdm_residency_get_pages(res, node), node);
+		assert_int_equal(cdm_residency_get_zero_page(res), len / ps);
+		assert_int_equal(cdm_residency_get_not_present(res), 0);
+		assert_int_equal(cdm_residency_get_errors(res), 0);
+		assert_int_equal(cdm_residency_get_max_node(res), -1);
+	}
+	cdm_residency_free(res);
+	munmap(p, len);
+}
+
 /* Not root (or root dropped to nobody): another user's process is EPERM. */
 static void other_users_process(void **state)
 {
@@ -375,6 +420,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(residency_self),
 		cmocka_unit_test(residency_sources),
+		cmocka_unit_test(residency_zero_page),
 		cmocka_unit_test(migrate_same_node),
 		cmocka_unit_test(bad_processes),
 		cmocka_unit_test(other_users_process),

@@ -118,6 +118,8 @@ static void tiers_hmat_cdm(void **state)
 	fakesys_hmat(1, 0, 0, 10240, 9000, 40, 45);
 	fakesys_hmat(1, 1, 0, 10000, 8000, 41, 46);
 	fakesys_hmat(2, 0, 0, 2048, 2048, 150, 150);
+	/* latencies only: the kernel shows 0 for the bandwidths */
+	fakesys_hmat(0, 1, 0, 0, 0, 11, 12);
 	ctx = new_ctx();
 	n0 = cdm_node_get_by_id(ctx, 0);
 	n1 = cdm_node_get_by_id(ctx, 1);
@@ -140,6 +142,11 @@ static void tiers_hmat_cdm(void **state)
 	assert_int_equal(cdm_node_get_read_bandwidth(n1, 1), 10000);
 	assert_int_equal(cdm_node_get_write_latency(n1, 1), 46);
 	assert_string_equal(cdm_node_get_initiators(n1, 0), "0");
+	assert_int_equal(cdm_node_get_read_bandwidth(n0, 1), -ENOENT);
+	assert_string_equal(cdm_get_last_error(ctx), "node 0: access1: no read_bandwidth");
+	assert_int_equal(cdm_node_get_write_bandwidth(n0, 1), -ENOENT);
+	assert_int_equal(cdm_node_get_read_latency(n0, 1), 11);
+	assert_int_equal(cdm_node_get_write_latency(n0, 1), 12);
 	assert_int_equal(cdm_node_get_read_latency(n2, 0), 150);
 	assert_int_equal(cdm_node_get_read_latency(n2, 1), -ENOENT);
 	assert_int_equal(cdm_node_get_read_latency(n2, 2), -EINVAL);

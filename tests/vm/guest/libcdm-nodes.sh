@@ -77,14 +77,15 @@ NODES
 while read -r _ a b c d; do
 	[ -n "$a" ] || continue
 	eval "$a $b $c $d"	# initiator= target= latency= bandwidth=
-	is "$(get "$target.read_latency")" "$latency" "node $target: read_latency $latency ns (HMAT)"
-	is "$(get "$target.write_latency")" "$latency" "node $target: write_latency $latency ns"
-	is "$(get "$target.read_bandwidth")" "$(mib "$bandwidth")" "node $target: read_bandwidth $bandwidth/s in MiB/s"
-	is "$(get "$target.initiators")" "$initiator" "node $target: initiator node $initiator"
+	is "$(get "$target.access0.read_latency")" "$latency" "node $target: access0 read_latency $latency ns (HMAT)"
+	is "$(get "$target.access0.write_latency")" "$latency" "node $target: access0 write_latency $latency ns"
+	is "$(get "$target.access0.read_bandwidth")" "$(mib "$bandwidth")" \
+		"node $target: access0 read_bandwidth $bandwidth/s in MiB/s"
+	is "$(get "$target.access0.initiators")" "$initiator" "node $target: access0 initiator node $initiator"
 done <<HMAT
 $(grep '^hmat ' "$topo")
 HMAT
-grep -q '^hmat ' "$topo" || is "$(get 0.read_latency)" "<absent>" "no HMAT: no read_latency key"
+grep -q '^hmat ' "$topo" || is "$(get 0.access0)" "<absent>" "no HMAT: no access0 key"
 
 # CXL devices, in the order of their nodes (the JSON's order).
 ncxl=0
