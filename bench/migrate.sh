@@ -5,7 +5,9 @@
 # moving MIB MiB (default 512) of 4 KiB and of THP memory from node 0 to
 # node 1 and back with one move_pages call, migrate_pages(2), and libcdm
 # with 1 and 2 threads, plus a memcpy of the same size; print the table of
-# medians of REPS (default 5) and the ratios. VM timing is emulated (TCG):
+# medians of REPS (default 5) and the ratios, once with the memory in the
+# benchmark's own process and once in a child (as cdmctl and cdmd move
+# another process's memory). VM timing is emulated (TCG):
 # only the ratios mean anything. With --icount the guest clock counts
 # executed instructions (vm-run --icount): repeatable, but blind to what
 # memory accesses cost QEMU, and the vCPUs take turns, so 2 threads gain
