@@ -223,32 +223,33 @@ int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx)
 		json_object_object_add(obj, "nodes", nodes);
 		json_print(obj);
 	} else {
-		printf("%-6s %12s %12s %7s\n", "NODE", "PAGES", "SIZE", "SHARE");
+		printf("%-8s %12s %12s %7s\n", "NODE", "PAGES", "SIZE", "SHARE");
 		for (node = 0; node <= max; node++) {
 			pages = cdm_residency_get_pages(res, node);
 			if (pages)
-				printf("%-6d %12llu %12s %6.1f%%\n", node, pages,
+				printf("%-8d %12llu %12s %6.1f%%\n", node, pages,
 				       format_size(pages * ps, size, sizeof(size)),
 				       100.0 * pages / present);
 		}
-		printf("%-6s %12llu\n", "zero", cdm_residency_get_zero_page(res));
-		printf("%-6s %12llu\n", "swapped", cdm_residency_get_swapped(res));
-		printf("%-6s %12llu\n", "absent", cdm_residency_get_not_present(res));
-		printf("%-6s %12llu\n", "errors", cdm_residency_get_errors(res));
+		printf("%-8s %12llu\n", "zero", cdm_residency_get_zero_page(res));
+		printf("%-8s %12llu\n", "swapped", cdm_residency_get_swapped(res));
+		printf("%-8s %12llu\n", "absent", cdm_residency_get_not_present(res));
+		printf("%-8s %12llu\n", "errors", cdm_residency_get_errors(res));
 	}
 	cdm_residency_free(res);
 	return EXIT_OK;
 }
 
-static void show_progress(struct cdm_migration *mig, unsigned long long done,
-			  unsigned long long total, void *data)
+static int show_progress(struct cdm_migration *mig, unsigned long long done,
+			 unsigned long long total, void *data)
 {
 	unsigned int *last = data, pct = total ? done * 100 / total : 100;
 
 	if (pct == *last)
-		return;
+		return 0;
 	*last = pct;
 	fprintf(stderr, "\rmigrating: %3u%% (%llu/%llu pages)", pct, done, total);
+	return 0;
 }
 
 /*

@@ -3,8 +3,9 @@
  * cdmctl nodes: one line (or JSON object) per online node, or per node of
  * a list: CPUs or "cpuless", CDM state (yes/no/unknown), memory tier,
  * size and free, HMAT bandwidth/latency (the table: access0 read; JSON:
- * every value of each access class) and the dax device / CXL region
- * behind it. JSON leaves out what the machine does not say, the table
+ * every value of each access class) and what backs it: each dax device,
+ * CXL region or plain RAM of the node (the table: comma-separated; JSON:
+ * an array). JSON leaves out what the machine does not say, the table
  * shows "-".
  */
 #include <errno.h>
@@ -57,13 +58,37 @@ static json_object *access_json(struct cdm_node *node, unsigned int access)
 	return obj;
 }
 
+/* one backing: kind, dax, region, memdevs, size */
+static json_object *backing_json(struct cdm_backing *b, bool human)
+{
+	json_object *obj = json_object_new_object(), *memdevs;
+	int i, n = cdm_backing_get_nr_cxl_memdevs(b);
+	const char *s;
+
+	json_object_object_add(obj, "kind", json_object_new_string(
+		cdm_backing_kind_name(cdm_backing_get_kind(b))));
+	if ((s = cdm_backing_get_devname(b)))
+		json_object_object_add(obj, "dax", json_object_new_string(s));
+	if ((s = cdm_backing_get_cxl_region(b)))
+		json_object_object_add(obj, "region", json_object_new_string(s));
+	if (n > 0) {
+		memdevs = json_object_new_array();
+		for (i = 0; i < n; i++)
+			json_object_array_add(memdevs, json_object_new_string(
+				cdm_backing_get_cxl_memdev(b, i)));
+		json_object_object_add(obj, "memdevs", memdevs);
+	}
+	json_object_object_add(obj, "size", json_size(cdm_backing_get_size(b), human));
+	return obj;
+}
+
 static json_object *node_json(struct cdm_node *node, bool human)
 {
-	json_object *obj = json_object_new_object(), *dist, *memdevs, *access;
+	json_object *obj = json_object_new_object(), *dist, *backings = NULL, *access;
 	struct cdm_nodeset online;
-	int id = cdm_node_get_id(node), other, i, n;
+	int id = cdm_node_get_id(node), other;
+	struct cdm_backing *b;
 	unsigned int a;
-	const char *s;
 
 	json_object_object_add(obj, "node", json_object_new_int(id));
 	json_object_object_add(obj, "cpus", json_object_new_string(cdm_node_get_cpulist(node)));
@@ -95,25 +120,40 @@ static json_object *node_json(struct cdm_node *node, bool human)
 		if ((access = access_json(node, a)))
 			json_object_object_add(obj, key, access);
 	}
-	if ((s = cdm_node_get_dax_device(node)))
-		json_object_object_add(obj, "dax", json_object_new_string(s));
-	if ((s = cdm_node_get_cxl_region(node)))
-		json_object_object_add(obj, "region", json_object_new_string(s));
-	n = cdm_node_get_nr_cxl_memdevs(node);
-	if (n > 0) {
-		memdevs = json_object_new_array();
-		for (i = 0; i < n; i++)
-			json_object_array_add(memdevs, json_object_new_string(
-				cdm_node_get_cxl_memdev(node, i)));
-		json_object_object_add(obj, "memdevs", memdevs);
+	cdm_backing_foreach(node, b) {
+		if (!backings)
+			backings = json_object_new_array();
+		json_object_array_add(backings, backing_json(b, human));
 	}
+	if (backings)
+		json_object_object_add(obj, "backing", backings);
 	return obj;
+}
+
+/* "dax0.0/region0,ram": the dax device and/or region of each backing, or
+ * its kind; "-" when none */
+static const char *backing_list(struct cdm_node *node, char *buf, size_t len)
+{
+	const char *dax, *region;
+	struct cdm_backing *b;
+	size_t n = 0;
+
+	snprintf(buf, len, "-");
+	cdm_backing_foreach(node, b) {
+		dax = cdm_backing_get_devname(b);
+		region = cdm_backing_get_cxl_region(b);
+		if (n < len)
+			n += snprintf(buf + n, len - n, "%s%s%s%s", n ? "," : "",
+				      dax ? dax : "", dax && region ? "/" : "",
+				      region ? region : dax ? "" :
+				      cdm_backing_kind_name(cdm_backing_get_kind(b)));
+	}
+	return buf;
 }
 
 static void node_line(struct cdm_node *node)
 {
-	char size[32], free[32], bw[32] = "-", lat[32] = "-", tier[16] = "-", backing[128] = "-";
-	const char *dax = cdm_node_get_dax_device(node), *region = cdm_node_get_cxl_region(node);
+	char size[32], free[32], bw[32] = "-", lat[32] = "-", tier[16] = "-", backing[256];
 	long v;
 
 	if ((v = cdm_node_get_read_bandwidth(node, 0)) >= 0)
@@ -122,14 +162,12 @@ static void node_line(struct cdm_node *node)
 		snprintf(lat, sizeof(lat), "%ld ns", v);
 	if (cdm_node_get_memory_tier(node) >= 0)
 		snprintf(tier, sizeof(tier), "%d", cdm_node_get_memory_tier(node));
-	if (dax)
-		snprintf(backing, sizeof(backing), "%s%s%s", dax, region ? "/" : "",
-			 region ? region : "");
 	printf("%-4d %-10s %-7s %-4s %11s %11s %12s %8s  %s\n", cdm_node_get_id(node),
 	       cdm_node_is_cpuless(node) ? "cpuless" : cdm_node_get_cpulist(node),
 	       cdm_node_state_name(cdm_node_get_cdm_state(node)), tier,
 	       format_size(cdm_node_get_mem_total(node), size, sizeof(size)),
-	       format_size(cdm_node_get_mem_free(node), free, sizeof(free)), bw, lat, backing);
+	       format_size(cdm_node_get_mem_free(node), free, sizeof(free)), bw, lat,
+	       backing_list(node, backing, sizeof(backing)));
 }
 
 /*

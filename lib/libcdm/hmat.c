@@ -20,7 +20,7 @@
 
 #include "private.h"
 
-static long read_attr(struct cdm_node *node, const char *dir, const char *name)
+static long read_attr(struct cdm_ctx *ctx, int id, const char *dir, const char *name)
 {
 	char path[PATH_MAX];
 	long val;
@@ -32,7 +32,7 @@ static long read_attr(struct cdm_node *node, const char *dir, const char *name)
 	if (rc == -ENOENT)
 		return rc;
 	if (rc || val < 0) {
-		cdm_info(node->ctx, "node %d: %s: malformed, ignored", node->id, path);
+		cdm_info(ctx, "node %d: %s: malformed, ignored", id, path);
 		return -EINVAL;
 	}
 	return val ? val : -ENOENT;
@@ -64,23 +64,36 @@ static char *read_initiators(const char *dir)
 	return strdup(buf);
 }
 
-void cdm__hmat_read(struct cdm_node *node, const char *nodedir)
+void cdm__hmat_read(struct cdm_ctx *ctx, int id, struct cdm_node_info *info,
+		    const char *nodedir)
 {
 	char dir[PATH_MAX];
 	int access;
 
 	for (access = 0; access < 2; access++) {
-		node->read_bw[access] = node->write_bw[access] = -ENOENT;
-		node->read_lat[access] = node->write_lat[access] = -ENOENT;
+		info->read_bw[access] = info->write_bw[access] = -ENOENT;
+		info->read_lat[access] = info->write_lat[access] = -ENOENT;
 		if (snprintf(dir, sizeof(dir), "%s/access%d/initiators", nodedir, access) >=
 		    (int)sizeof(dir))
 			continue;
-		node->read_bw[access] = read_attr(node, dir, "read_bandwidth");
-		node->write_bw[access] = read_attr(node, dir, "write_bandwidth");
-		node->read_lat[access] = read_attr(node, dir, "read_latency");
-		node->write_lat[access] = read_attr(node, dir, "write_latency");
-		node->initiators[access] = read_initiators(dir);
+		info->read_bw[access] = read_attr(ctx, id, dir, "read_bandwidth");
+		info->write_bw[access] = read_attr(ctx, id, dir, "write_bandwidth");
+		info->read_lat[access] = read_attr(ctx, id, dir, "read_latency");
+		info->write_lat[access] = read_attr(ctx, id, dir, "write_latency");
+		info->initiators[access] = read_initiators(dir);
 	}
+}
+
+bool cdm__hmat_equal(const struct cdm_node_info *a, const struct cdm_node_info *b)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (a->read_bw[i] != b->read_bw[i] || a->write_bw[i] != b->write_bw[i] ||
+		    a->read_lat[i] != b->read_lat[i] || a->write_lat[i] != b->write_lat[i] ||
+		    !cdm__same_string(a->initiators[i], b->initiators[i]))
+			return false;
+	return true;
 }
 
 static long hmat_get(struct cdm_node *node, const long *vals, unsigned int access,
@@ -97,25 +110,25 @@ static long hmat_get(struct cdm_node *node, const long *vals, unsigned int acces
 
 CDM_EXPORT long cdm_node_get_read_bandwidth(struct cdm_node *node, unsigned int access)
 {
-	return hmat_get(node, node->read_bw, access, "read_bandwidth");
+	return hmat_get(node, cdm__node_info(node)->read_bw, access, "read_bandwidth");
 }
 
 CDM_EXPORT long cdm_node_get_write_bandwidth(struct cdm_node *node, unsigned int access)
 {
-	return hmat_get(node, node->write_bw, access, "write_bandwidth");
+	return hmat_get(node, cdm__node_info(node)->write_bw, access, "write_bandwidth");
 }
 
 CDM_EXPORT long cdm_node_get_read_latency(struct cdm_node *node, unsigned int access)
 {
-	return hmat_get(node, node->read_lat, access, "read_latency");
+	return hmat_get(node, cdm__node_info(node)->read_lat, access, "read_latency");
 }
 
 CDM_EXPORT long cdm_node_get_write_latency(struct cdm_node *node, unsigned int access)
 {
-	return hmat_get(node, node->write_lat, access, "write_latency");
+	return hmat_get(node, cdm__node_info(node)->write_lat, access, "write_latency");
 }
 
 CDM_EXPORT const char *cdm_node_get_initiators(struct cdm_node *node, unsigned int access)
 {
-	return access > 1 ? NULL : node->initiators[access];
+	return access > 1 ? NULL : cdm__node_info(node)->initiators[access];
 }

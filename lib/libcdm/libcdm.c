@@ -103,6 +103,7 @@ CDM_EXPORT int cdm_new(struct cdm_ctx **ctx)
 		return -ENOMEM;
 	c->refcount = 1;
 	c->id = __atomic_add_fetch(&last_ctx_id, 1, __ATOMIC_RELAXED);
+	pthread_mutex_init(&c->topology_lock, NULL);
 	c->log_fn = log_stderr;
 	c->log_priority = log_priority_from_env(secure_getenv("CDM_LOG"));
 	if (!root || !*root) {
@@ -110,6 +111,7 @@ CDM_EXPORT int cdm_new(struct cdm_ctx **ctx)
 		c->sysfs_is_real = true;
 	}
 	if (strlen(root) >= sizeof(c->sysfs_root)) {
+		pthread_mutex_destroy(&c->topology_lock);
 		free(c);
 		return -ENAMETOOLONG;
 	}
@@ -126,27 +128,12 @@ CDM_EXPORT struct cdm_ctx *cdm_ref(struct cdm_ctx *ctx)
 	return ctx;
 }
 
-static void free_topology(struct cdm_ctx *ctx)
-{
-	struct cdm_node *node, *next;
-
-	for (node = ctx->nodes; node; node = next) {
-		next = node->next;
-		cdm__backing_free(node);
-		free(node->cpulist);
-		free(node->distances);
-		free(node->initiators[0]);
-		free(node->initiators[1]);
-		free(node);
-	}
-	ctx->nodes = NULL;
-}
-
 CDM_EXPORT struct cdm_ctx *cdm_unref(struct cdm_ctx *ctx)
 {
 	if (!ctx || __atomic_sub_fetch(&ctx->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return ctx;
-	free_topology(ctx);
+	cdm__topology_free(ctx);
+	pthread_mutex_destroy(&ctx->topology_lock);
 	free(ctx);
 	return NULL;
 }

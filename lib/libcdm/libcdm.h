@@ -15,10 +15,15 @@
  *    off by default).
  *
  * Threads: a context may be shared by threads. Its last error is each
- * thread's own, and cdm_ref()/cdm_unref() are atomic. The setters of the
- * context (log function, priority, userdata) and the first read of the
- * topology (and of a node's backing device) are not locked: set it up and
- * read it (e.g. cdm_node_get_first()) before other threads use it. A migration runs worker threads of its own
+ * thread's own, and cdm_ref()/cdm_unref() are atomic. The topology's
+ * reads are locked: the first (from whichever call needs it), every
+ * cdm_refresh() and each probe of backing devices run one at a time under
+ * a mutex of the context, and every call may run in several threads at
+ * once, cdm_refresh() included, while others iterate and read nodes and
+ * backings without a lock (a reader sees each node as before or after a
+ * refresh, never half of one). Only the setters of the context (log
+ * function, priority, userdata) are not locked: set it up before other
+ * threads use it. A migration runs worker threads of its own
  * (cdm_migration_set_threads()); they block every signal, so the
  * application's signal handlers never run on them.
  */
@@ -112,6 +117,22 @@ int cdm_nodeset_parse(struct cdm_ctx *ctx, const char *str,
  * written (without the NUL) or -ENOSPC when @len is too small. */
 int cdm_nodeset_format(const struct cdm_nodeset *set, char *buf, size_t len);
 
+/*
+ * To and from libnuma's node masks (numa_allocate_nodemask(),
+ * numa_get_mems_allowed(), numa_parse_nodestring(), ...). libcdm links
+ * libnuma already; a program using these includes <numa.h> for the
+ * struct. Nothing is changed on failure:
+ *  from: -ERANGE when @bmp has a node above CDM_MAX_NODES - 1;
+ *  to:   @bmp is cleared, then gets @set's nodes; -ERANGE when one is at
+ *        or above @bmp's size (numa_bitmask_alloc(n) holds nodes 0..n-1).
+ * -EINVAL for a NULL argument.
+ */
+struct bitmask;
+int cdm_nodeset_from_bitmask(struct cdm_ctx *ctx, const struct bitmask *bmp,
+			     struct cdm_nodeset *set);
+int cdm_nodeset_to_bitmask(struct cdm_ctx *ctx, const struct cdm_nodeset *set,
+			   struct bitmask *bmp);
+
 /* ---- topology (topology.c, hmat.c, backing.c) ---- */
 struct cdm_node;
 
@@ -122,6 +143,27 @@ struct cdm_node *cdm_node_get_next(struct cdm_node *node);
 	     node = cdm_node_get_next(node))
 /* NULL (and a message) when the node does not exist or is not online */
 struct cdm_node *cdm_node_get_by_id(struct cdm_ctx *ctx, int id);
+/*
+ * Read the topology again: nodes hot-added (a CXL region onlined by
+ * kmem) or removed since the last read, and every node's attributes;
+ * backing devices are probed again at the next request. 0, or -errno
+ * with a message naming the file: a read that fails (a node caught
+ * half-way through a hot-add) changes nothing, so the last good
+ * topology stays; after a first read that failed, a refresh is how to
+ * try again (until then every call repeats that failure).
+ * Objects stay valid until the context is freed: a node a refresh finds
+ * gone keeps its struct cdm_node, marked offline (cdm_node_is_online()
+ * false; the iterators and cdm_node_get_by_id() pass over it, and
+ * cdm_node_get_next() of it goes on to the next online node) with the
+ * attributes last read (cdm_node_get_mem_free(), read anew, fails), and
+ * is the same object again if it comes back;
+ * strings and backings handed out before a refresh stay readable, with
+ * what was read then. A refresh never frees anything: what it replaces
+ * is kept until the context is freed, and only what changed is replaced.
+ */
+int cdm_refresh(struct cdm_ctx *ctx);
+/* false once a cdm_refresh() found the node gone */
+bool cdm_node_is_online(struct cdm_node *node);
 /* which nodes are online, have memory, have CPUs */
 int cdm_get_online_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set);
 int cdm_get_memory_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set);
@@ -161,40 +203,160 @@ long cdm_node_get_write_latency(struct cdm_node *node, unsigned int access);
 /* node list of the initiators for that access class, NULL when none */
 const char *cdm_node_get_initiators(struct cdm_node *node, unsigned int access);
 
-/* Device behind a node (libdaxctl, libcxl); NULL when none. */
-const char *cdm_node_get_dax_device(struct cdm_node *node);
-const char *cdm_node_get_cxl_region(struct cdm_node *node);
-int cdm_node_get_nr_cxl_memdevs(struct cdm_node *node);
-const char *cdm_node_get_cxl_memdev(struct cdm_node *node, int index);
+/*
+ * What backs a node (backing.c): each part of its memory, in physical
+ * address order; a node may hold several (two CXL regions, a region and
+ * boot memory, ...). Probed for all nodes at the first request and at the
+ * first after cdm_refresh(): dax devices and CXL regions through libdaxctl
+ * and libcxl, the node's memory from its online memory blocks in sysfs.
+ */
+struct cdm_backing;
 
-/* ---- placement (placement.c) ---- */
-enum cdm_policy {
-	CDM_POLICY_DEFAULT = 0,
-	CDM_POLICY_BIND,
-	CDM_POLICY_PREFERRED,
-	CDM_POLICY_PREFERRED_MANY,
-	CDM_POLICY_INTERLEAVE,
+enum cdm_backing_kind {
+	CDM_BACKING_RAM = 1,	/* memory of no dax device or CXL region: boot
+				 * memory, or hot-added by another driver */
+	CDM_BACKING_DAX,	/* a dax device onlined as system RAM (kmem),
+				 * of no CXL region (soft-reserved, pmem) */
+	CDM_BACKING_CXL_REGION,	/* a CXL region's memory, through its dax
+				 * device (kmem) or hot-added without one */
 };
+/* "ram", "dax", "cxl"; "unknown" for anything else */
+const char *cdm_backing_kind_name(enum cdm_backing_kind kind);
+
+/* NULL when the node has none (no memory, or no memory blocks in sysfs
+ * and no device), and when the probe fails: then with a message, else
+ * cdm_get_last_error() reads "" */
+struct cdm_backing *cdm_backing_get_first(struct cdm_node *node);
+struct cdm_backing *cdm_backing_get_next(struct cdm_backing *backing);
+#define cdm_backing_foreach(node, backing) \
+	for (backing = cdm_backing_get_first(node); backing != NULL; \
+	     backing = cdm_backing_get_next(backing))
+struct cdm_node *cdm_backing_get_node(struct cdm_backing *backing);
+enum cdm_backing_kind cdm_backing_get_kind(struct cdm_backing *backing);
+/* the dax device ("dax0.0"); NULL for RAM and a region without one */
+const char *cdm_backing_get_devname(struct cdm_backing *backing);
+/* the CXL region ("region0"); NULL unless CDM_BACKING_CXL_REGION */
+const char *cdm_backing_get_cxl_region(struct cdm_backing *backing);
+/* bytes of the node's online memory blocks it covers (whole blocks, so
+ * more than its share of MemTotal, which leaves out what the kernel
+ * reserves); the device's size when sysfs has no memory blocks */
+unsigned long long cdm_backing_get_size(struct cdm_backing *backing);
+/* the region's memdevs ("mem0"), in the region's target order: 0 and
+ * NULL when not a region or none known */
+int cdm_backing_get_nr_cxl_memdevs(struct cdm_backing *backing);
+const char *cdm_backing_get_cxl_memdev(struct cdm_backing *backing, int index);
+
+/* ---- placement (placement.c, weights.c) ---- */
+/* The kernel's memory policies (mbind(2), set_mempolicy(2)) */
+enum cdm_policy {
+	CDM_POLICY_DEFAULT = 0,		/* none of its own: a range follows the
+					 * thread's, a thread the system's; no nodes */
+	CDM_POLICY_BIND,		/* only these nodes */
+	CDM_POLICY_PREFERRED,		/* this one node first, then any */
+	CDM_POLICY_PREFERRED_MANY,	/* these nodes first, then any (Linux 5.15) */
+	CDM_POLICY_INTERLEAVE,		/* page by page over these nodes */
+	CDM_POLICY_WEIGHTED_INTERLEAVE,	/* as interleave, each node's weight in
+					 * pages per round (Linux 6.9; see
+					 * cdm_node_get_interleave_weight()) */
+	CDM_POLICY_LOCAL,		/* the node of the CPU that faults the page
+					 * in; no nodes */
+};
+/* "default", "bind", "preferred", "preferred-many", "interleave",
+ * "weighted-interleave", "local"; NULL for an unknown policy */
 const char *cdm_policy_name(enum cdm_policy policy);
-/* "bind", "preferred", ...; -EINVAL for anything else */
+/* a name above to its policy; -EINVAL for anything else */
 int cdm_policy_parse(struct cdm_ctx *ctx, const char *name,
 		     enum cdm_policy *policy);
 
 #define CDM_BIND_MOVE		(1u << 0)	/* move pages already there */
 #define CDM_BIND_STRICT		(1u << 1)	/* fail when some cannot move */
 #define CDM_ALLOC_POPULATE	(1u << 2)	/* fault every page in now */
+/*
+ * How the kernel reads the nodes when the task's cpuset changes, for
+ * cdm_bind_range(), cdm_alloc() and cdm_set_thread_policy(); one or the
+ * other, never with DEFAULT or LOCAL (MPOL_F_STATIC_NODES and
+ * MPOL_F_RELATIVE_NODES):
+ *  - neither: the nodes move with the cpuset (remapped onto its new nodes);
+ *  - STATIC: the nodes as given, never remapped; those outside the cpuset
+ *    are left out while they are;
+ *  - RELATIVE: positions among the cpuset's memory nodes, not node numbers
+ *    ({0,2}: its first and third, whichever they are; wrapped modulo their
+ *    number), so libcdm does not check them against the machine.
+ */
+#define CDM_POLICY_F_STATIC_NODES	(1u << 3)
+#define CDM_POLICY_F_RELATIVE_NODES	(1u << 4)
 
-/* Apply @policy over @nodes to [addr, addr+len) of the calling process. */
+/*
+ * Apply @policy over @nodes to [addr, addr+len) of the calling process
+ * (flags: CDM_BIND_*, CDM_POLICY_F_*). The request is checked before the
+ * kernel sees it; every call below returns 0 or a negative errno with a
+ * message, and a failed call changes no policy (but -EIO):
+ *  -EINVAL  an unknown policy or flag; nodes given to DEFAULT or LOCAL,
+ *           none to the others ("policy bind: empty node list"), more
+ *           than one to PREFERRED; STATIC and RELATIVE together; or no
+ *           node of the set in the calling thread's cpuset;
+ *  -ENODEV, -ENOMEM  a node not online, without memory ("node 2: has no
+ *           memory"; not checked for RELATIVE);
+ *  -EOPNOTSUPP  a kernel older than the policy ("policy weighted-
+ *           interleave: weighted interleave needs Linux 6.9"; preferred-
+ *           many: 5.15): the kernel says only EINVAL, libcdm, having
+ *           checked the rest, says which; a caller may fall back to
+ *           INTERLEAVE or PREFERRED;
+ *  -EFAULT  the range is not mapped; -EIO (MOVE with STRICT) the policy
+ *           is set but some pages could not move.
+ */
 int cdm_bind_range(struct cdm_ctx *ctx, void *addr, size_t len,
 		   enum cdm_policy policy, const struct cdm_nodeset *nodes,
 		   unsigned int flags);
-/* Anonymous private memory with @policy; free with cdm_free(). */
+/* Anonymous private memory with @policy (flags: CDM_ALLOC_POPULATE,
+ * CDM_POLICY_F_*; errors as above); free with cdm_free(). */
 int cdm_alloc(struct cdm_ctx *ctx, size_t len, enum cdm_policy policy,
 	      const struct cdm_nodeset *nodes, unsigned int flags,
 	      void **addr);
+/* cdm_alloc() bound to @node */
 int cdm_alloc_on_node(struct cdm_ctx *ctx, size_t len, int node,
 		      unsigned int flags, void **addr);
 int cdm_free(struct cdm_ctx *ctx, void *addr, size_t len);
+/*
+ * The calling thread's policy (set_mempolicy(2); flags: CDM_POLICY_F_*;
+ * errors as cdm_bind_range()): for its later allocations outside ranges
+ * with a policy of their own; threads and processes it creates afterwards
+ * inherit it.
+ */
+int cdm_set_thread_policy(struct cdm_ctx *ctx, enum cdm_policy policy,
+			  const struct cdm_nodeset *nodes, unsigned int flags);
+/*
+ * The policy of the calling thread, or of the mapping at @addr (DEFAULT
+ * when it has none of its own: the thread's applies), as get_mempolicy(2)
+ * gives it. *@nodes: as given, with STATIC or RELATIVE nodes; otherwise
+ * those in effect (remapped if the cpuset changed); empty for DEFAULT and
+ * LOCAL. @nodes and @flags (CDM_POLICY_F_*; the kernel's
+ * MPOL_F_NUMA_BALANCING, which libcdm never sets, is left out) may be
+ * NULL. -EFAULT when nothing is mapped at @addr; -EPROTO for a mode
+ * libcdm does not know.
+ */
+int cdm_get_thread_policy(struct cdm_ctx *ctx, enum cdm_policy *policy,
+			  struct cdm_nodeset *nodes, unsigned int *flags);
+int cdm_get_range_policy(struct cdm_ctx *ctx, void *addr, enum cdm_policy *policy,
+			 struct cdm_nodeset *nodes, unsigned int *flags);
+/*
+ * Weighted interleave's weight of a node: the pages it takes per round,
+ * 1..255, system-wide, from <sysfs>/kernel/mm/mempolicy/
+ * weighted_interleave/nodeN, read anew on each call. Errors:
+ *  -EOPNOTSUPP  "kernel has no weighted interleave (Linux 6.9)": no such
+ *               directory;
+ *  -ENOENT      no weight for this node (the kernel lists nodes with
+ *               memory; before 6.16 every possible node);
+ *  -EINVAL      the file is malformed (getter); NULL @node;
+ *  -ERANGE      (setter) a weight outside 1..255, refused before anything
+ *               is written: 0 read "back to the default" before Linux 6.16
+ *               and is an error since, so libcdm takes it on neither;
+ *  -EACCES      (setter) writing needs root.
+ * Since Linux 6.16 setting one weight also turns the kernel's automatic
+ * weights (from HMAT bandwidths, its "auto" file) off, for every node.
+ */
+int cdm_node_get_interleave_weight(struct cdm_node *node);
+int cdm_node_set_interleave_weight(struct cdm_node *node, unsigned int weight);
 
 /* ---- residency (residency.c, pagemap.c) ---- */
 struct cdm_residency;
@@ -278,10 +440,19 @@ void cdm_residency_free(struct cdm_residency *res);
 /* ---- migration (migrate.c) ---- */
 struct cdm_migration;
 
-/* called after each chunk, from any worker thread, under an internal lock */
-typedef void (*cdm_progress_fn)(struct cdm_migration *mig,
-				unsigned long long done,
-				unsigned long long total, void *data);
+/*
+ * Called after each chunk, from any worker thread, under an internal lock
+ * (so calls never overlap; it must not call back into @mig). Returns 0 to
+ * go on; anything else cancels the run: no worker starts another chunk,
+ * the chunks under way finish and are reported too (their answers change
+ * nothing), and cdm_migration_run() returns -ECANCELED with the counts of
+ * every chunk done. With migrate_pages(2) (see cdm_migration_set_method())
+ * it is called while the result is counted, after the one call that
+ * moves everything, which cannot be stopped.
+ */
+typedef int (*cdm_progress_fn)(struct cdm_migration *mig,
+			       unsigned long long done,
+			       unsigned long long total, void *data);
 
 int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
 		      struct cdm_migration **mig);
@@ -298,6 +469,62 @@ int cdm_migration_set_batch(struct cdm_migration *mig, unsigned int pages);
 void cdm_migration_set_progress(struct cdm_migration *mig,
 				cdm_progress_fn fn, void *data);
 /*
+ * Move only the pages now on a node of @nodes ("move what is on node 2");
+ * pages on other nodes stay where they are, counted by
+ * cdm_migration_get_skipped(), not as failures. NULL: every node (the
+ * default). -EINVAL, and nothing changed, for an empty set, a node not
+ * online or without memory, or a set holding the target node; the
+ * message names the nodes ("pid 42: source node 3: has no memory").
+ */
+int cdm_migration_set_from_nodes(struct cdm_migration *mig,
+				 const struct cdm_nodeset *nodes);
+/*
+ * CDM_MIGRATE_SHARED: move the pages mapped by other processes as well
+ * (shared libraries, COW after fork; MPOL_MF_MOVE_ALL), which the kernel
+ * allows only with CAP_SYS_NICE: without it cdm_migration_run() fails with
+ * -EPERM ("pid 42: moving shared pages needs CAP_SYS_NICE") before a
+ * page moves. Unknown bits: -EINVAL, the flags set before stay.
+ */
+#define CDM_MIGRATE_SHARED	(1u << 0)
+int cdm_migration_set_flags(struct cdm_migration *mig, unsigned int flags);
+/*
+ * The system call that moves the pages. The counts are the same either
+ * way, from the kernel's answers to the same per-page queries:
+ *  - MOVE_PAGES: move_pages(2), a call per chunk of `batch` pages;
+ *  - MIGRATE_PAGES: migrate_pages(2), one call for the whole process
+ *    (with a range: -EINVAL from whichever of this and
+ *    cdm_migration_set_range() comes second) from the source nodes (all
+ *    but the target without cdm_migration_set_from_nodes()). Every page
+ *    is queried before and after it (meanwhile a bit per page of each
+ *    64 MiB chunk holding source pages remembers them: 32 KiB per GiB);
+ *    the pages it left on a source node go to move_pages(2) once more,
+ *    which moves them or says why not (shared, busy). The kernel's own
+ *    count of what it could not move is logged at LOG_INFO. It moves
+ *    shared pages whenever the caller has CAP_SYS_NICE: then, without
+ *    CDM_MIGRATE_SHARED, the run fails with -EINVAL before moving
+ *    anything. CAP_SYS_NICE also lets it move to a node outside the
+ *    process's cpuset, which move_pages(2) never does (-EACCES).
+ *  - AUTO (the default) takes MIGRATE_PAGES for a whole process with
+ *    source nodes set, when it treats shared pages as asked (the caller
+ *    has CAP_SYS_NICE exactly when CDM_MIGRATE_SHARED is set), otherwise
+ *    MOVE_PAGES. Why: the kernel then walks the page tables once per
+ *    source node, in one call paying lru_cache_disable()'s expedited RCU
+ *    sync once, where move_pages(2) pays it on every call and is handed
+ *    every page's address. Without source nodes it would walk once per
+ *    other node with memory.
+ * -EINVAL for an unknown method, nothing changed.
+ */
+enum cdm_migrate_method {
+	CDM_MIGRATE_METHOD_AUTO = 0,
+	CDM_MIGRATE_METHOD_MOVE_PAGES,
+	CDM_MIGRATE_METHOD_MIGRATE_PAGES,
+};
+int cdm_migration_set_method(struct cdm_migration *mig,
+			     enum cdm_migrate_method method);
+/* the method the last run used (AUTO resolved); AUTO: no run yet, or one
+ * that failed before choosing */
+enum cdm_migrate_method cdm_migration_get_method_used(struct cdm_migration *mig);
+/*
  * 0 when every present page of the range that is the process's own is on
  * the target node afterwards: pages shared with other processes stay where
  * they are (see cdm_migration_get_shared()) and do not make a run fail,
@@ -307,17 +534,21 @@ void cdm_migration_set_progress(struct cdm_migration *mig,
  * move them);
  * -ENOSPC when the target node is full: the run stops at the first chunk
  * of which nothing fits ("node N: full"), instead of asking again for
- * every chunk left;
+ * every chunk left (with migrate_pages(2): every chunk is counted, what
+ * did not fit failed with ENOMEM);
+ * -ECANCELED when the progress callback asked to stop;
+ * -EINVAL migrate_pages(2) asked for by a caller with CAP_SYS_NICE
+ * without CDM_MIGRATE_SHARED (see cdm_migration_set_method());
  * other negative errno when the migration itself failed: -ESRCH the
  * process is gone (also when it exits during the run: it is held by a
  * pidfd, so a process that reuses its pid is never touched); -EPERM no
  * ptrace read access to the process (the kernel's check: the same user
- * and the process dumpable, or CAP_SYS_PTRACE); -EACCES the target node
- * is outside the process's cpuset (no capability overrides that), or a
- * security module refused (the message says which); ...
- * Pages mapped by other processes as well are never moved: that takes
- * MPOL_MF_MOVE_ALL and CAP_SYS_NICE, which libcdm does not use; the kernel
- * answers -EACCES for each, counted by cdm_migration_get_shared().
+ * and the process dumpable, or CAP_SYS_PTRACE), or (CDM_MIGRATE_SHARED)
+ * no CAP_SYS_NICE; -EACCES the target node is outside the process's
+ * cpuset, or a security module refused (the message says which); ...
+ * Pages mapped by other processes as well are moved only with
+ * CDM_MIGRATE_SHARED; otherwise the kernel answers -EACCES for each,
+ * counted by cdm_migration_get_shared().
  * The counts of the chunks done so far stay readable in every case.
  */
 int cdm_migration_run(struct cdm_migration *mig);
@@ -330,8 +561,11 @@ unsigned long long cdm_migration_get_busy(struct cdm_migration *mig);
 unsigned long long cdm_migration_get_failed(struct cdm_migration *mig);
 unsigned long long cdm_migration_get_not_present(struct cdm_migration *mig);
 /* mapped by other processes as well (shared libraries, COW after fork):
- * move_pages leaves them alone without MPOL_MF_MOVE_ALL; not a failure */
+ * left alone without CDM_MIGRATE_SHARED; not a failure */
 unsigned long long cdm_migration_get_shared(struct cdm_migration *mig);
+/* present on a node outside the source set (cdm_migration_set_from_nodes()):
+ * left where they are, not a failure */
+unsigned long long cdm_migration_get_skipped(struct cdm_migration *mig);
 /*
  * Transparent huge pages moved whole: blocks of the kernel's
  * hpage_pmd_size (2 MiB with 4 KiB pages) whose pages all moved to the

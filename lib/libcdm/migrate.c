@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Migration of a range (or the whole address space) of any process to one
- * node with move_pages(2).
+ * node with move_pages(2), or of a whole process with migrate_pages(2).
  *
  * A block is what one PMD-mapped transparent huge page spans: the kernel's
  * hpage_pmd_size (2 MiB with 4 KiB pages: 512 pages; 16 or 2 MiB with
@@ -37,6 +37,19 @@
  * chunk, so a pid reused after it exits is never migrated. A worker that
  * cannot be set up (memory, a thread) leaves its chunks to the others;
  * only without any worker does a run fail, before it moves anything.
+ * The progress callback may cancel a run: no worker takes another chunk.
+ *
+ * A source-node filter leaves the pages on other nodes where they are
+ * (they are never listed). With migrate_pages(2) (whole processes only)
+ * the same counts come from the same queries, around the one call:
+ *
+ *   1. survey each chunk: the pages on a source node get a bit, the
+ *      others are counted (already there, on other nodes, not present);
+ *   2. migrate_pages(pid, sources, target) moves them all;
+ *   3. settle each chunk: query where its source pages are now; those
+ *      not on the target go through the move_pages passes above, which
+ *      move them or say why not (shared, busy), then everything is
+ *      counted as for a move_pages chunk.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -68,12 +81,26 @@ struct failed_page {
 struct chunk {
 	uint64_t start, end;
 	bool thp;
+	/* migrate_pages(2) runs: which pages were on a source node before the
+	 * call (a bit each; NULL: none), and how many of the others were
+	 * where, counted when the chunk is settled */
+	uint64_t *sources;
+	unsigned int already, skipped, not_present;
 };
 
 struct counts {
 	unsigned long long pages, moved, already, busy, failed, not_present, huge, shared,
-		not_attempted;
+		not_attempted, skipped;
 };
+
+/* What a worker does with a chunk (see the top of the file) */
+enum phase {
+	PHASE_MOVE,		/* move_pages(2): the whole of it */
+	PHASE_SURVEY,		/* migrate_pages(2): before the call */
+	PHASE_SETTLE,		/* migrate_pages(2): after it */
+};
+
+#define KNOWN_FLAGS CDM_MIGRATE_SHARED
 
 struct cdm_migration {
 	struct cdm_ctx *ctx;
@@ -85,6 +112,10 @@ struct cdm_migration {
 	unsigned int huge_pages;	/* pages per block (PMD-size THP), 0: no THP */
 	cdm_progress_fn progress;
 	void *progress_data;
+	unsigned int flags;		/* CDM_MIGRATE_* */
+	bool has_from;			/* only pages on @from move */
+	struct cdm_nodeset from;
+	enum cdm_migrate_method method, method_used;
 
 	/* results of the last run */
 	struct counts c;
@@ -96,6 +127,10 @@ struct cdm_migration {
 	struct chunk *chunks;
 	size_t nr_chunks, next_chunk;
 	unsigned long long done, total;
+	enum phase phase;
+	bool cancelled;		/* the progress callback asked to stop */
+	bool target_full;	/* migrate_pages(2) failed with ENOMEM */
+	int settle_source;	/* a source node: where settled pages "were" */
 	int fatal;
 	/* its message, written in the worker that met it (the last error is
 	 * per thread) and relayed to the caller's thread at the end */
@@ -175,6 +210,10 @@ CDM_EXPORT int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
 CDM_EXPORT int cdm_migration_set_range(struct cdm_migration *mig, uint64_t start,
 				       uint64_t end)
 {
+	if (mig->method == CDM_MIGRATE_METHOD_MIGRATE_PAGES)
+		return cdm__fail(mig->ctx, EINVAL, "pid %d: range 0x%" PRIx64 "-0x%" PRIx64
+				 ": migrate_pages(2) moves the whole process", mig->pid, start,
+				 end);
 	return cdm__set_range(mig->ctx, &mig->start, &mig->end, start, end);
 }
 
@@ -200,6 +239,93 @@ CDM_EXPORT void cdm_migration_set_progress(struct cdm_migration *mig,
 {
 	mig->progress = fn;
 	mig->progress_data = data;
+}
+
+CDM_EXPORT int cdm_migration_set_flags(struct cdm_migration *mig, unsigned int flags)
+{
+	if (flags & ~KNOWN_FLAGS)
+		return cdm__fail(mig->ctx, EINVAL, "pid %d: migration flags 0x%x: 0x%x unknown",
+				 mig->pid, flags, flags & ~KNOWN_FLAGS);
+	mig->flags = flags;
+	return 0;
+}
+
+/* "node 3" or "nodes 5,7" into @buf: the start of a long list, then "..." */
+static const char *name_nodes(const struct cdm_nodeset *set, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "node%s ", cdm_nodeset_weight(set) > 1 ? "s" : "");
+
+	if (cdm_nodeset_format(set, buf + n, len - n - 5) < 0)
+		strcat(buf, ",...");
+	return buf;
+}
+
+/* The nodes of @set that are not in @of, into @out; how many */
+static int nodes_outside(const struct cdm_nodeset *set, const struct cdm_nodeset *of,
+			 struct cdm_nodeset *out)
+{
+	int node;
+
+	cdm_nodeset_zero(out);
+	cdm_nodeset_foreach(set, node)
+		if (!cdm_nodeset_has(of, node))
+			cdm_nodeset_add(out, node);
+	return cdm_nodeset_weight(out);
+}
+
+CDM_EXPORT int cdm_migration_set_from_nodes(struct cdm_migration *mig,
+					    const struct cdm_nodeset *nodes)
+{
+	struct cdm_nodeset online, memory, bad;
+	struct cdm_ctx *ctx = mig->ctx;
+	char list[64];
+	int rc, n;
+
+	if (!nodes) {
+		mig->has_from = false;
+		return 0;
+	}
+	rc = cdm_get_online_nodes(ctx, &online);
+	if (!rc)
+		rc = cdm_get_memory_nodes(ctx, &memory);
+	if (rc)
+		return rc;
+	if (!cdm_nodeset_weight(nodes))
+		return cdm__fail(ctx, EINVAL, "pid %d: source nodes: empty set", mig->pid);
+	if (nodes_outside(nodes, &online, &bad))
+		return cdm__fail(ctx, EINVAL, "pid %d: source %s: not online", mig->pid,
+				 name_nodes(&bad, list, sizeof(list)));
+	n = nodes_outside(nodes, &memory, &bad);
+	if (n)
+		return cdm__fail(ctx, EINVAL, "pid %d: source %s: %s no memory", mig->pid,
+				 name_nodes(&bad, list, sizeof(list)), n > 1 ? "have" : "has");
+	if (cdm_nodeset_has(nodes, mig->to_node))
+		return cdm__fail(ctx, EINVAL, "pid %d: source %s: %s the target, node %d",
+				 mig->pid, name_nodes(nodes, list, sizeof(list)),
+				 cdm_nodeset_weight(nodes) > 1 ? "include" : "is", mig->to_node);
+	mig->from = *nodes;
+	mig->has_from = true;
+	return 0;
+}
+
+CDM_EXPORT int cdm_migration_set_method(struct cdm_migration *mig,
+					enum cdm_migrate_method method)
+{
+	if ((unsigned int)method > CDM_MIGRATE_METHOD_MIGRATE_PAGES)
+		return cdm__fail(mig->ctx, EINVAL, "pid %d: migration method %d: unknown",
+				 mig->pid, method);
+	if (method == CDM_MIGRATE_METHOD_MIGRATE_PAGES && mig->end)
+		return cdm__fail(mig->ctx, EINVAL, "pid %d: migrate_pages(2) moves the whole "
+				 "process: a range is set", mig->pid);
+	mig->method = method;
+	return 0;
+}
+
+/* Is a page on @node one to move: present, elsewhere, on a source node? */
+static bool from_source(const struct cdm_migration *mig, int node)
+{
+	return node >= 0 && node != mig->to_node &&
+	       (!mig->has_from || cdm_nodeset_has(&mig->from, node));
 }
 
 /*
@@ -260,6 +386,9 @@ static void set_fatal(struct cdm_migration *mig, int err)
 						mig->pid, mig->to_node);
 		else if (err == ENOSPC)
 			mig->fatal = -cdm__fail(mig->ctx, ENOSPC, "node %d: full", mig->to_node);
+		else if (err == ENOMEM)
+			mig->fatal = -cdm__fail(mig->ctx, ENOMEM, "pid %d: out of memory",
+						mig->pid);
 		else
 			mig->fatal = -cdm__pid_error(mig->ctx, mig->pid, err, "moving pages");
 		snprintf(mig->fatal_msg, sizeof(mig->fatal_msg), "%s",
@@ -322,7 +451,8 @@ static int move_listed(struct worker *w, unsigned int n, long *result)
 		w->nodes[i] = mig->to_node;
 		w->mstatus[i] = NOT_WRITTEN;
 	}
-	rc = cdm__move_pages(mig->ctx, mig->pid, n, w->list, w->nodes, w->mstatus, MPOL_MF_MOVE);
+	rc = cdm__move_pages(mig->ctx, mig->pid, n, w->list, w->nodes, w->mstatus,
+			     mig->flags & CDM_MIGRATE_SHARED ? MPOL_MF_MOVE_ALL : MPOL_MF_MOVE);
 	*result = rc;
 	if (rc < 0) {
 		err = -rc;
@@ -436,20 +566,19 @@ static bool on_one_node(const int *nodes, unsigned long i, unsigned long hp)
 }
 
 /*
- * The first pass: the heads of blocks whose pages all sit on one node
- * (into w->heads), and every other page that is present and not on the
- * target. Returns how many pages w->index lists.
+ * The first pass: the heads of blocks whose pages all sit on one source
+ * node (into w->heads), and every other page on a source node. Returns
+ * how many pages w->index lists.
  */
 static unsigned int list_first_pass(struct worker *w, const struct chunk *ch, unsigned long n,
 				    unsigned long *nr_heads)
 {
 	unsigned long i, hp = w->mig->huge_pages;
-	int to = w->mig->to_node;
 	unsigned int m = 0;
 
 	*nr_heads = 0;
 	for (i = 0; i < n; i++) {
-		if (w->before[i] < 0 || w->before[i] == to)
+		if (!from_source(w->mig, w->before[i]))
 			continue;
 		if (ch->thp && hp && !in_block(w, ch, i) && i + hp <= n &&
 		    on_one_node(w->before, i, hp)) {
@@ -489,7 +618,7 @@ static unsigned int list_not_there(struct worker *w, const struct chunk *ch, uns
 	unsigned long i;
 
 	for (i = 0; i < n; i++) {
-		if (w->before[i] < 0 || w->before[i] == to || w->after[i] < 0 ||
+		if (!from_source(w->mig, w->before[i]) || w->after[i] < 0 ||
 		    w->after[i] == to || w->reason[i] == EACCES)
 			continue;
 		if (!w->reason[i] && w->after[block_head(w, ch, i)] != to)
@@ -614,6 +743,8 @@ static void count_chunk(struct worker *w, const struct chunk *ch, unsigned long 
 			w->c.not_present++;
 		} else if (w->before[i] == to) {
 			w->c.already++;
+		} else if (!from_source(w->mig, w->before[i])) {
+			w->c.skipped++;
 		} else if (after == to) {
 			w->c.moved++;
 		} else if (after < 0) {
@@ -747,6 +878,116 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 	return err;
 }
 
+#define SOURCE_WORDS(n) (((n) + 63) / 64)
+
+static bool is_source(const struct chunk *ch, unsigned long i)
+{
+	return ch->sources && (ch->sources[i / 64] >> (i % 64) & 1);
+}
+
+/*
+ * Before migrate_pages(2): where each page of the chunk is. A page on a
+ * source node gets its bit; the others are counted into the chunk, for
+ * when it is settled. Returns a fatal errno or 0.
+ */
+static int survey_chunk(struct worker *w, struct chunk *ch)
+{
+	struct cdm_migration *mig = w->mig;
+	long ps = cdm__page_size();
+	unsigned long n = (ch->end - ch->start) / ps, i;
+	int err;
+
+	for (i = 0; i < n; i++)
+		w->pages[i] = (void *)(uintptr_t)(ch->start + i * ps);
+	err = query(w, w->pages, n, w->before);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (w->before[i] < 0) {
+			ch->not_present++;
+		} else if (w->before[i] == mig->to_node) {
+			ch->already++;
+		} else if (!from_source(mig, w->before[i])) {
+			ch->skipped++;
+		} else {
+			if (!ch->sources)
+				ch->sources = calloc(SOURCE_WORDS(n), sizeof(*ch->sources));
+			if (!ch->sources)
+				return ENOMEM;
+			ch->sources[i / 64] |= 1ULL << (i % 64);
+		}
+	}
+	return 0;
+}
+
+/*
+ * After migrate_pages(2): where the chunk's source pages are now. Those
+ * not on the target go through move_pages(2) as in move_passes(), which
+ * moves them or says why not (shared, busy), unless the call found the
+ * target full: then they failed (ENOMEM), and a full node is not asked
+ * again for each chunk. Every source page "was" on mig->settle_source,
+ * so the rest of this file reads the chunk as one it moved itself.
+ * Returns as migrate_chunk().
+ */
+static int settle_chunk(struct worker *w, const struct chunk *ch)
+{
+	struct cdm_migration *mig = w->mig;
+	long ps = cdm__page_size();
+	unsigned long n = (ch->end - ch->start) / ps, i;
+	unsigned int m = 0;
+	int err = 0;
+
+	if (ch->sources) {
+		for (i = 0; i < n; i++) {
+			w->pages[i] = (void *)(uintptr_t)(ch->start + i * ps);
+			w->before[i] = is_source(ch, i) ? mig->settle_source : -ENOENT;
+			w->reason[i] = 0;
+		}
+		err = query(w, w->pages, n, w->after);
+		if (err)
+			return err;
+		for (i = 0; i < n; i++)
+			if (is_source(ch, i) && w->after[i] >= 0 && w->after[i] != mig->to_node)
+				w->index[m++] = i;
+		if (mig->target_full) {
+			for (i = 0; i < m; i++)
+				w->reason[w->index[i]] = ENOMEM;
+		} else {
+			err = move_passes(w, ch, n, m, w->heads, 0);
+			if (err && err != ENOSPC)
+				return err;
+		}
+		for (i = 0; i < n; i++) {
+			if (!is_source(ch, i))
+				continue;
+			if (w->after[i] == mig->to_node)
+				w->c.moved++;
+			else if (w->after[i] < 0)
+				w->c.not_present++;	/* unmapped or freed meanwhile */
+			else
+				count_left_behind(w, ch->start + i * ps, reason_of(w, ch, i));
+		}
+		count_huge(w, ch, n);
+	}
+	w->c.pages += n;
+	w->c.already += ch->already;
+	w->c.skipped += ch->skipped;
+	w->c.not_present += ch->not_present;
+	return err;
+}
+
+static int do_chunk(struct worker *w, struct chunk *ch)
+{
+	switch (w->mig->phase) {
+	case PHASE_SURVEY:
+		return survey_chunk(w, ch);
+	case PHASE_SETTLE:
+		return settle_chunk(w, ch);
+	default:
+		return migrate_chunk(w, ch);
+	}
+}
+
 /*
  * Hold the process by a pidfd for the run: once it exits its pid may be
  * reused, and move_pages(2) would answer for the newcomer. Without pidfds
@@ -781,27 +1022,30 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct cdm_migration *mig = w->mig;
-	const struct chunk *ch;
+	struct chunk *ch;
 	unsigned long n;
 	int err;
 
 	for (;;) {
 		pthread_mutex_lock(&mig->lock);
-		ch = !mig->fatal && mig->next_chunk < mig->nr_chunks ?
+		ch = !mig->fatal && !mig->cancelled && mig->next_chunk < mig->nr_chunks ?
 			&mig->chunks[mig->next_chunk++] : NULL;
 		pthread_mutex_unlock(&mig->lock);
 		if (!ch)
 			break;
-		err = process_exited(mig) ? ESRCH : migrate_chunk(w, ch);
+		err = process_exited(mig) ? ESRCH : do_chunk(w, ch);
 		if (err && err != ENOSPC) {
 			set_fatal(mig, err);
 			break;
 		}
+		if (mig->phase == PHASE_SURVEY)
+			continue;	/* nothing done yet: the call comes after */
 		n = (ch->end - ch->start) / cdm__page_size();
 		pthread_mutex_lock(&mig->lock);
 		mig->done += n;
-		if (mig->progress)
-			mig->progress(mig, mig->done, mig->total, mig->progress_data);
+		/* (the answers for chunks finishing after a cancel change nothing) */
+		if (mig->progress && mig->progress(mig, mig->done, mig->total, mig->progress_data))
+			mig->cancelled = true;
 		pthread_mutex_unlock(&mig->lock);
 		if (err) {	/* the chunk is counted; none after it would fit either */
 			set_fatal(mig, err);
@@ -896,6 +1140,7 @@ static int run_workers(struct cdm_migration *mig)
 		mig->c.huge += workers[i].c.huge;
 		mig->c.shared += workers[i].c.shared;
 		mig->c.not_attempted += workers[i].c.not_attempted;
+		mig->c.skipped += workers[i].c.skipped;
 		worker_free(&workers[i]);
 	}
 	return 0;
@@ -909,13 +1154,123 @@ static int run_result(struct cdm_migration *mig)
 	if (mig->fatal)
 		return cdm__relay_error(mig->ctx, mig->fatal, mig->fatal_msg);
 	cdm_dbg(mig->ctx, "pid %d -> node %d: %llu pages, %llu moved, %llu already, %llu busy, "
-		"%llu failed, %llu not attempted, %llu shared", mig->pid, mig->to_node,
-		mig->c.pages, mig->c.moved, mig->c.already, mig->c.busy, mig->c.failed,
-		mig->c.not_attempted, mig->c.shared);
+		"%llu failed, %llu not attempted, %llu shared, %llu skipped", mig->pid,
+		mig->to_node, mig->c.pages, mig->c.moved, mig->c.already, mig->c.busy,
+		mig->c.failed, mig->c.not_attempted, mig->c.shared, mig->c.skipped);
+	if (mig->cancelled)
+		return cdm__fail(mig->ctx, ECANCELED, "pid %d: cancelled by the progress callback "
+				 "after %llu of %llu pages", mig->pid, mig->c.pages, mig->total);
 	if (left)
 		return cdm__fail(mig->ctx, EAGAIN, "pid %d: %llu of %llu pages could not move to node %d",
 				 mig->pid, left, left + mig->c.moved, mig->to_node);
 	return 0;
+}
+
+/*
+ * Has the caller CAP_SYS_NICE? move_pages(2) asks for it before anything
+ * else when it is to move shared pages (MPOL_MF_MOVE_ALL): a call of no
+ * page says EPERM without it. (cdm__check_access() has just ruled out
+ * the EPERM of ptrace access, asking with no flag.)
+ */
+static int has_cap_sys_nice(struct cdm_migration *mig, bool *cap)
+{
+	long rc = cdm__move_pages(mig->ctx, mig->pid, 0, NULL, NULL, NULL, MPOL_MF_MOVE_ALL);
+
+	*cap = rc >= 0;
+	if (rc < 0 && rc != -EPERM)
+		return cdm__pid_error(mig->ctx, mig->pid, -rc, "moving pages");
+	return 0;
+}
+
+/*
+ * The system call for this run (see libcdm.h: AUTO), once the caller's
+ * CAP_SYS_NICE is known where it matters: moving shared pages needs it,
+ * and migrate_pages(2) moves shared pages whenever the caller has it, so
+ * it is taken only when that is what was asked.
+ */
+static int choose_method(struct cdm_migration *mig)
+{
+	bool shared = mig->flags & CDM_MIGRATE_SHARED, whole = !mig->end, cap = false;
+	enum cdm_migrate_method method = mig->method;
+	int rc;
+
+	if (shared || (whole && (method == CDM_MIGRATE_METHOD_MIGRATE_PAGES ||
+				 (method == CDM_MIGRATE_METHOD_AUTO && mig->has_from)))) {
+		rc = has_cap_sys_nice(mig, &cap);
+		if (rc)
+			return rc;
+	}
+	if (shared && !cap)
+		return cdm__fail(mig->ctx, EPERM, "pid %d: moving shared pages needs CAP_SYS_NICE",
+				 mig->pid);
+	if (method == CDM_MIGRATE_METHOD_MIGRATE_PAGES && cap && !shared)
+		return cdm__fail(mig->ctx, EINVAL, "pid %d: migrate_pages(2) would move shared "
+				 "pages too (the caller has CAP_SYS_NICE): set CDM_MIGRATE_SHARED, "
+				 "or use move_pages(2)", mig->pid);
+	if (method == CDM_MIGRATE_METHOD_AUTO)
+		method = whole && mig->has_from && cap == shared ?
+			CDM_MIGRATE_METHOD_MIGRATE_PAGES : CDM_MIGRATE_METHOD_MOVE_PAGES;
+	mig->method_used = method;
+	return 0;
+}
+
+/*
+ * A whole process through migrate_pages(2): survey the chunks, one call,
+ * settle the chunks (see the top of the file). The call itself cannot be
+ * stopped: progress is reported, and the run may be cancelled, while the
+ * chunks are settled.
+ */
+static int run_migrate_pages(struct cdm_migration *mig)
+{
+	struct cdm_nodeset from, to;
+	long rc;
+	int err;
+
+	if (mig->has_from) {
+		from = mig->from;
+	} else {
+		err = cdm_get_memory_nodes(mig->ctx, &from);
+		if (err)
+			return err;
+		cdm_nodeset_del(&from, mig->to_node);
+	}
+	cdm_nodeset_zero(&to);
+	cdm_nodeset_add(&to, mig->to_node);
+	mig->phase = PHASE_SURVEY;
+	err = run_workers(mig);
+	if (err || mig->fatal)
+		return err;
+	if (process_exited(mig))
+		return cdm__pid_error(mig->ctx, mig->pid, ESRCH, "moving pages");
+	rc = cdm__migrate_pages(mig->ctx, mig->pid, &from, &to);
+	if (rc == -EPERM)	/* ptrace access was asked first: this is the cpuset */
+		return cdm__fail(mig->ctx, EACCES, "pid %d: node %d is not in its cpuset's mems "
+				 "(migrate_pages(2): CAP_SYS_NICE overrides that)", mig->pid,
+				 mig->to_node);
+	if (rc < 0 && rc != -ENOMEM)
+		return cdm__pid_error(mig->ctx, mig->pid, -rc, "moving pages");
+	if (rc > 0)
+		cdm_info(mig->ctx, "pid %d: migrate_pages(2) could not move %ld pages or folios; "
+			 "asking move_pages(2) about the pages left", mig->pid, rc);
+	mig->target_full = rc == -ENOMEM;
+	/* where settled source pages "were": any node from_source() takes */
+	mig->settle_source = mig->has_from ? cdm_nodeset_next(&mig->from, -1) : !mig->to_node;
+	mig->phase = PHASE_SETTLE;
+	mig->next_chunk = 0;
+	err = run_workers(mig);
+	if (!err && mig->target_full)
+		set_fatal(mig, ENOSPC);	/* every chunk counted; an earlier error stands */
+	return err;
+}
+
+static void free_sources(struct cdm_migration *mig)
+{
+	size_t i;
+
+	for (i = 0; i < mig->nr_chunks; i++) {
+		free(mig->chunks[i].sources);
+		mig->chunks[i].sources = NULL;
+	}
 }
 
 CDM_EXPORT int cdm_migration_run(struct cdm_migration *mig)
@@ -932,18 +1287,28 @@ CDM_EXPORT int cdm_migration_run(struct cdm_migration *mig)
 	mig->huge_unknown[0] = '\0';
 	mig->next_chunk = 0;
 	mig->done = 0;
+	mig->cancelled = false;
+	mig->target_full = false;
+	mig->method_used = CDM_MIGRATE_METHOD_AUTO;
 	rc = pin_process(mig);
 	if (rc)
 		return rc;
 	rc = cdm__check_access(mig->ctx, mig->pid, "moving pages");
+	if (!rc)
+		rc = choose_method(mig);
 	if (!rc)
 		rc = cdm__collect_ranges(mig->ctx, mig->pid, mig->start, mig->end, &vmas, &nr);
 	if (!rc) {
 		rc = make_chunks(mig, vmas, nr);
 		free(vmas);
 	}
-	if (!rc)
+	if (!rc && mig->method_used == CDM_MIGRATE_METHOD_MIGRATE_PAGES) {
+		rc = run_migrate_pages(mig);
+	} else if (!rc) {
+		mig->phase = PHASE_MOVE;
 		rc = run_workers(mig);
+	}
+	free_sources(mig);
 	unpin_process(mig);
 	return rc ? rc : run_result(mig);
 }
@@ -963,6 +1328,12 @@ MIGRATION_COUNTER(failed, failed)
 MIGRATION_COUNTER(not_present, not_present)
 MIGRATION_COUNTER(shared, shared)
 MIGRATION_COUNTER(not_attempted, not_attempted)
+MIGRATION_COUNTER(skipped, skipped)
+
+CDM_EXPORT enum cdm_migrate_method cdm_migration_get_method_used(struct cdm_migration *mig)
+{
+	return mig->method_used;
+}
 
 CDM_EXPORT int cdm_migration_get_huge_moved(struct cdm_migration *mig, unsigned long long *folios)
 {

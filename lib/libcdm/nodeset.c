@@ -12,9 +12,12 @@
  * have whitespace before a number, as numactl's strtoul() skips it; what
  * numactl reads through strtoul() otherwise ("010" octal, "0x1", "-0") is
  * refused rather than read another way (libcdm.h lists the differences).
+ * Sets also convert to and from libnuma's struct bitmask, at the end.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <numa.h>
 #include <string.h>
 
 #include "private.h"
@@ -323,4 +326,56 @@ CDM_EXPORT int cdm_nodeset_format(const struct cdm_nodeset *set, char *buf,
 		used += n;
 	}
 	return used;
+}
+
+/*
+ * libnuma's struct bitmask: maskp holds size bits in unsigned longs (its
+ * definition in <numa.h> is part of libnuma's ABI). Read a word at a time,
+ * so that a wide, sparse mask costs little; written through numa_bitmask_*.
+ */
+#define ULONG_BITS (sizeof(unsigned long) * CHAR_BIT)
+
+CDM_EXPORT int cdm_nodeset_from_bitmask(struct cdm_ctx *ctx, const struct bitmask *bmp,
+					struct cdm_nodeset *set)
+{
+	unsigned long i, word, node;
+	struct cdm_nodeset out;
+
+	if (!ctx || !bmp || !set)
+		return -EINVAL;
+	cdm__clear_error(ctx);
+	cdm_nodeset_zero(&out);
+	for (i = 0; i * ULONG_BITS < bmp->size; i++) {
+		for (word = bmp->maskp[i]; word; word &= word - 1) {
+			node = i * ULONG_BITS + __builtin_ctzl(word);
+			if (node >= bmp->size)
+				break;
+			if (node >= CDM_MAX_NODES)
+				return cdm__fail(ctx, ERANGE, "bitmask: node %lu above the last "
+						 "libcdm knows (%d)", node, CDM_MAX_NODES - 1);
+			cdm_nodeset_add(&out, node);
+		}
+	}
+	*set = out;
+	return 0;
+}
+
+CDM_EXPORT int cdm_nodeset_to_bitmask(struct cdm_ctx *ctx, const struct cdm_nodeset *set,
+				      struct bitmask *bmp)
+{
+	int node;
+
+	if (!ctx || !set || !bmp)
+		return -EINVAL;
+	cdm__clear_error(ctx);
+	if (bmp->size < CDM_MAX_NODES) {
+		node = cdm_nodeset_next(set, (int)bmp->size - 1);
+		if (node >= 0)
+			return cdm__fail(ctx, ERANGE, "bitmask of %lu nodes: node %d does not fit",
+					 bmp->size, node);
+	}
+	numa_bitmask_clearall(bmp);
+	cdm_nodeset_foreach(set, node)
+		numa_bitmask_setbit(bmp, node);
+	return 0;
 }

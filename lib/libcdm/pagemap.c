@@ -182,37 +182,24 @@ static int set_block(struct cdm_pfnmap *map, unsigned long block, int node)
 	return 0;
 }
 
-static int read_node_blocks(struct cdm_ctx *ctx, struct cdm_pfnmap *map, int node)
-{
-	char path[PATH_MAX], *end;
-	struct dirent *de;
-	unsigned long id;
-	int rc = 0;
-	DIR *dir;
+struct node_blocks {
+	struct cdm_pfnmap *map;
+	int node;
+};
 
-	if (cdm__sysfs_path(ctx, path, sizeof(path), "/devices/system/node/node%d", node))
-		return 0;
-	dir = opendir(path);
-	if (!dir)
-		return 0;	/* offlined since the readdir */
-	while (!rc && (de = readdir(dir))) {
-		if (strncmp(de->d_name, "memory", 6))
-			continue;
-		id = strtoul(de->d_name + 6, &end, 10);
-		if (end == de->d_name + 6 || *end)
-			continue;	/* memory_failure, ... */
-		rc = set_block(map, id, node);
-	}
-	closedir(dir);
-	return rc;
+static int add_block(unsigned long block, void *data)
+{
+	struct node_blocks *nb = data;
+
+	return set_block(nb->map, block, nb->node);
 }
 
 /* The memory blocks of every node sysfs lists now (the no_node list is
  * kept: blocks looked for in vain stay so until the update ends) */
 static int pfnmap_read(struct cdm_ctx *ctx, struct cdm_pfnmap *map)
 {
-	char path[PATH_MAX], buf[64], *end;
 	unsigned long long block_bytes;
+	char path[PATH_MAX], *end;
 	struct dirent *de;
 	long node;
 	DIR *dir;
@@ -221,14 +208,9 @@ static int pfnmap_read(struct cdm_ctx *ctx, struct cdm_pfnmap *map)
 	free(map->block_node);
 	map->block_node = NULL;
 	map->nr_blocks = 0;
-	rc = cdm__sysfs_path(ctx, path, sizeof(path), "/devices/system/memory/block_size_bytes");
-	if (!rc)
-		rc = cdm__read_file(path, buf, sizeof(buf));
-	if (rc < 0)
+	rc = cdm__memory_block_bytes(ctx, &block_bytes);
+	if (rc)
 		return rc;
-	block_bytes = strtoull(buf, &end, 16);
-	if (*end || !block_bytes || block_bytes % cdm__page_size())
-		return -EINVAL;
 	map->block_pages = block_bytes / cdm__page_size();
 
 	rc = cdm__sysfs_path(ctx, path, sizeof(path), "/devices/system/node");
@@ -240,7 +222,8 @@ static int pfnmap_read(struct cdm_ctx *ctx, struct cdm_pfnmap *map)
 			continue;
 		node = strtol(de->d_name + 4, &end, 10);
 		if (!*end && node < CDM_MAX_NODES)
-			rc = read_node_blocks(ctx, map, node);
+			rc = cdm__node_memory_blocks(ctx, node, add_block,
+						     &(struct node_blocks){ map, node });
 	}
 	closedir(dir);
 	if (!rc && !map->nr_blocks)

@@ -3,8 +3,8 @@
  * What residency and migration walk: the VMAs of a process (from
  * /proc/PID/smaps, which also says whether a VMA holds transparent huge
  * pages), clipped to an optional range, and the size of such a huge page;
- * and the doors to move_pages(2) and PAGEMAP_SCAN both go through, which
- * host tests replace with a scripted kernel.
+ * and the doors to move_pages(2), migrate_pages(2) and PAGEMAP_SCAN they
+ * go through, which host tests replace with a scripted kernel.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +74,24 @@ long cdm__move_pages(struct cdm_ctx *ctx, pid_t pid, unsigned long count, void *
 void cdm__set_move_pages(struct cdm_ctx *ctx, cdm_move_pages_fn fn)
 {
 	ctx->move_pages = fn;
+}
+
+/* maxnode counts bits and the kernel ignores the last one (as mbind's) */
+long cdm__migrate_pages(struct cdm_ctx *ctx, pid_t pid, const struct cdm_nodeset *from,
+			const struct cdm_nodeset *to)
+{
+	long rc;
+
+	if (ctx->migrate_pages)
+		return ctx->migrate_pages(ctx, pid, from, to);
+	rc = migrate_pages(pid, CDM_MAX_NODES + 1, (const unsigned long *)from->bits,
+			   (const unsigned long *)to->bits);
+	return rc < 0 ? -errno : rc;
+}
+
+void cdm__set_migrate_pages(struct cdm_ctx *ctx, cdm_migrate_pages_fn fn)
+{
+	ctx->migrate_pages = fn;
 }
 
 /* One open per call: a migration asks once per chunk of up to 64 MiB. */

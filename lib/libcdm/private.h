@@ -3,8 +3,10 @@
 #ifndef _LIBCDM_PRIVATE_H_
 #define _LIBCDM_PRIVATE_H_
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <syslog.h>
 
@@ -25,6 +27,15 @@ struct cxl_ctx;
  */
 typedef long (*cdm_move_pages_fn)(struct cdm_ctx *ctx, pid_t pid, unsigned long count,
 				  void **pages, const int *nodes, int *status, int flags);
+
+/*
+ * migrate_pages(2) as libcdm calls it: every page of @pid on a node of
+ * @from to the nodes of @to; the syscall's value (what it could not move,
+ * >= 0) or -errno. Host tests script it like move_pages.
+ */
+typedef long (*cdm_migrate_pages_fn)(struct cdm_ctx *ctx, pid_t pid,
+				     const struct cdm_nodeset *from,
+				     const struct cdm_nodeset *to);
 
 /*
  * The PAGEMAP_SCAN ioctl of /proc/PID/pagemap (Linux 6.7, uapi
@@ -58,10 +69,18 @@ struct cdm_pm_scan_arg {
  */
 typedef long (*cdm_pagemap_scan_fn)(struct cdm_ctx *ctx, pid_t pid, struct cdm_pm_scan_arg *arg);
 
-struct cdm_node {
-	struct cdm_ctx *ctx;
-	struct cdm_node *next;
-	int id;
+/*
+ * The topology is read on first use and again by cdm_refresh(), under
+ * the context's topology_lock; readers take no lock. What a read finds
+ * is published whole (an atomic store of a pointer) and never changed
+ * after: a later read that finds something else publishes another and
+ * keeps the old one until the context is freed, so that whatever a
+ * caller holds (a node, a string it was given) stays valid.
+ */
+
+/* One read of a node's attributes (topology.c, hmat.c) */
+struct cdm_node_info {
+	struct cdm_node_info *older;	/* the read this one replaced */
 	char *cpulist;
 	int nr_cpus;
 	bool has_memory;
@@ -73,13 +92,84 @@ struct cdm_node {
 	/* HMAT, per access class 0 and 1, -ENOENT when absent */
 	long read_bw[2], write_bw[2], read_lat[2], write_lat[2];
 	char *initiators[2];
-	/* backing device, filled on first request (backing.c) */
-	bool backing_probed;
-	char *dax_device;
-	char *cxl_region;
+};
+
+/* One node id of the context: made the first time a read finds it
+ * online, freed with the context */
+struct cdm_node {
+	struct cdm_ctx *ctx;
+	struct cdm_node *next;		/* atomic: a refresh inserts, in id order */
+	int id;
+	bool online;			/* atomic: false when a refresh finds it gone */
+	struct cdm_node_info *info;	/* atomic: the latest read */
+	struct cdm_backing *backings;	/* atomic: the latest probe (backing.c) */
+};
+
+static inline const struct cdm_node_info *cdm__node_info(struct cdm_node *node)
+{
+	return __atomic_load_n(&node->info, __ATOMIC_ACQUIRE);
+}
+
+/* both NULL or equal: comparing two reads */
+static inline bool cdm__same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* One read of the node lists; err != 0: the read failed with message msg */
+struct cdm_topology {
+	struct cdm_topology *older;
+	int err;
+	char msg[CDM_ERR_LEN];
+	struct cdm_nodeset online, memory, cpu, coherent;
+	bool coherent_known;
+};
+
+/* The device (or memory) behind part of a node; a probe's list is
+ * published whole, as a node's info (backing.c) */
+struct cdm_backing {
+	struct cdm_node *node;
+	struct cdm_backing *next;
+	struct cdm_backing *older;	/* list heads: a replaced list, to free */
+	enum cdm_backing_kind kind;
+	char *devname;			/* dax device; NULL: none */
+	char *region;			/* CXL region; NULL: none */
+	char **memdevs;
+	int nr_memdevs;
+	unsigned long long size;
+	uint64_t start;			/* lowest physical address: the order */
+};
+
+/*
+ * What libdaxctl and libcxl find, as backing.c asks for it: the dax
+ * devices onlined as system RAM (kmem) with memory online, each with its
+ * target node and physical range, and the CXL regions with theirs. Host
+ * tests play it through cdm__set_devices() (hidden, as
+ * cdm__set_move_pages()); the strings and arrays are then the test's.
+ */
+struct cdm_dax_dev {
+	char *devname;
+	int node;
+	uint64_t start, size;
+};
+
+struct cdm_cxl_region {
+	char *devname;
+	uint64_t start, size;
 	char **memdevs;
 	int nr_memdevs;
 };
+
+struct cdm_devices {
+	struct cdm_dax_dev *dax;
+	size_t nr_dax;
+	struct cdm_cxl_region *regions;
+	size_t nr_regions;
+};
+
+/* fills @devs: 0, or -errno (the probe fails with a message saying so) */
+typedef int (*cdm_devices_fn)(struct cdm_ctx *ctx, struct cdm_devices *devs);
+void cdm__set_devices(struct cdm_ctx *ctx, cdm_devices_fn fn);
 
 struct cdm_ctx {
 	int refcount;		/* atomic: objects of several threads hold it */
@@ -89,14 +179,17 @@ struct cdm_ctx {
 	void *userdata;
 	char sysfs_root[256];
 	bool sysfs_is_real;
-	/* topology, read lazily once (topology.c) */
-	bool topology_read;
-	int topology_err;
-	char topology_msg[CDM_ERR_LEN];	/* repeated on every later call */
-	struct cdm_node *nodes;
-	struct cdm_nodeset online, memory, cpu, coherent;
-	bool coherent_known;
+	/* topology, read on first use and by cdm_refresh() (topology.c) */
+	pthread_mutex_t topology_lock;	/* serialises reads, refreshes, probes */
+	struct cdm_topology *topology;	/* atomic; NULL: not read yet. Its
+					 * error is repeated on every later
+					 * call until a refresh succeeds */
+	struct cdm_node *nodes;		/* atomic: every node ever online */
+	bool backings_probed;		/* atomic: a refresh clears it */
+	struct cdm_backing *retired_backings;	/* replaced lists (heads) */
+	cdm_devices_fn list_devices;	/* NULL: libdaxctl and libcxl */
 	cdm_move_pages_fn move_pages;	/* NULL: the system call */
+	cdm_migrate_pages_fn migrate_pages;	/* NULL: the system call */
 	cdm_pagemap_scan_fn pagemap_scan;	/* NULL: the ioctl */
 	long thp_pmd_size;	/* bytes, read once (pages.c); 0 unread, -1 no THP */
 	const struct cdm_pagemap_seam *pagemap_seam;	/* NULL: /proc (pagemap.c) */
@@ -129,6 +222,13 @@ int cdm__sysfs_path(struct cdm_ctx *ctx, char *buf, size_t len,
 /* Read a whole small file, strip the trailing newline. -errno on failure. */
 int cdm__read_file(const char *path, char *buf, size_t len);
 int cdm__read_long(const char *path, long *val);
+/* Memory blocks (<sysfs>/devices/system/memory): their size, from
+ * block_size_bytes; 0, -ENOENT (no memory hotplug) or -EINVAL */
+int cdm__memory_block_bytes(struct cdm_ctx *ctx, unsigned long long *bytes);
+/* @fn for each block node @node lists (nodeN/memoryM): 0 (also when the
+ * node's directory is gone), or @fn's error */
+int cdm__node_memory_blocks(struct cdm_ctx *ctx, int node,
+			    int (*fn)(unsigned long block, void *data), void *data);
 
 /* nodeset.c: the list parser ("0-3,7") for both sysfs and user input;
  * calls @add for each number or range as written (@to < @from when it is
@@ -142,16 +242,24 @@ int cdm__parse_list(const char *str, long max, unsigned int flags,
 int cdm__nodeset_parse_plain(const char *str, struct cdm_nodeset *set);
 
 /* topology.c */
+/* read the topology if no read was done: 0, or the read's -errno with
+ * its message (repeated until a refresh succeeds) */
 int cdm__topology_read(struct cdm_ctx *ctx);
+/* the latest read that succeeded; only after cdm__topology_read() == 0 */
+const struct cdm_topology *cdm__topology(struct cdm_ctx *ctx);
+void cdm__topology_free(struct cdm_ctx *ctx);
 /* 0 when @node is online with memory; otherwise -errno with a message */
 int cdm__check_memory_node(struct cdm_ctx *ctx, int node);
 
 /* hmat.c */
-void cdm__hmat_read(struct cdm_node *node, const char *nodedir);
+void cdm__hmat_read(struct cdm_ctx *ctx, int id, struct cdm_node_info *info,
+		    const char *nodedir);
+bool cdm__hmat_equal(const struct cdm_node_info *a, const struct cdm_node_info *b);
 
 /* backing.c */
-void cdm__backing_probe(struct cdm_node *node);
-void cdm__backing_free(struct cdm_node *node);
+/* the node's list, probed for every node if not since the last read */
+void cdm__backings_free(struct cdm_backing *list);
+void cdm__backings_free_all(struct cdm_ctx *ctx);
 
 /* pages.c: helpers shared by residency.c and migrate.c */
 struct cdm_vma {
@@ -189,6 +297,10 @@ long cdm__move_pages(struct cdm_ctx *ctx, pid_t pid, unsigned long count, void *
 /* The seam itself: not exported (hidden, not in libcdm.sym); host tests
  * link libcdm.a to reach it. NULL restores the system call. */
 void cdm__set_move_pages(struct cdm_ctx *ctx, cdm_move_pages_fn fn);
+/* migrate_pages(2) through the context's seam, and the seam (as above) */
+long cdm__migrate_pages(struct cdm_ctx *ctx, pid_t pid, const struct cdm_nodeset *from,
+			const struct cdm_nodeset *to);
+void cdm__set_migrate_pages(struct cdm_ctx *ctx, cdm_migrate_pages_fn fn);
 /* PAGEMAP_SCAN through the context's seam, and the seam (as above) */
 long cdm__pagemap_scan(struct cdm_ctx *ctx, pid_t pid, struct cdm_pm_scan_arg *arg);
 void cdm__set_pagemap_scan(struct cdm_ctx *ctx, cdm_pagemap_scan_fn fn);

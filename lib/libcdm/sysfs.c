@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Small-file reads under the context's sysfs root. */
+/* Small-file reads under the context's sysfs root; memory blocks. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -75,4 +76,49 @@ int cdm__read_long(const char *path, long *val)
 		return -errno;
 	*val = v;
 	return 0;
+}
+
+int cdm__memory_block_bytes(struct cdm_ctx *ctx, unsigned long long *bytes)
+{
+	char path[PATH_MAX], buf[64], *end;
+	unsigned long long b;
+	int rc;
+
+	rc = cdm__sysfs_path(ctx, path, sizeof(path), "/devices/system/memory/block_size_bytes");
+	if (!rc)
+		rc = cdm__read_file(path, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	b = strtoull(buf, &end, 16);	/* "8000000": hex without 0x */
+	if (end == buf || *end || errno || !b || b % cdm__page_size())
+		return -EINVAL;
+	*bytes = b;
+	return 0;
+}
+
+int cdm__node_memory_blocks(struct cdm_ctx *ctx, int node,
+			    int (*fn)(unsigned long block, void *data), void *data)
+{
+	char path[PATH_MAX], *end;
+	struct dirent *de;
+	unsigned long id;
+	int rc = 0;
+	DIR *dir;
+
+	if (cdm__sysfs_path(ctx, path, sizeof(path), "/devices/system/node/node%d", node))
+		return 0;
+	dir = opendir(path);
+	if (!dir)
+		return 0;	/* offlined since the node was listed */
+	while (!rc && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "memory", 6))
+			continue;
+		id = strtoul(de->d_name + 6, &end, 10);
+		if (end == de->d_name + 6 || *end)
+			continue;	/* memory_failure, ... */
+		rc = fn(id, data);
+	}
+	closedir(dir);
+	return rc;
 }

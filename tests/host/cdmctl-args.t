@@ -103,6 +103,12 @@ check "libcdm.so exports cdm_get_version in LIBCDM_1" sh -c \
 
 # residency and a same-node migrate of a live process of ours
 sleep 30 & sleeper=$!
+# counted once it has exec'd and sleeps: before, its memory may be the
+# shell's or, in the middle of execve, not there yet (all absent)
+for _ in $(seq 50); do
+	[ "$(cat /proc/$sleeper/comm 2>/dev/null) $(cut -d' ' -f3 /proc/$sleeper/stat 2>/dev/null)" = "sleep S" ] && break
+	sleep 0.1
+done
 run residency --pid $sleeper --json
 is "$rc" 0 "residency --json of a live process: exit 0"
 check "residency --json: valid JSON with pages >= present > 0" perl -MJSON::PP -e '

@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # cdmctl nodes over fake sysfs trees (CDM_SYSFS_ROOT): a 4-node machine
-# with CDM state, memory tiers and HMAT is reported field by field in the
-# table and in JSON (HMAT per access class); absent attributes are absent
-# keys, and "-" in the table; a node list selects the nodes shown; a broken
-# tree is exit 1 with the file named.
+# with CDM state, memory tiers, HMAT and memory blocks is reported field by
+# field in the table and in JSON (HMAT per access class, backings as an
+# array); absent attributes are absent keys, and "-" in the table; a node
+# list selects the nodes shown; a broken tree is exit 1 with the file named.
+# (Several backings per node, dax devices and CXL regions come from
+# libdaxctl and libcxl, which read the real /sys: tests/host/libcdm/backing.c
+# plays them; here every backing is plain RAM.)
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/fakesys.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,6 +30,11 @@ fakesys_hmat 0 0 0 40960 40960 10 10
 fakesys_hmat 2 0 0 10240 10240 80 80
 fakesys_hmat 2 1 1 8192 4096 100 120
 fakesys_hmat 3 0 1 0 0 150 150
+# memory blocks: node 0 8 GiB, node 2 16 GiB and an offline block (not
+# counted); none in nodes 1 and 3 (no backing told)
+fakesys_blocks 0 0 64
+fakesys_blocks 2 64 128
+fakesys_blocks 2 192 1 0
 for t in 4:0-1,3 22:2; do
 	mkdir -p "$root/devices/virtual/memory_tiering/memory_tier${t%%:*}"
 	echo "${t#*:}" >"$root/devices/virtual/memory_tiering/memory_tier${t%%:*}/nodelist"
@@ -43,6 +51,8 @@ is "$(line 2 | awk '{ print $2, $3, $4, $5 $6, $9 $10, $11 $12 }')" "cpuless yes
 	"nodes: node 2 line (cpuless, cdm, tier 22, HMAT)"
 is "$(line 3 | awk '{ print $2, $3, $4, $5 $6 }')" "cpuless yes 4 1.00GiB" "nodes: node 3 line"
 is "$(line 3 | awk '{ print $9, $10 $11 }')" "- 150ns" "nodes: node 3 line: no bandwidth is '-', not 0"
+is "$(line 0 | awk '{ print $NF }')" "ram" "nodes: node 0 backed by plain RAM"
+is "$(line 1 | awk '{ print $NF }')" "-" "nodes: node 1 line: no backing is '-'"
 
 json=$("$cdmctl" nodes --json) && rc=0 || rc=$?
 is "$rc" 0 "nodes --json: exit 0"
@@ -52,8 +62,9 @@ while IFS='|' read -r id key want; do
 		my ($id, $key) = @ARGV;
 		my ($n) = grep { $_->{node} == $id } @{decode_json(join "", <STDIN>)};
 		my $v = $n->{$key};
-		print !exists $n->{$key} ? "<absent>" : ref $v eq "HASH" ?
-			join(",", map { "$_:$v->{$_}" } sort keys %$v) :
+		my $kv = sub { my $h = shift; join(",", map { "$_:$h->{$_}" } sort keys %$h) };
+		print !exists $n->{$key} ? "<absent>" : ref $v eq "HASH" ? $kv->($v) :
+			ref $v eq "ARRAY" ? join(";", map { $kv->($_) } @$v) :
 			JSON::PP::is_bool($v) ? ($v ? "true" : "false") : $v' "$id" "$key" <<<"$json")
 	is "$got" "$want" "nodes --json: node $id $key = $want"
 done <<'TABLE'
@@ -70,6 +81,9 @@ done <<'TABLE'
 0|initiators|<absent>
 0|dax|<absent>
 0|region|<absent>
+0|backing|kind:ram,size:8589934592
+1|backing|<absent>
+2|backing|kind:ram,size:17179869184
 1|access0|<absent>
 1|access1|<absent>
 2|cpus|
@@ -135,6 +149,8 @@ TABLE
 human=$("$cdmctl" nodes --json --human)
 check "nodes --json --human: sizes with units" perl -MJSON::PP -e '
 	my @n = @{decode_json(join "", <STDIN>)}; exit !($n[3]{size} eq "1.00 GiB")' <<<"$human"
+check "nodes --json --human: backing sizes with units" perl -MJSON::PP -e '
+	my @n = @{decode_json(join "", <STDIN>)}; exit !($n[2]{backing}[0]{size} eq "16.00 GiB")' <<<"$human"
 
 # stock kernel: no has_coherent_device, no tiers -> "unknown", no tier key
 rm "$n/has_coherent_device"

@@ -10,6 +10,10 @@
 #                                        nodeID/accessN as the kernel shows
 #                                        it: all four files, 0 for a value
 #                                        the firmware does not give
+#   fakesys_blocks ID FIRST COUNT [ONLINE]
+#                                        memory blocks FIRST.. (128 MiB
+#                                        each) in node ID: memoryM/online
+#                                        (1, or ONLINE) and nodeID/memoryM
 
 fakesys_init() {
 	fakesys_nodes=$1/devices/system/node
@@ -35,4 +39,15 @@ fakesys_hmat() {
 	echo "$6" >"$_a/read_latency"
 	echo "$7" >"$_a/write_latency"
 	ln -s "../../../node$3" "$_a/node$3"
+}
+
+fakesys_blocks() {
+	_m=${fakesys_nodes%/node}/memory
+	mkdir -p "$_m"
+	[ -e "$_m/block_size_bytes" ] || echo 8000000 >"$_m/block_size_bytes"
+	for _b in $(seq "$2" $(($2 + $3 - 1))); do
+		mkdir -p "$_m/memory$_b"
+		echo "${4:-1}" >"$_m/memory$_b/online"
+		ln -s "../../memory/memory$_b" "$fakesys_nodes/node$1/memory$_b"
+	done
 }

@@ -16,6 +16,12 @@
  * In query mode (nodes == NULL) each page answers its node, or its
  * (negative) node field when it has none. Whole-call failures are
  * scripted with fail_call (one move call) and fail_from (every call on).
+ * The flags are checked first, as kernel_move_pages() does: unknown ones
+ * are EINVAL, MPOL_MF_MOVE_ALL without CAP_SYS_NICE EPERM; with it,
+ * shared pages move too.
+ *
+ * migrate_pages(2) answers as do_migrate_pages() does for one target
+ * node (see fake_migrate_pages()).
  *
  * PAGEMAP_SCAN answers as do_pagemap_scan(): the argument checked as
  * pagemap_scan_get_args() does, each page's categories (PRESENT; HUGE
@@ -28,6 +34,7 @@
  * sysfs lists, and the zero page's PFNs as libcdm's probe would find them.
  */
 #include <errno.h>
+#include <numaif.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,7 +47,9 @@
 #include "fakesys.h"
 #include "private.h"
 
-struct fake_kernel kernel;
+/* malloc works until a test says otherwise, also in programs that link
+ * this file but never call kernel_reset() (the sanitizer builds) */
+struct fake_kernel kernel = { .malloc_budget = -1 };
 struct cdm_ctx *ctx;
 char *base;
 long ps;
@@ -102,7 +111,7 @@ static long fake_query(unsigned long n, void **pages, int *status)
 }
 
 /* add_page_for_migration(): > 0 isolated, 0 already there, else -errno */
-static int isolate(const void *addr, int to)
+static int isolate(const void *addr, int to, bool move_all)
 {
 	int p = page_index(addr);
 	struct fake_page *folio;
@@ -113,7 +122,7 @@ static int isolate(const void *addr, int to)
 		return -ENOENT;
 	if (kernel.page[p].node == to)
 		return 0;
-	if (kernel.page[p].shared)
+	if (kernel.page[p].shared && !move_all)
 		return -EACCES;
 	folio = folio_of(p);
 	if (folio->isolated)
@@ -177,7 +186,8 @@ static long migrate_batch(void **pages, unsigned long start, unsigned long end, 
 	return failed;
 }
 
-static long fake_move(unsigned long n, void **pages, const int *nodes, int *status)
+static long fake_move(unsigned long n, void **pages, const int *nodes, int *status,
+		      bool move_all)
 {
 	unsigned long i, start = 0;
 	long failed;
@@ -185,7 +195,7 @@ static long fake_move(unsigned long n, void **pages, const int *nodes, int *stat
 
 	for (i = 0; i < n; i++) {
 		kernel.bad_nodes += nodes[i] != to;
-		err = isolate(pages[i], to);
+		err = isolate(pages[i], to, move_all);
 		if (err > 0)
 			continue;
 		status[i] = err ? err : to;
@@ -199,20 +209,26 @@ static long fake_move(unsigned long n, void **pages, const int *nodes, int *stat
 	return migrate_batch(pages, start, n, to, status);
 }
 
-static long fake_move_pages_locked(unsigned long n, void **pages, const int *nodes, int *status)
+static long fake_move_pages_locked(unsigned long n, void **pages, const int *nodes, int *status,
+				   int flags)
 {
 	kernel.calls++;
 	if (kernel.hook)
 		kernel.hook(!nodes);
+	if (flags & ~(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))
+		return -EINVAL;
+	if ((flags & MPOL_MF_MOVE_ALL) && !kernel.cap_sys_nice)
+		return -EPERM;
 	if (kernel.fail_from && kernel.calls >= kernel.fail_from)
 		return -kernel.fail_err;
 	if (!nodes)
 		return fake_query(n, pages, status);
 	if (kernel.move_calls < sizeof(kernel.listed) / sizeof(kernel.listed[0]))
 		kernel.listed[kernel.move_calls] = n;
+	kernel.move_all_calls += !!(flags & MPOL_MF_MOVE_ALL);
 	if (++kernel.move_calls == kernel.fail_call)
 		return -kernel.fail_err;
-	return fake_move(n, pages, nodes, status);
+	return fake_move(n, pages, nodes, status, flags & MPOL_MF_MOVE_ALL);
 }
 
 static long fake_move_pages(struct cdm_ctx *c, pid_t pid, unsigned long n, void **pages,
@@ -221,9 +237,46 @@ static long fake_move_pages(struct cdm_ctx *c, pid_t pid, unsigned long n, void 
 	long rc;
 
 	pthread_mutex_lock(&kernel_lock);
-	rc = fake_move_pages_locked(n, pages, nodes, status);
+	rc = fake_move_pages_locked(n, pages, nodes, status, flags);
 	pthread_mutex_unlock(&kernel_lock);
 	return rc;
+}
+
+/*
+ * migrate_pages(2) as do_migrate_pages() does it towards one node: every
+ * present page on a node of @from moves with its folio, in address order;
+ * a page shared with another process stays unless the caller has
+ * CAP_SYS_NICE (not a failure: migrate_folio_add()); a pinned folio fails
+ * and is counted (once per folio: the return value); a full target fails
+ * the call with ENOMEM, what moved before it staying moved.
+ */
+static long fake_migrate_pages(struct cdm_ctx *c, pid_t pid, const struct cdm_nodeset *from,
+			       const struct cdm_nodeset *to)
+{
+	int i, target = cdm_nodeset_next(to, -1);
+	long rc = 0, failed = 0;
+
+	pthread_mutex_lock(&kernel_lock);
+	kernel.migrate_calls++;
+	if (kernel.migrate_err)
+		rc = -kernel.migrate_err;
+	for (i = 0; !rc && i < NR_PAGES; i++) {
+		const struct fake_page *page = &kernel.page[i];
+
+		if (page->node < 0 || !cdm_nodeset_has(from, page->node) ||
+		    (page->shared && !kernel.cap_sys_nice))
+			continue;
+		if (folio_of(i)->pinned) {
+			failed++;
+			if (page->head >= 0)	/* the folio's other pages with it */
+				i = page->head + kernel.folio_pages - 1;
+			continue;
+		}
+		if (move_folio(i, target) < 0)
+			rc = -ENOMEM;
+	}
+	pthread_mutex_unlock(&kernel_lock);
+	return rc ? rc : failed;
 }
 
 /* pagemap_scan_pmd_entry()'s categories for the page at @addr */
@@ -428,6 +481,7 @@ static size_t base_map_len(void)
 void fake_kernel_attach(struct cdm_ctx *c)
 {
 	cdm__set_move_pages(c, fake_move_pages);
+	cdm__set_migrate_pages(c, fake_migrate_pages);
 	cdm__set_pagemap_scan(c, fake_pagemap_scan);
 	cdm__set_pagemap(c, &fake_pagemap);
 }

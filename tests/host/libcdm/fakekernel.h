@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A scripted move_pages(2) and PAGEMAP_SCAN for host tests, put into a
- * libcdm context through its private seams (cdm__set_move_pages,
- * cdm__set_pagemap_scan; the programs using it link libcdm.a, where the
- * hidden symbols are reachable). It answers as the kernel's
- * do_pages_move(), do_pages_stat() and do_pagemap_scan() do, for the
+ * A scripted move_pages(2), migrate_pages(2) and PAGEMAP_SCAN for host
+ * tests, put into a libcdm context through its private seams
+ * (cdm__set_move_pages, cdm__set_migrate_pages, cdm__set_pagemap_scan;
+ * the programs using it link libcdm.a, where the hidden symbols are
+ * reachable). It answers as the kernel's do_pages_move(),
+ * do_pages_stat(), do_migrate_pages() and do_pagemap_scan() do, for the
  * NR_PAGES pages of a real private mapping of the test (libcdm reads its
  * VMAs from smaps) whose placement lives only in the model below. The
  * programs are linked with malloc and pthread_create wrapped, so a test
@@ -73,6 +74,15 @@ struct fake_kernel {
 	void (*pagemap_hook)(unsigned int read);
 	unsigned int pagemap_reads;
 	unsigned long queried;		/* pages passed to queries */
+	/* the caller's CAP_SYS_NICE: without it a move_pages(2) call with
+	 * MPOL_MF_MOVE_ALL fails with EPERM; with it, that flag and
+	 * migrate_pages(2) move pages shared with other processes too */
+	bool cap_sys_nice;
+	unsigned int move_all_calls;	/* move calls with MPOL_MF_MOVE_ALL */
+	/* migrate_pages(2) (fake_migrate_pages): every call fails with
+	 * migrate_err (0: none); calls counted */
+	int migrate_err;
+	unsigned int migrate_calls;
 };
 extern struct fake_kernel kernel;
 

@@ -3,9 +3,14 @@
  * libcdm topology over fake sysfs trees: a 4-node machine, a machine with
  * memory tiers, HMAT and the CDM node state, and a table of missing and
  * malformed files, each of which must give an errno and a message naming
- * the file, never a crash or a silent guess.
+ * the file, never a crash or a silent guess. Then cdm_refresh(): nodes
+ * hot-added and removed after the context was made, the node objects a
+ * caller holds staying valid across it, and threads reading the topology
+ * for the first time, and while it is refreshed, at once.
  */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <libcdm.h>
@@ -86,9 +92,9 @@ static void four_nodes(void **state)
 	assert_int_equal(cdm_node_get_read_bandwidth(node, 0), -ENOENT);
 	assert_string_equal(cdm_get_last_error(ctx), "node 3: access0: no read_bandwidth");
 	assert_null(cdm_node_get_initiators(node, 0));
-	assert_null(cdm_node_get_dax_device(node));
-	assert_null(cdm_node_get_cxl_region(node));
-	assert_int_equal(cdm_node_get_nr_cxl_memdevs(node), 0);
+	/* no memory blocks, and libdaxctl reads the real /sys: no backing */
+	assert_null(cdm_backing_get_first(node));
+	assert_true(cdm_node_is_online(node));
 
 	assert_null(cdm_node_get_by_id(ctx, 4));
 	assert_string_equal(cdm_get_last_error(ctx), "node 4: not online");
@@ -300,6 +306,327 @@ static void no_sysfs_root(void **state)
 	cdm_unref(ctx);
 }
 
+/* the ids cdm_node_foreach() goes through, as "0,1,3" */
+static const char *iterated(struct cdm_ctx *ctx)
+{
+	static char buf[128];
+	struct cdm_node *node;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	cdm_node_foreach(ctx, node)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%d", len ? "," : "",
+				cdm_node_get_id(node));
+	return buf;
+}
+
+static const char *online_list(struct cdm_ctx *ctx)
+{
+	static char buf[128];
+	struct cdm_nodeset set;
+
+	assert_int_equal(cdm_get_online_nodes(ctx, &set), 0);
+	assert_true(cdm_nodeset_format(&set, buf, sizeof(buf)) >= 0);
+	return buf;
+}
+
+/* what the kernel takes away with a node: its directory's files */
+static void remove_node_files(int id)
+{
+	static const char *const files[] = { "cpulist", "distance", "meminfo" };
+	char rel[128];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(rel, sizeof(rel), "devices/system/node/node%d/%s", id, files[i]);
+		fakesys_write(rel, NULL);
+	}
+}
+
+/* node 3 hot-added: a CXL region onlined by kmem, CPU-less, CDM */
+static const struct fake_node three_plus[] = {
+	{ 0, "0-1", 2048, "10 20 20 30" },
+	{ 1, "", 1024, "20 10 20 30" },
+	{ 2, "", 1024, "20 20 10 30" },
+	{ 3, "", 4096, "30 30 30 10" },
+};
+
+/* ... then node 1 removed (distance files list the online nodes only),
+ * CPUs 2-3 onlined in node 0 */
+static const struct fake_node one_removed[] = {
+	{ 0, "0-3", 2048, "10 20 30" },
+	{ 2, "", 1024, "20 10 30" },
+	{ 3, "", 4096, "30 30 10" },
+};
+
+/* ... and node 1 back, with twice the memory */
+static const struct fake_node one_back[] = {
+	{ 0, "0-3", 2048, "10 20 20 30" },
+	{ 1, "", 2048, "20 10 20 30" },
+	{ 2, "", 1024, "20 20 10 30" },
+	{ 3, "", 4096, "30 30 30 10" },
+};
+
+static void refresh_hot_add_remove(void **state)
+{
+	struct cdm_node *n0, *n1, *n2, *n3;
+	const char *cpus0;
+	struct cdm_ctx *ctx;
+
+	fakesys_new();
+	fakesys_machine(three, 3);
+	fakesys_write("devices/system/node/has_coherent_device", "1-2\n");
+	fakesys_write("devices/virtual/memory_tiering/memory_tier4/nodelist", "0\n");
+	fakesys_write("devices/virtual/memory_tiering/memory_tier22/nodelist", "1-2\n");
+	ctx = new_ctx();
+	assert_string_equal(iterated(ctx), "0,1,2");
+	n0 = cdm_node_get_by_id(ctx, 0);
+	n1 = cdm_node_get_by_id(ctx, 1);
+	n2 = cdm_node_get_by_id(ctx, 2);
+	cpus0 = cdm_node_get_cpulist(n0);
+	assert_string_equal(cpus0, "0-1");
+
+	/* hot-added: unseen until the context is refreshed */
+	fakesys_machine(three_plus, 4);
+	fakesys_write("devices/system/node/has_coherent_device", "1-3\n");
+	fakesys_write("devices/virtual/memory_tiering/memory_tier22/nodelist", "1-3\n");
+	assert_string_equal(iterated(ctx), "0,1,2");
+	assert_null(cdm_node_get_by_id(ctx, 3));
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_string_equal(iterated(ctx), "0,1,2,3");
+	assert_string_equal(online_list(ctx), "0-3");
+	/* the same objects for the nodes that stayed */
+	assert_ptr_equal(cdm_node_get_by_id(ctx, 0), n0);
+	assert_ptr_equal(cdm_node_get_by_id(ctx, 1), n1);
+	assert_ptr_equal(cdm_node_get_next(n2), cdm_node_get_by_id(ctx, 3));
+	n3 = cdm_node_get_by_id(ctx, 3);
+	assert_non_null(n3);
+	assert_true(cdm_node_is_online(n3));
+	assert_true(cdm_node_is_cpuless(n3));
+	assert_int_equal(cdm_node_get_mem_total(n3), 4096ULL << 20);
+	assert_int_equal(cdm_node_get_cdm_state(n3), CDM_NODE_STATE_YES);
+	assert_int_equal(cdm_node_get_memory_tier(n3), 22);
+	assert_int_equal(cdm_node_get_distance(n3, 0), 30);
+	/* the nodes that stayed know their distance to it */
+	assert_int_equal(cdm_node_get_distance(n0, 3), 30);
+	assert_int_equal(cdm_node_get_distance(n1, 3), 30);
+
+	/* node 1 removed, node 0's CPUs grow */
+	fakesys_machine(one_removed, 3);
+	remove_node_files(1);
+	fakesys_write("devices/system/node/has_coherent_device", "2-3\n");
+	fakesys_write("devices/virtual/memory_tiering/memory_tier22/nodelist", "2-3\n");
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_string_equal(iterated(ctx), "0,2,3");
+	assert_string_equal(online_list(ctx), "0,2-3");
+	assert_null(cdm_node_get_by_id(ctx, 1));
+	assert_string_equal(cdm_get_last_error(ctx), "node 1: not online");
+	/* ... but the caller's pointer stays valid, marked gone, with what
+	 * was last read of it */
+	assert_false(cdm_node_is_online(n1));
+	assert_int_equal(cdm_node_get_id(n1), 1);
+	assert_ptr_equal(cdm_node_get_ctx(n1), ctx);
+	assert_string_equal(cdm_node_get_cpulist(n1), "");
+	assert_int_equal(cdm_node_get_mem_total(n1), 1024ULL << 20);
+	assert_int_equal(cdm_node_get_mem_free(n1), 0);
+	assert_non_null(strstr(cdm_get_last_error(ctx), "node 1: "));
+	assert_non_null(strstr(cdm_get_last_error(ctx), "node1/meminfo"));
+	/* iteration goes on from a removed node to the next online one */
+	assert_ptr_equal(cdm_node_get_next(n1), n2);
+	assert_int_equal(cdm_node_get_distance(n0, 3), 30);
+	assert_int_equal(cdm_node_get_distance(n0, 2), 20);
+	assert_int_equal(cdm_node_get_distance(n0, 1), -ENOENT);
+	/* a node list naming it is refused */
+	assert_int_equal(cdm_nodeset_parse(ctx, "1", &(struct cdm_nodeset){ 0 }), -EINVAL);
+	/* strings handed out before stay as they were */
+	assert_string_equal(cpus0, "0-1");
+	assert_string_equal(cdm_node_get_cpulist(n0), "0-3");
+	assert_int_equal(cdm_node_get_nr_cpus(n0), 4);
+
+	/* node 1 back: the same object, online again, read anew */
+	fakesys_machine(one_back, 4);
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_string_equal(iterated(ctx), "0,1,2,3");
+	assert_ptr_equal(cdm_node_get_by_id(ctx, 1), n1);
+	assert_true(cdm_node_is_online(n1));
+	assert_int_equal(cdm_node_get_mem_total(n1), 2048ULL << 20);
+	assert_int_equal(cdm_node_get_cdm_state(n1), CDM_NODE_STATE_NO);
+	assert_int_equal(cdm_node_get_memory_tier(n1), -ENOENT);
+	/* nothing changed: nothing moves */
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_ptr_equal(cdm_node_get_by_id(ctx, 1), n1);
+	assert_string_equal(iterated(ctx), "0,1,2,3");
+	assert_null(cdm_unref(ctx));
+}
+
+/* A refresh that fails leaves the topology as it was; one after a failed
+ * first read tries again (the failure is no longer for good). */
+static void refresh_failures(void **state)
+{
+	struct cdm_ctx *ctx;
+
+	assert_int_equal(cdm_refresh(NULL), -EINVAL);
+
+	fakesys_new();
+	fakesys_machine(three, 3);
+	ctx = new_ctx();
+	/* a refresh before anything was read is the first read */
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_string_equal(iterated(ctx), "0,1,2");
+
+	/* caught half-way through a hot-add: node 3 online, no meminfo yet */
+	fakesys_machine(three_plus, 4);
+	fakesys_write("devices/system/node/node3/meminfo", NULL);
+	assert_int_equal(cdm_refresh(ctx), -ENOENT);
+	assert_non_null(strstr(cdm_get_last_error(ctx), "node 3: "));
+	assert_non_null(strstr(cdm_get_last_error(ctx), "node3/meminfo"));
+	assert_string_equal(iterated(ctx), "0,1,2");
+	assert_string_equal(online_list(ctx), "0-2");
+	assert_null(cdm_node_get_by_id(ctx, 3));
+	/* the distances of the nodes kept are the ones read with them */
+	assert_int_equal(cdm_node_get_distance(cdm_node_get_by_id(ctx, 0), 3), -ENOENT);
+	fakesys_machine(three_plus, 4);
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_string_equal(iterated(ctx), "0,1,2,3");
+	cdm_unref(ctx);
+	fakesys_remove();
+
+	/* the first read fails, a refresh once the tree is whole succeeds */
+	fakesys_new();
+	fakesys_machine(three, 3);
+	fakesys_write("devices/system/node/online", NULL);
+	ctx = new_ctx();
+	assert_null(cdm_node_get_first(ctx));
+	assert_non_null(strstr(cdm_get_last_error(ctx), "online: No such file"));
+	assert_int_equal(cdm_refresh(ctx), -ENOENT);
+	assert_null(cdm_node_get_by_id(ctx, 0));
+	assert_non_null(strstr(cdm_get_last_error(ctx), "online: No such file"));
+	fakesys_write("devices/system/node/online", "0-2\n");
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_string_equal(iterated(ctx), "0,1,2");
+	assert_non_null(cdm_node_get_by_id(ctx, 2));
+	cdm_unref(ctx);
+}
+
+/*
+ * Threads on one context: the first read from all of them at once, then
+ * readers going through the nodes while another thread refreshes the
+ * topology over and over, the tree switching under it between two
+ * machines (an atomic rename of the link CDM_SYSFS_ROOT names: a refresh
+ * may still read a mix of the two and fail, which leaves what it had).
+ * Every reader must always see an ordered walk of whole nodes. Run under
+ * AddressSanitizer (build/tests/host/libcdm/san/topology) a node or
+ * string freed under a reader is an error.
+ */
+#define READERS 4
+
+struct race {
+	struct cdm_ctx *ctx;
+	pthread_barrier_t start;
+	int stop;		/* atomic */
+	int bad[READERS];
+	unsigned long walks[READERS];
+};
+
+struct reader_arg {
+	struct race *race;
+	int index;
+};
+
+static void *reader(void *p)
+{
+	struct reader_arg *arg = p;
+	struct race *race = arg->race;
+	struct cdm_nodeset set;
+	struct cdm_node *node;
+	int n, prev, id, *bad = &race->bad[arg->index];
+	const char *cpus;
+
+	pthread_barrier_wait(&race->start);
+	do {
+		n = 0;
+		prev = -1;
+		cdm_node_foreach(race->ctx, node) {
+			id = cdm_node_get_id(node);
+			cpus = cdm_node_get_cpulist(node);
+			if (id <= prev || !cpus || strlen(cpus) > 3 ||
+			    cdm_node_get_mem_total(node) < (1024ULL << 20) ||
+			    cdm_node_get_distance(node, id) != 10)
+				(*bad)++;
+			prev = id;
+			n++;
+		}
+		if (n < 3 || n > 4)
+			(*bad)++;
+		if (cdm_get_online_nodes(race->ctx, &set) ||
+		    cdm_nodeset_weight(&set) < 3 || !cdm_node_get_by_id(race->ctx, 2))
+			(*bad)++;
+		race->walks[arg->index]++;
+	} while (!__atomic_load_n(&race->stop, __ATOMIC_RELAXED) ||
+		 race->walks[arg->index] < 50);
+	return NULL;
+}
+
+static void refresh_concurrent(void **state)
+{
+	char link[PATH_MAX + 8], tmp[PATH_MAX + 8], trees[2][PATH_MAX], dir[PATH_MAX];
+	char cmd[PATH_MAX + 16];
+	struct reader_arg args[READERS];
+	struct race race = { 0 };
+	pthread_t threads[READERS];
+	int i, failed = 0;
+
+	snprintf(trees[0], sizeof(trees[0]), "%s", fakesys_new());
+	fakesys_machine(three, 3);
+	snprintf(trees[1], sizeof(trees[1]), "%s", fakesys_new());
+	fakesys_machine(three_plus, 4);
+	snprintf(dir, sizeof(dir), "%s/libcdm-link.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(link, sizeof(link), "%s/root", dir);
+	snprintf(tmp, sizeof(tmp), "%s/next", dir);
+	assert_int_equal(symlink(trees[0], link), 0);
+	setenv("CDM_SYSFS_ROOT", link, 1);
+
+	race.ctx = new_ctx();
+	assert_int_equal(pthread_barrier_init(&race.start, NULL, READERS + 1), 0);
+	for (i = 0; i < READERS; i++) {
+		args[i] = (struct reader_arg){ &race, i };
+		assert_int_equal(pthread_create(&threads[i], NULL, reader, &args[i]), 0);
+	}
+	/* the readers' first calls read the topology, all at once, with
+	 * this one's, which the tree stays for */
+	pthread_barrier_wait(&race.start);
+	assert_non_null(cdm_node_get_first(race.ctx));
+	for (i = 0; i < 200; i++) {
+		assert_int_equal(symlink(trees[(i + 1) % 2], tmp), 0);
+		assert_int_equal(rename(tmp, link), 0);
+		if (cdm_refresh(race.ctx))
+			failed++;
+	}
+	__atomic_store_n(&race.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < READERS; i++) {
+		pthread_join(threads[i], NULL);
+		if (race.bad[i])
+			fail_msg("reader %d: %d bad walks of %lu", i, race.bad[i], race.walks[i]);
+	}
+	pthread_barrier_destroy(&race.start);
+	if (failed)
+		printf("# %d of 200 refreshes read a mix of the two trees and failed\n", failed);
+
+	/* the last switch was to the first tree: node 3 gone */
+	assert_int_equal(cdm_refresh(race.ctx), 0);
+	assert_string_equal(iterated(race.ctx), "0,1,2");
+	assert_null(cdm_node_get_by_id(race.ctx, 3));
+	assert_null(cdm_unref(race.ctx));
+
+	unlink(link);
+	rmdir(dir);
+	fakesys_remove();	/* the second tree */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", trees[0]);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +636,9 @@ int main(void)
 		cmocka_unit_test_teardown(broken_files, teardown),
 		cmocka_unit_test_teardown(binary_files, teardown),
 		cmocka_unit_test(no_sysfs_root),
+		cmocka_unit_test_teardown(refresh_hot_add_remove, teardown),
+		cmocka_unit_test_teardown(refresh_failures, teardown),
+		cmocka_unit_test_teardown(refresh_concurrent, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -5,8 +5,9 @@
 # configs/qemu/TOPOLOGY.topo describes, field by field: every node with its
 # CPUs (or cpuless) and size, the HMAT attributes, the CDM state as the
 # kernel publishes it (or "unknown" when it does not), memory tiers, and
-# for the CXL machine the dax device, region and memdev behind the CPU-less
-# node. The table form is checked for the same node lines.
+# what backs each node: plain RAM, and for the CXL machine the dax device,
+# region and memdev behind the CPU-less node. The table form is checked for
+# the same node lines.
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/topo.sh"
 
@@ -68,7 +69,8 @@ while read -r id cpus mem; do
 	[ "$cpus" != - ] || cpus=
 	[ "$id" -le "$max_node" ] || max_node=$id
 	check_node "$id" "$cpus" "$(mib "$mem")"
-	is "$(get $((index - 1)).dax)" "<absent>" "node $id: no dax device (plain RAM)"
+	is "$(get $((index - 1)).backing.#)/$(get $((index - 1)).backing.0.kind)" "1/ram" \
+		"node $id: backed by plain RAM alone"
 done <<NODES
 $(topo_nodes "$topo")
 NODES
@@ -99,10 +101,11 @@ while IFS='|' read -r node k kind size memdev region dax; do
 	check_node "$node" "" "$(mib "$size")" $min_pct
 	dax_size=$(daxctl list -d "$dax" | sed -n 's/.*"size":\([0-9]*\).*/\1/p')
 	cmp_ok "$(get $node.size)" -le "${dax_size:-0}" "CXL node $node: size <= $dax size ${dax_size:-?}"
-	is "$(get $node.dax)" "$dax" "CXL node $node: dax device $dax"
-	is "$(get $node.region)" "$region" "CXL node $node: CXL region $region"
-	is "$(get $node.memdevs.#)" 1 "CXL node $node: one memdev"
-	is "$(get $node.memdevs.0)" "$memdev" "CXL node $node: memdev $memdev (device $k)"
+	is "$(get $node.backing.#)/$(get $node.backing.0.kind)/$(get $node.backing.0.dax)" "1/cxl/$dax" \
+		"CXL node $node: one backing, dax device $dax"
+	is "$(get $node.backing.0.region)" "$region" "CXL node $node: CXL region $region"
+	is "$(get $node.backing.0.memdevs.#)" 1 "CXL node $node: one memdev"
+	is "$(get $node.backing.0.memdevs.0)" "$memdev" "CXL node $node: memdev $memdev (device $k)"
 	t0=$(get 0.tier) tc=$(get $node.tier)
 	cmp_ok "$tc" -gt "$t0" "CXL node $node: tier $tc slower than node 0's $t0"
 	is "$(echo "$table" | awk -v id=$node '$1 == id { print $2, $NF }')" "cpuless $dax/$region" \
@@ -115,7 +118,7 @@ $(topo_cxl "$topo" | while read -r k kind size; do
 	echo "$(cat "/sys/bus/dax/devices/$dax/target_node" 2>/dev/null || echo -1)|$k|$kind|$size|$memdev|$region|$dax"
 done | sort -n)
 CXL
-[ $ncxl -eq 0 ] || is "$(get 0.dax)" "<absent>" "node 0: no dax device"
+[ $ncxl -eq 0 ] || is "$(get 0.backing.0.dax)" "<absent>" "node 0: no dax device"
 is "$(get '#')" "$index" "JSON lists exactly the $index nodes of the machine"
 
 # 13 results per node line, 4 per hmat line (or 1 without), 19 per CXL

@@ -5,7 +5,8 @@
  * page locations back from the kernel with a raw move_pages(2) query (not
  * through libcdm) and checks the content word by word against a pattern.
  *
- *   memtest basic      placement policies, migration of 4 KiB and THP
+ *   memtest basic      placement policies (weighted interleave with weights
+ *                      3:1, put back after), migration of 4 KiB and THP
  *                      memory (own and another process's), residency, a
  *                      process killed mid-migration, a non-root caller
  *   memtest full MIB   node 1 is smaller than MIB: the migration reports
@@ -181,7 +182,9 @@ static void test_placement(void)
 {
 	size_t len = 64 * MIB, n = len / ps;
 	struct cdm_residency *res;
+	struct cdm_node *n0, *n1;
 	struct cdm_nodeset set;
+	int w0, w1;
 	void *p;
 	long a, b;
 
@@ -212,6 +215,30 @@ static void test_placement(void)
 	ok(a == (long)(16 * MIB / ps / 2) && b == a, "interleave: %ld pages on node 0, %ld on node 1", a, b);
 	ok(mismatches(p, 16 * MIB, 2) == 0, "interleave: content intact");
 	cdm_free(ctx, p, 16 * MIB);
+
+	/* weighted interleave 3:1 over 0-1: three pages on node 0 for each on
+	 * node 1 (pages are placed by their index in the range, so exactly) */
+	n0 = cdm_node_get_by_id(ctx, 0);
+	n1 = cdm_node_get_by_id(ctx, 1);
+	w0 = n0 ? cdm_node_get_interleave_weight(n0) : -ENODEV;
+	w1 = n1 ? cdm_node_get_interleave_weight(n1) : -ENODEV;
+	ok(w0 >= 1 && w1 >= 1, "weighted-interleave weights of nodes 0 and 1: %d, %d", w0, w1);
+	ok(w0 >= 1 && w1 >= 1 && cdm_node_set_interleave_weight(n0, 3) == 0 &&
+	   cdm_node_set_interleave_weight(n1, 1) == 0 && cdm_node_get_interleave_weight(n0) == 3,
+	   "weights of nodes 0 and 1 set to 3 and 1");
+	ok(cdm_alloc(ctx, 16 * MIB, CDM_POLICY_WEIGHTED_INTERLEAVE, &set, 0, &p) == 0,
+	   "alloc 16 MiB weighted-interleaved over 0-1");
+	madvise(p, 16 * MIB, MADV_NOHUGEPAGE);
+	fill(p, 16 * MIB, 4);
+	a = pages_on(0, p, 16 * MIB, 0);
+	b = pages_on(0, p, 16 * MIB, 1);
+	ok(a == (long)(16 * MIB / ps / 4 * 3) && b == (long)(16 * MIB / ps / 4),
+	   "weighted interleave 3:1: %ld pages on node 0, %ld on node 1", a, b);
+	ok(mismatches(p, 16 * MIB, 4) == 0, "weighted interleave: content intact");
+	cdm_free(ctx, p, 16 * MIB);
+	if (w0 >= 1 && w1 >= 1)
+		ok(cdm_node_set_interleave_weight(n0, w0) == 0 &&
+		   cdm_node_set_interleave_weight(n1, w1) == 0, "weights put back to %d, %d", w0, w1);
 
 	cdm_nodeset_parse(ctx, "1", &set);
 	ok(cdm_alloc(ctx, 16 * MIB, CDM_POLICY_PREFERRED, &set, CDM_ALLOC_POPULATE, &p) == 0 &&
@@ -409,18 +436,19 @@ static void test_other_process(void)
 
 static pid_t victim;
 
-static void kill_on_first_chunk(struct cdm_migration *mig, unsigned long long done,
-				unsigned long long total, void *data)
+static int kill_on_first_chunk(struct cdm_migration *mig, unsigned long long done,
+			       unsigned long long total, void *data)
 {
 	siginfo_t si;
 
 	if (!victim)
-		return;
+		return 0;
 	*(unsigned long long *)data = done;
 	kill(victim, SIGKILL);
 	/* wait until it is a zombie (mm gone) but do not reap it */
 	waitid(P_PID, victim, &si, WEXITED | WNOWAIT);
 	victim = 0;
+	return 0;
 }
 
 static void test_exit_mid_migration(void)
