@@ -62,6 +62,25 @@ for report in "BUG: KASAN: slab-use-after-free in cdm_test" "INFO: task sh:1 blo
 	"$vmrun" -- sh -c "echo '$report' >/dev/kmsg" 2>/dev/null
 	is "$?" 123 "'$report' fails the command (123)"
 done
+# A stall while the command runs stops the guest once the kernel had time
+# to print its dumps, not at the timeout (a lost vCPU timer once held CI
+# for 900 s).
+start=$SECONDS
+"$vmrun" -- sh -c "echo 'rcu: INFO: rcu_sched detected stalls on CPUs/tasks:' >/dev/kmsg; sleep 600" 2>"$tmp/err"
+is "$?" 123 "an RCU stall while the command runs: 123"
+cmp_ok $((SECONDS - start)) -lt 120 "and the guest is stopped promptly ($((SECONDS - start)) s, the command sleeps 600 s)"
+
+# A CPU whose timers do not fire at boot (the QEMU TCG fault): init finds
+# it before the command starts, vm-run boots once more, then gives up
+# with 125. The injection makes CPU 1's sleeper never wake.
+start=$SECONDS
+"$vmrun" --append cdm_vm.test_dead_timer=1 -- sh -c 'echo ran' >"$tmp/out" 2>"$tmp/err"
+is "$?" 125 "a CPU without timer interrupts at boot, twice: 125"
+is "$(cat "$tmp/out")" "" "and the command never ran"
+check "vm-run booted the guest once more" grep -q "stalled while booting.*booting it again" "$tmp/err"
+check "and says which CPU init found" grep -q "CPU 1 did not wake a task sleeping on it" "$tmp/err"
+cmp_ok $((SECONDS - start)) -lt 180 "and gives up promptly ($((SECONDS - start)) s)"
+
 "$vmrun" --allow-kernel-report 'from the test' -- \
 	sh -c 'echo "WARNING: CPU: 0 PID: 1 at mm/cdm.c:1 from the test" >/dev/kmsg; exit 6' 2>"$tmp/err"
 is "$?" 6 "--allow-kernel-report matching the WARNING: the command's own status"
