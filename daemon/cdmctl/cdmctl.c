@@ -4,7 +4,8 @@
  *
  *   cdmctl nodes [--json] [--human] [[--nodes] LIST]
  *   cdmctl residency --pid PID [--range START-END] [--json]
- *   cdmctl migrate --pid PID --to NODE [--range START-END] [--threads N] [--json]
+ *   cdmctl migrate --pid PID --to NODE [--from NODES] [--range START-END]
+ *                  [--shared] [--method METHOD] [--threads N] [--json]
  *   cdmctl help [COMMAND]
  *
  * One table of subcommands; each family lives in its own file.

@@ -5,11 +5,14 @@
  *
  * A migration that ends short of its goal still says what it did, in
  * JSON too: result "partial" (exit 3) when it moved some pages, "error"
- * (exit 1) when it moved none, with the error that stopped it.
+ * (exit 1) when it moved none, with the error that stopped it. SIGINT or
+ * SIGTERM during a migration stops it after the chunks under way, and
+ * the summary says what moved.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,12 +28,16 @@ const char residency_usage[] =
 	"  -h, --help               this text\n";
 
 const char migrate_usage[] =
-	"usage: cdmctl migrate --pid PID --to NODE [--range START-END] [--threads N]\n"
+	"usage: cdmctl migrate --pid PID --to NODE [--from NODES] [--range START-END]\n"
+	"                      [--shared] [--method METHOD] [--threads N]\n"
 	"                      [--batch PAGES] [--json] [--quiet]\n"
 	"\n"
 	"  -p, --pid PID            process whose pages move\n"
 	"  -t, --to NODE            target node\n"
+	"  -f, --from NODES         only pages now on these nodes (numactl's syntax)\n"
 	"  -r, --range START-END    only this range (hex 0x... or decimal, page aligned)\n"
+	"  -s, --shared             also pages other processes map (needs CAP_SYS_NICE)\n"
+	"  -m, --method METHOD      auto, move_pages or migrate_pages (default auto)\n"
 	"  -T, --threads N          worker threads (1-64, default 1)\n"
 	"  -b, --batch PAGES        pages per move_pages call (default 16384)\n"
 	"  -j, --json               JSON summary, with the pages that did not move (also\n"
@@ -41,11 +48,32 @@ const char migrate_usage[] =
 struct mem_args {
 	pid_t pid;
 	int to, threads, batch;
-	bool have_range, json, quiet;
+	bool have_range, json, quiet, shared;
 	uint64_t start, end;
+	const char *from;	/* node list as given, parsed by the library */
+	enum cdm_migrate_method method;
 };
 
-/* Common option parsing; @migrate enables --to/--threads/--batch/--quiet. */
+static const char *const method_names[] = {
+	[CDM_MIGRATE_METHOD_AUTO] = "auto",
+	[CDM_MIGRATE_METHOD_MOVE_PAGES] = "move_pages",
+	[CDM_MIGRATE_METHOD_MIGRATE_PAGES] = "migrate_pages",
+};
+
+static bool parse_method(const char *s, enum cdm_migrate_method *method)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++) {
+		if (!strcmp(s, method_names[i])) {
+			*method = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Common option parsing; @migrate enables the options only migrate has. */
 static int parse_args(const char *cmd, int argc, char **argv, bool migrate,
 		      struct mem_args *a)
 {
@@ -65,6 +93,9 @@ static int parse_args(const char *cmd, int argc, char **argv, bool migrate,
 		{ "threads", required_argument, NULL, 'T' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "shared", no_argument, NULL, 's' },
+		{ "method", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -73,7 +104,7 @@ static int parse_args(const char *cmd, int argc, char **argv, bool migrate,
 	a->to = -1;
 	a->threads = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, migrate ? ":p:r:jht:T:b:q" : ":p:r:jh",
+	while ((c = getopt_long(argc, argv, migrate ? ":p:r:jht:T:b:qf:sm:" : ":p:r:jh",
 				migrate ? migrate_options : options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -103,6 +134,17 @@ static int parse_args(const char *cmd, int argc, char **argv, bool migrate,
 		case 'q':
 			a->quiet = true;
 			break;
+		case 'f':
+			a->from = optarg;
+			break;
+		case 's':
+			a->shared = true;
+			break;
+		case 'm':
+			if (!parse_method(optarg, &a->method))
+				return cdmctl_usage_error(cmd, "--method '%s': not auto, move_pages or migrate_pages",
+							  optarg);
+			break;
 		case 'h':
 			fputs(migrate ? migrate_usage : residency_usage, stdout);
 			return -1;
@@ -130,6 +172,8 @@ static json_object *json_head(const struct mem_args *a, bool migrate)
 	json_object_object_add(obj, "pid", json_object_new_int(a->pid));
 	if (migrate)
 		json_object_object_add(obj, "to", json_object_new_int(a->to));
+	if (a->from)
+		json_object_object_add(obj, "from", json_object_new_string(a->from));
 	if (a->have_range) {
 		snprintf(buf, sizeof(buf), "0x%" PRIx64 "-0x%" PRIx64, a->start, a->end);
 		json_object_object_add(obj, "range", json_object_new_string(buf));
@@ -240,16 +284,30 @@ int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx)
 	return EXIT_OK;
 }
 
-static int show_progress(struct cdm_migration *mig, unsigned long long done,
-			 unsigned long long total, void *data)
-{
-	unsigned int *last = data, pct = total ? done * 100 / total : 100;
+static volatile sig_atomic_t stop_signal;
 
-	if (pct == *last)
-		return 0;
-	*last = pct;
-	fprintf(stderr, "\rmigrating: %3u%% (%llu/%llu pages)", pct, done, total);
-	return 0;
+static void stop_migration(int sig)
+{
+	stop_signal = sig;
+}
+
+struct progress {
+	bool show;		/* a person watches: a terminal on stderr */
+	unsigned int last_pct;	/* ~0u: nothing shown yet */
+};
+
+/* After each chunk: the progress line, and a stop asked for by a signal. */
+static int on_progress(struct cdm_migration *mig, unsigned long long done,
+		       unsigned long long total, void *data)
+{
+	struct progress *p = data;
+	unsigned int pct = total ? done * 100 / total : 100;
+
+	if (p->show && pct != p->last_pct) {
+		p->last_pct = pct;
+		fprintf(stderr, "\rmigrating: %3u%% (%llu/%llu pages)", pct, done, total);
+	}
+	return stop_signal ? -1 : 0;
 }
 
 /*
@@ -278,12 +336,15 @@ static void migrate_text(struct cdm_migration *mig, const struct mem_args *a)
 		snprintf(huge_text, sizeof(huge_text), "%llu", huge);
 	printf("pid %d -> node %d: %llu pages: %llu moved (%s as huge pages), "
 	       "%llu already there, %llu busy, %llu failed, %llu not attempted, "
-	       "%llu not present, %llu shared with other processes\n",
+	       "%llu not present, %llu shared with other processes",
 	       a->pid, a->to, cdm_migration_get_pages(mig), cdm_migration_get_moved(mig),
 	       huge_text, cdm_migration_get_already(mig),
 	       cdm_migration_get_busy(mig), cdm_migration_get_failed(mig),
 	       cdm_migration_get_not_attempted(mig), cdm_migration_get_not_present(mig),
 	       cdm_migration_get_shared(mig));
+	if (a->from)
+		printf(", %llu on other nodes than %s", cdm_migration_get_skipped(mig), a->from);
+	printf(" (%s)\n", method_names[cdm_migration_get_method_used(mig)]);
 	for (i = 0; i < nr && i < 10; i++) {
 		cdm_migration_get_failed_page(mig, i, &addr, &err);
 		printf("  0x%" PRIx64 ": %s\n", addr, strerror(err));
@@ -316,6 +377,13 @@ static json_object *migrate_json(struct cdm_migration *mig, const struct mem_arg
 	json_object_object_add(obj, "not_present",
 			       json_object_new_int64(cdm_migration_get_not_present(mig)));
 	json_object_object_add(obj, "shared", json_object_new_int64(cdm_migration_get_shared(mig)));
+	if (a->from)
+		json_object_object_add(obj, "skipped",
+				       json_object_new_int64(cdm_migration_get_skipped(mig)));
+	/* left out when the run failed before choosing */
+	if (cdm_migration_get_method_used(mig) != CDM_MIGRATE_METHOD_AUTO)
+		json_object_object_add(obj, "method", json_object_new_string(
+			method_names[cdm_migration_get_method_used(mig)]));
 	if (nr) {
 		failed = json_object_new_array();
 		for (i = 0; i < nr; i++) {
@@ -333,16 +401,20 @@ static json_object *migrate_json(struct cdm_migration *mig, const struct mem_arg
 
 int cmd_migrate(int argc, char **argv, struct cdm_ctx *ctx)
 {
+	struct progress progress = { .last_pct = ~0u };
+	struct sigaction stop = { .sa_handler = stop_migration };
 	struct cdm_migration *mig = NULL;
-	unsigned int last_pct = ~0u;
-	char msg[256];
-	bool progress;
+	struct cdm_nodeset from;
 	struct mem_args a;
+	char msg[256];
 	int rc, code;
 
 	rc = parse_args("migrate", argc, argv, true, &a);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	/* a node list that names no usable node is bad input, as for nodes */
+	if (a.from && cdm_nodeset_parse(ctx, a.from, &from))
+		return cdmctl_usage_error("migrate", "--from: %s", cdm_get_last_error(ctx));
 	rc = cdm_migration_new(ctx, a.pid, a.to, &mig);
 	if (!rc && a.have_range)
 		rc = cdm_migration_set_range(mig, a.start, a.end);
@@ -350,17 +422,24 @@ int cmd_migrate(int argc, char **argv, struct cdm_ctx *ctx)
 		rc = cdm_migration_set_threads(mig, a.threads);
 	if (!rc && a.batch)
 		rc = cdm_migration_set_batch(mig, a.batch);
+	if (!rc && a.from)
+		rc = cdm_migration_set_from_nodes(mig, &from);
+	if (!rc && a.shared)
+		rc = cdm_migration_set_flags(mig, CDM_MIGRATE_SHARED);
+	if (!rc)
+		rc = cdm_migration_set_method(mig, a.method);
 	if (rc) {
 		cdm_migration_free(mig);
 		return cdmctl_fail("migrate", a.json, json_head(&a, true), -rc,
 				   cdm_get_last_error(ctx));
 	}
-	/* progress only for a person watching: a terminal on stderr */
-	progress = !a.quiet && isatty(STDERR_FILENO);
-	if (progress)
-		cdm_migration_set_progress(mig, show_progress, &last_pct);
+	progress.show = !a.quiet && isatty(STDERR_FILENO);
+	cdm_migration_set_progress(mig, on_progress, &progress);
+	sigemptyset(&stop.sa_mask);
+	sigaction(SIGINT, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
 	rc = cdm_migration_run(mig);
-	if (progress && last_pct != ~0u)
+	if (progress.last_pct != ~0u)
 		fputc('\n', stderr);
 	/* the message before other calls on the context replace it */
 	snprintf(msg, sizeof(msg), "%s", rc ? cdm_get_last_error(ctx) : "");

@@ -55,6 +55,11 @@ migrate --pid 1 --to 0 --threads 0|2|--threads '0': not 1-64
 migrate --pid 1 --to 0 --threads 65|2|not 1-64
 migrate --pid 1 --to 0 --batch 0|2|--batch '0'
 migrate --pid 1 --to 0 stray|2|unexpected argument 'stray'
+migrate --pid 1 --to 0 --method|2|option '--method' needs a value
+migrate --pid 1 --to 0 --method move|2|--method 'move': not auto, move_pages or migrate_pages
+migrate --pid 1 --to 0 --from|2|option '--from' needs a value
+migrate --pid 1 --to 0 --from 1000|2|--from: node list '1000'
+migrate --pid 1 --to 0 --from 0-x|2|--from: node list '0-x'
 migrate --pid 99999999 --to 0|1|pid 99999999: no such process
 residency --pid 99999999|1|pid 99999999: no such process
 migrate --pid $$ --to 1000|1|node 1000: not online

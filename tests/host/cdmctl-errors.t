@@ -93,6 +93,57 @@ case "$out" in
 *) fail "migrate (text) stopped half-way: summary of what moved" "$out" ;;
 esac
 
+# --from: only pages on those nodes (the fake has them all on node 0)
+fake 0 ESRCH migrate --pid $victim --to 1 --from 0 --method move_pages --batch 512 --json
+is "$rc" 0 "migrate --from 0: exit 0"
+is "$(json '$j->{from} . " " . $j->{skipped} . " " . $j->{method}')" "0 0 move_pages" \
+	"migrate --from 0: JSON names the source nodes, none skipped, the method used"
+check "migrate --from 0: every page moved" perl -e 'exit !($ARGV[0] > 0 && $ARGV[0] == $ARGV[1])' \
+	"$(json '$j->{moved}')" "$(json '$j->{pages}')"
+fake 0 ESRCH migrate --pid $victim --to 1 --from 1 --json
+is "$rc" 1 "migrate --from the target node: exit 1"
+is "$(json '$j->{error}{message}')" "pid $victim: source node 1: is the target, node 1" \
+	"migrate --from the target node: the message names the node"
+is "$(moves)" 0 "migrate --from the target node: no page moved"
+
+# --shared asks the kernel for MPOL_MF_MOVE_ALL, and only then
+fake 0 ESRCH migrate --pid $victim --to 1 --method move_pages --batch 512
+check "migrate without --shared: no call asks to move shared pages" \
+	sh -c "[ \$(grep -c '^move.* all\$' '$calls') = 0 ] && grep -q '^move' '$calls'"
+fake 0 ESRCH migrate --pid $victim --to 1 --shared --method move_pages --batch 512 --json
+is "$rc" 0 "migrate --shared with CAP_SYS_NICE: exit 0"
+check "migrate --shared: every move call asks to move shared pages" \
+	sh -c "grep -q '^move' '$calls' && ! grep '^move' '$calls' | grep -qv ' all\$'"
+out=$(LD_PRELOAD=$fakemove FAKEMOVE_NO_CAP_SYS_NICE=1 FAKEMOVE_LOG=$calls \
+	"$cdmctl" migrate --pid $victim --to 1 --shared --json 2>"$root/err") && rc=0 || rc=$?
+is "$rc" 1 "migrate --shared without CAP_SYS_NICE: exit 1"
+is "$(json '$j->{error}{errno} . " " . $j->{error}{message}')" \
+	"1 pid $victim: moving shared pages needs CAP_SYS_NICE" \
+	"migrate --shared without CAP_SYS_NICE: EPERM, and why"
+
+# SIGTERM (or SIGINT) stops a migration after the chunks under way; the
+# summary counts them. The process has 32 MiB in one mapping: 16 calls.
+perl -e '$x = "a" x (32 << 20); sleep 60' & big=$!
+trap 'kill $victim $big 2>/dev/null; rm -rf "$root"' EXIT
+sleep 0.5
+: >"$calls"
+LD_PRELOAD=$fakemove FAKEMOVE_SLEEP_MS=300 FAKEMOVE_LOG=$calls \
+	"$cdmctl" migrate --pid $big --to 1 --method move_pages --batch 512 --json \
+	>"$root/out" 2>"$root/err" &
+cdmctl_pid=$!
+for i in $(seq 100); do [ "$(moves)" -ge 2 ] && break; sleep 0.1; done
+kill -TERM $cdmctl_pid
+wait $cdmctl_pid && rc=0 || rc=$?
+out=$(cat "$root/out")
+is "$rc" 3 "migrate stopped by SIGTERM: exit 3 (partial)"
+is "$(json '$j->{result} . " " . $j->{error}{errno}')" "partial 125" \
+	"migrate stopped by SIGTERM: result partial, ECANCELED"
+is "$(json '$j->{moved}')" "$(moved_before 1000)" \
+	"migrate stopped by SIGTERM: moved counts every call made"
+# (pages counts the chunks done too: compare with the 32 MiB)
+check "migrate stopped by SIGTERM: it stopped short of the 32 MiB" \
+	perl -e 'exit !($ARGV[0] > 0 && $ARGV[0] < 8192)' "$(json '$j->{moved}')"
+
 # failures before anything runs: JSON error object, exit 1, nothing moved
 while IFS='|' read -r args eno msg; do
 	[ -n "$args" ] || continue

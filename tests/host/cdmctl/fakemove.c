@@ -15,7 +15,13 @@
  *                        moved (the target is full); EBUSY, the call
  *                        returns 0 with -EBUSY for every page (pages left
  *                        behind, the run goes on)
- *   FAKEMOVE_LOG=FILE    one line per call: "check", "query N", "move N"
+ *   FAKEMOVE_LOG=FILE    one line per call: "check", "query N", "move N",
+ *                        with " all" after those asked with MPOL_MF_MOVE_ALL
+ *   FAKEMOVE_NO_CAP_SYS_NICE=1
+ *                        a caller without CAP_SYS_NICE: EPERM for every
+ *                        call with MPOL_MF_MOVE_ALL
+ *   FAKEMOVE_SLEEP_MS=N  each call that moves pages first sleeps N ms (a
+ *                        long migration, for a test to stop half-way)
  *
  * Queries answer node 0 for every page: libcdm asks again only about
  * pages a call did not move (the statuses of a clean call say where the
@@ -25,10 +31,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <numaif.h>
 
 static unsigned long move_calls;
 
-static void log_call(const char *what, unsigned long count)
+static void log_call(const char *what, unsigned long count, int flags)
 {
 	const char *path = getenv("FAKEMOVE_LOG");
 	FILE *f;
@@ -39,9 +47,9 @@ static void log_call(const char *what, unsigned long count)
 	if (!f)
 		return;
 	if (!strcmp(what, "check"))
-		fprintf(f, "check\n");
+		fprintf(f, "check%s\n", flags & MPOL_MF_MOVE_ALL ? " all" : "");
 	else
-		fprintf(f, "%s %lu\n", what, count);
+		fprintf(f, "%s %lu%s\n", what, count, flags & MPOL_MF_MOVE_ALL ? " all" : "");
 	fclose(f);
 }
 
@@ -64,21 +72,33 @@ static int fail_errno(void)
 long move_pages(int pid, unsigned long count, void **pages, const int *nodes, int *status,
 		int flags)
 {
-	const char *env = getenv("FAKEMOVE_FAIL_AT");
+	const char *env = getenv("FAKEMOVE_FAIL_AT"), *sleep_ms = getenv("FAKEMOVE_SLEEP_MS");
 	unsigned long fail_at = env ? strtoul(env, NULL, 10) : 0, call, i;
+	const char *no_cap = getenv("FAKEMOVE_NO_CAP_SYS_NICE");
+	struct timespec nap;
 	int err;
 
-	if (!count) {		/* libcdm's permission check */
-		log_call("check", 0);
+	if (no_cap && *no_cap == '1' && (flags & MPOL_MF_MOVE_ALL)) {
+		log_call(count ? "move" : "check", count, flags);
+		errno = EPERM;
+		return -1;
+	}
+	if (!count) {		/* libcdm's permission checks */
+		log_call("check", 0, flags);
 		return 0;
 	}
 	if (!nodes) {
-		log_call("query", count);
+		log_call("query", count, flags);
 		for (i = 0; i < count; i++)
 			status[i] = 0;
 		return 0;
 	}
-	log_call("move", count);
+	log_call("move", count, flags);
+	if (sleep_ms) {
+		nap.tv_sec = strtoul(sleep_ms, NULL, 10) / 1000;
+		nap.tv_nsec = strtoul(sleep_ms, NULL, 10) % 1000 * 1000000;
+		nanosleep(&nap, NULL);
+	}
 	call = __atomic_add_fetch(&move_calls, 1, __ATOMIC_RELAXED);
 	if (!fail_at || call < fail_at) {
 		for (i = 0; i < count; i++)

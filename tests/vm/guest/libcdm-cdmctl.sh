@@ -55,6 +55,31 @@ out=$(cdmctl migrate --pid $holder --to 1 --range "$range" --json)
 is "$(echo "$out" | get moved already)" "0
 $pages" "migrating again to node 1 is a no-op: all already there"
 
+# Back with migrate_pages(2): the whole process, from node 1 (auto picks
+# it; root has CAP_SYS_NICE, so only with --shared), then to node 1 again
+# with move_pages(2) from node 0 over the range.
+out=$(cdmctl migrate --pid $holder --to 0 --from 1 --shared --json)
+is "$?" 0 "migrate --to 0 --from 1 --shared (whole process): exit 0"
+is "$(echo "$out" | get result method moved from)" "ok
+migrate_pages
+$pages
+1" "migrate --from 1: auto took migrate_pages, moved the $pages pages that were on node 1"
+res=$(cdmctl residency --pid $holder --range "$range" --json)
+is "$(echo "$res" | get nodes.0.node nodes.0.pages nodes.#)" "0
+$pages
+1" "residency after migrate_pages: all $pages pages on node 0"
+err=$(cdmctl migrate --pid $holder --to 1 --method migrate_pages 2>&1 >/dev/null)
+is "$?" 1 "migrate --method migrate_pages by root without --shared: exit 1"
+case "$err" in
+*"pid $holder: migrate_pages(2) would move shared pages too"*) pass "and the message says why" ;;
+*) fail "and the message says why" "$err" ;;
+esac
+out=$(cdmctl migrate --pid $holder --to 1 --from 0 --range "$range" --json)
+is "$(echo "$out" | get result method moved skipped)" "ok
+move_pages
+$pages
+0" "migrate --from 0 --range: move_pages moved all $pages pages, none skipped"
+
 # not root: refused, nothing moved
 err=$(su -s /bin/sh nobody -c \
 	"$CDM_TOP/build/bin/cdmctl migrate --pid $holder --to 0 --range $range" 2>&1 >/dev/null)
@@ -73,4 +98,4 @@ is "$(sed -n 2p $fifo)" "node0=0 node1=$pages bad=0" "holder: all pages on node 
 err=$(cdmctl migrate --pid $holder --to 0 2>&1)
 is "$?" 1 "migrate of the exited holder: exit 1"
 is "$err" "cdmctl migrate: pid $holder: no such process" "exited holder: no such process"
-done_testing 16
+done_testing 22
