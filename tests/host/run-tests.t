@@ -32,6 +32,20 @@ echo "not ok 2 - vm-run x exited 6"
 echo "1..2"
 exit 1
 EOF
+# cmocka's forms: a skip, a failure (its "not ok N - name")
+cat >"$tmp/cmocka.t" <<'EOF'
+#!/bin/sh
+echo "1..2"
+echo "not ok 1 # SKIP no transparent huge pages here"
+echo "ok 2 - works"
+EOF
+cat >"$tmp/cmocka-fail.t" <<'EOF'
+#!/bin/sh
+echo "1..2"
+echo "not ok 1 - breaks # SKIP not really"
+echo "not ok 2 # SKIP but exits 3"
+exit 3
+EOF
 chmod +x "$tmp"/*.t
 
 out=$("$run_tests" "$tmp/logs" "$tmp/good.t" 2>&1)
@@ -53,5 +67,12 @@ check "and vm-run's lines before later stderr" \
 check "a passing test is not in them" sh -c "! echo '$details' | grep -q 'good.t'"
 is "$(grep -c '^ok 1 - fine' "$tmp/logs/${tmp//\//_}_good.t.log")" 1 \
 	"each run starts new logs (good.t's holds one run)"
+
+"$run_tests" "$tmp/logs" "$tmp/cmocka.t" >/dev/null 2>&1
+is "$?" 0 "cmocka's 'not ok N # SKIP' counts as a skip"
+"$run_tests" "$tmp/logs" "$tmp/cmocka-fail.t" >"$tmp/out" 2>&1
+is "$?" 1 "a cmocka failure stays one, and so does the test's exit status"
+check "a result named before # SKIP is not rewritten" grep -q 'not ok 1 - breaks' "$tmp/out"
+is "$(cat "$tmp/logs/${tmp//\//_}_cmocka-fail.t.log.rc")" 3 "the test's own exit status is kept"
 
 done_testing
