@@ -243,8 +243,7 @@ static void warm_up(void)
 	void *p;
 
 	cdm_node_foreach(ctx, node) {
-		avail = cdm_node_get_mem_free(node);
-		if (avail <= margin)
+		if (cdm_node_get_mem_free(node, &avail) || avail <= margin)
 			continue;
 		avail = (avail - margin) & ~(HUGE - 1);
 		if (cdm_alloc_on_node(ctx, avail, cdm_node_get_id(node), CDM_ALLOC_POPULATE, &p))
@@ -342,6 +341,7 @@ static void measure(int other, int reps, struct results *res, double *copy)
 		for (m = 0; m < 2; m++) {
 			for (r = 0; r < reps; r++) {
 				struct cdm_residency *rs;
+				unsigned long long on0;
 				double t0;
 
 				if (cdm_residency_new(ctx, target, &rs) ||
@@ -352,7 +352,7 @@ static void measure(int other, int reps, struct results *res, double *copy)
 					die("residency");
 				t0 = now();
 				if (cdm_residency_update(rs) ||
-				    cdm_residency_get_pages(rs, 0) != npages)
+				    cdm_residency_get_pages(rs, 0, &on0) || on0 != npages)
 					die("residency update");
 				v[r] = now() - t0;
 				cdm_residency_free(rs);

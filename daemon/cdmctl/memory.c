@@ -234,7 +234,8 @@ int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx)
 	total = cdm_residency_get_total(res);
 	max = cdm_residency_get_max_node(res);
 	for (present = 0, node = 0; node <= max; node++)
-		present += cdm_residency_get_pages(res, node);
+		if (!cdm_residency_get_pages(res, node, &pages))
+			present += pages;
 	if (a.json) {
 		obj = json_head(&a, false);
 		nodes = json_object_new_array();
@@ -255,8 +256,7 @@ int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx)
 			cdm_residency_get_source_used(res) == CDM_RESIDENCY_PAGEMAP ?
 			"pagemap" : "move_pages"));
 		for (node = 0; node <= max; node++) {
-			pages = cdm_residency_get_pages(res, node);
-			if (!pages)
+			if (cdm_residency_get_pages(res, node, &pages) || !pages)
 				continue;
 			n = json_object_new_object();
 			json_object_object_add(n, "node", json_object_new_int(node));
@@ -269,8 +269,7 @@ int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx)
 	} else {
 		printf("%-8s %12s %12s %7s\n", "NODE", "PAGES", "SIZE", "SHARE");
 		for (node = 0; node <= max; node++) {
-			pages = cdm_residency_get_pages(res, node);
-			if (pages)
+			if (!cdm_residency_get_pages(res, node, &pages) && pages)
 				printf("%-8d %12llu %12s %6.1f%%\n", node, pages,
 				       format_size(pages * ps, size, sizeof(size)),
 				       100.0 * pages / present);

@@ -31,7 +31,8 @@ static json_object *access_json(struct cdm_node *node, unsigned int access)
 {
 	static const struct {
 		const char *key;
-		long (*get)(struct cdm_node *node, unsigned int access);
+		int (*get)(struct cdm_node *node, unsigned int access,
+			   unsigned long long *value);
 	} attrs[] = {
 		{ "read_bandwidth", cdm_node_get_read_bandwidth },
 		{ "write_bandwidth", cdm_node_get_write_bandwidth },
@@ -40,16 +41,15 @@ static json_object *access_json(struct cdm_node *node, unsigned int access)
 	};
 	const char *initiators = cdm_node_get_initiators(node, access);
 	json_object *obj = NULL;
+	unsigned long long v;
 	unsigned int i;
-	long v;
 
 	if (initiators) {
 		obj = json_object_new_object();
 		json_object_object_add(obj, "initiators", json_object_new_string(initiators));
 	}
 	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-		v = attrs[i].get(node, access);
-		if (v < 0)
+		if (attrs[i].get(node, access, &v))
 			continue;
 		if (!obj)
 			obj = json_object_new_object();
@@ -88,6 +88,7 @@ static json_object *node_json(struct cdm_node *node, bool human)
 	struct cdm_nodeset online;
 	int id = cdm_node_get_id(node), other;
 	struct cdm_backing *b;
+	unsigned long long mem_free;
 	unsigned int a;
 
 	json_object_object_add(obj, "node", json_object_new_int(id));
@@ -98,7 +99,8 @@ static json_object *node_json(struct cdm_node *node, bool human)
 	if (cdm_node_get_memory_tier(node) >= 0)
 		json_object_object_add(obj, "tier", json_object_new_int(cdm_node_get_memory_tier(node)));
 	json_object_object_add(obj, "size", json_size(cdm_node_get_mem_total(node), human));
-	json_object_object_add(obj, "free", json_size(cdm_node_get_mem_free(node), human));
+	if (!cdm_node_get_mem_free(node, &mem_free))
+		json_object_object_add(obj, "free", json_size(mem_free, human));
 
 	dist = json_object_new_object();
 	if (!cdm_get_online_nodes(cdm_node_get_ctx(node), &online)) {
@@ -153,20 +155,22 @@ static const char *backing_list(struct cdm_node *node, char *buf, size_t len)
 
 static void node_line(struct cdm_node *node)
 {
-	char size[32], free[32], bw[32] = "-", lat[32] = "-", tier[16] = "-", backing[256];
-	long v;
+	char size[32], free[32] = "-", bw[32] = "-", lat[32] = "-", tier[16] = "-", backing[256];
+	unsigned long long v;
 
-	if ((v = cdm_node_get_read_bandwidth(node, 0)) >= 0)
-		snprintf(bw, sizeof(bw), "%ld MiB/s", v);
-	if ((v = cdm_node_get_read_latency(node, 0)) >= 0)
-		snprintf(lat, sizeof(lat), "%ld ns", v);
+	if (!cdm_node_get_read_bandwidth(node, 0, &v))
+		snprintf(bw, sizeof(bw), "%llu MiB/s", v);
+	if (!cdm_node_get_read_latency(node, 0, &v))
+		snprintf(lat, sizeof(lat), "%llu ns", v);
+	if (!cdm_node_get_mem_free(node, &v))
+		format_size(v, free, sizeof(free));
 	if (cdm_node_get_memory_tier(node) >= 0)
 		snprintf(tier, sizeof(tier), "%d", cdm_node_get_memory_tier(node));
 	printf("%-4d %-10s %-7s %-4s %11s %11s %12s %8s  %s\n", cdm_node_get_id(node),
 	       cdm_node_is_cpuless(node) ? "cpuless" : cdm_node_get_cpulist(node),
 	       cdm_node_state_name(cdm_node_get_cdm_state(node)), tier,
 	       format_size(cdm_node_get_mem_total(node), size, sizeof(size)),
-	       format_size(cdm_node_get_mem_free(node), free, sizeof(free)), bw, lat,
+	       free, bw, lat,
 	       backing_list(node, backing, sizeof(backing)));
 }
 

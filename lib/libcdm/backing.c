@@ -570,7 +570,11 @@ CDM_EXPORT int cdm_backing_get_nr_cxl_memdevs(struct cdm_backing *backing)
 
 CDM_EXPORT const char *cdm_backing_get_cxl_memdev(struct cdm_backing *backing, int index)
 {
-	if (index < 0 || index >= backing->nr_memdevs)
+	if (index < 0 || index >= backing->nr_memdevs) {
+		cdm__fail(backing->node->ctx, ERANGE, "node %d: %s: memdev %d: %d known",
+			  backing->node->id, backing->region ? backing->region :
+			  cdm_backing_kind_name(backing->kind), index, backing->nr_memdevs);
 		return NULL;
+	}
 	return backing->memdevs[index];
 }

@@ -32,7 +32,7 @@ static long read_attr(struct cdm_ctx *ctx, int id, const char *dir, const char *
 	if (rc == -ENOENT)
 		return rc;
 	if (rc || val < 0) {
-		cdm_info(ctx, "node %d: %s: malformed, ignored", id, path);
+		cdm_info(ctx, "node %d: %s: malformed (its getter says -EINVAL)", id, path);
 		return -EINVAL;
 	}
 	return val ? val : -ENOENT;
@@ -96,39 +96,56 @@ bool cdm__hmat_equal(const struct cdm_node_info *a, const struct cdm_node_info *
 	return true;
 }
 
-static long hmat_get(struct cdm_node *node, const long *vals, unsigned int access,
-		     const char *what)
+/* 0, or -EINVAL with a message for an access class that does not exist */
+static int check_access(struct cdm_node *node, unsigned int access)
 {
 	if (access > 1)
 		return cdm__fail(node->ctx, EINVAL, "node %d: access class %u: only 0 and 1 exist",
 				 node->id, access);
+	return 0;
+}
+
+/* A value of @vals (one per access class: the value, or -ENOENT/-EINVAL
+ * as read) into *@out; *@out untouched on failure */
+static int hmat_get(struct cdm_node *node, const long *vals, unsigned int access,
+		    const char *what, unsigned long long *out)
+{
+	int rc = check_access(node, access);
+
+	if (rc)
+		return rc;
+	if (!out)
+		return cdm__fail(node->ctx, EINVAL,
+				 "node %d: access%u: %s: NULL pointer for the value",
+				 node->id, access, what);
+	if (vals[access] == -EINVAL)
+		return cdm__fail(node->ctx, EINVAL, "node %d: access%u: %s: malformed",
+				 node->id, access, what);
 	if (vals[access] < 0)
 		return cdm__fail(node->ctx, -vals[access], "node %d: access%u: no %s",
 				 node->id, access, what);
-	return vals[access];
+	*out = vals[access];
+	return 0;
 }
 
-CDM_EXPORT long cdm_node_get_read_bandwidth(struct cdm_node *node, unsigned int access)
-{
-	return hmat_get(node, cdm__node_info(node)->read_bw, access, "read_bandwidth");
+/* cdm_node_get_read_bandwidth(), _write_bandwidth(), _read_latency(),
+ * _write_latency(): the values of read_bw, ... (libcdm.h) */
+#define HMAT_GETTER(name, field)						\
+CDM_EXPORT int cdm_node_get_##name(struct cdm_node *node, unsigned int access,	\
+				   unsigned long long *value)			\
+{										\
+	return hmat_get(node, cdm__node_info(node)->field, access, #name, value);	\
 }
 
-CDM_EXPORT long cdm_node_get_write_bandwidth(struct cdm_node *node, unsigned int access)
-{
-	return hmat_get(node, cdm__node_info(node)->write_bw, access, "write_bandwidth");
-}
-
-CDM_EXPORT long cdm_node_get_read_latency(struct cdm_node *node, unsigned int access)
-{
-	return hmat_get(node, cdm__node_info(node)->read_lat, access, "read_latency");
-}
-
-CDM_EXPORT long cdm_node_get_write_latency(struct cdm_node *node, unsigned int access)
-{
-	return hmat_get(node, cdm__node_info(node)->write_lat, access, "write_latency");
-}
+HMAT_GETTER(read_bandwidth, read_bw)
+HMAT_GETTER(write_bandwidth, write_bw)
+HMAT_GETTER(read_latency, read_lat)
+HMAT_GETTER(write_latency, write_lat)
 
 CDM_EXPORT const char *cdm_node_get_initiators(struct cdm_node *node, unsigned int access)
 {
-	return access > 1 ? NULL : cdm__node_info(node)->initiators[access];
+	cdm__clear_error(node->ctx);
+	if (check_access(node, access))
+		return NULL;
+	return cdm__node_info(node)->initiators[access];
 }

@@ -104,6 +104,7 @@ CDM_EXPORT int cdm_new(struct cdm_ctx **ctx)
 	c->refcount = 1;
 	c->id = __atomic_add_fetch(&last_ctx_id, 1, __ATOMIC_RELAXED);
 	pthread_mutex_init(&c->topology_lock, NULL);
+	pthread_mutex_init(&c->zero_lock, NULL);
 	c->log_fn = log_stderr;
 	c->log_priority = log_priority_from_env(secure_getenv("CDM_LOG"));
 	if (!root || !*root) {
@@ -112,6 +113,7 @@ CDM_EXPORT int cdm_new(struct cdm_ctx **ctx)
 	}
 	if (strlen(root) >= sizeof(c->sysfs_root)) {
 		pthread_mutex_destroy(&c->topology_lock);
+		pthread_mutex_destroy(&c->zero_lock);
 		free(c);
 		return -ENAMETOOLONG;
 	}
@@ -133,7 +135,9 @@ CDM_EXPORT struct cdm_ctx *cdm_unref(struct cdm_ctx *ctx)
 	if (!ctx || __atomic_sub_fetch(&ctx->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return ctx;
 	cdm__topology_free(ctx);
+	cdm__zero_pfns_free(ctx);
 	pthread_mutex_destroy(&ctx->topology_lock);
+	pthread_mutex_destroy(&ctx->zero_lock);
 	free(ctx);
 	return NULL;
 }

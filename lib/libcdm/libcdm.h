@@ -14,6 +14,34 @@
  *    log function (CDM_LOG=err|info|debug turns on logging to stderr;
  *    off by default).
  *
+ * Types and return values, the same for every call:
+ *  - node ids, indexes into what an object lists, and how many it lists
+ *    (CPUs, memdevs, failed pages): int. -1 is "no node" where a node id
+ *    ends a walk (cdm_nodeset_next(), cdm_residency_get_max_node());
+ *  - page and folio counts, sizes in bytes, and measures (bandwidth in
+ *    MiB/s, latency in ns): unsigned long long;
+ *  - addresses and lengths in another process's address space (ranges
+ *    of residency and migration, the pages they report): uint64_t; the
+ *    caller's own memory (placement, cdm_alloc()): void * and size_t;
+ *  - thread counts, batch sizes, flags, weights, access classes:
+ *    unsigned int; processes: pid_t (0: the caller).
+ *  - Every call that can fail returns int: 0 on success, or a value that
+ *    cannot be taken for an error (a length, a distance, a weight: never
+ *    negative); a negative errno on failure, with cdm_get_last_error()
+ *    naming the object and the cause (the node-set calls, which take no
+ *    context, and calls given none return the errno alone).
+ *  - A getter of one value that can fail returns int and writes the value
+ *    through its last argument, a pointer that must not be NULL
+ *    (-EINVAL), only on success: on failure it is left untouched. So a
+ *    failure never reads as a plausible value (0 pages, 0 bytes free).
+ *  - A getter that cannot fail returns the value itself: what was read
+ *    with a valid object (a node's CPUs, MemTotal), or counted by its
+ *    last update or run.
+ *  - A call returning a pointer returns NULL on failure, with a message.
+ *    One that can fail and also answer NULL (no backing, no initiators)
+ *    clears the message first: "" then means that answer. The end of a
+ *    walk (get_next) is not a failure.
+ *
  * Threads: a context may be shared by threads. Its last error is each
  * thread's own, and cdm_ref()/cdm_unref() are atomic. The topology's
  * reads are locked: the first (from whichever call needs it), every
@@ -184,23 +212,39 @@ enum cdm_node_state {
 enum cdm_node_state cdm_node_get_cdm_state(struct cdm_node *node);
 const char *cdm_node_state_name(enum cdm_node_state state);
 
-/* bytes; 0 with a message when meminfo is unreadable */
+/* bytes, MemTotal of nodeN/meminfo as the last topology read found it
+ * (cannot fail: a meminfo that does not read fails the read) */
 unsigned long long cdm_node_get_mem_total(struct cdm_node *node);
-/* read anew on every call */
-unsigned long long cdm_node_get_mem_free(struct cdm_node *node);
-/* SLIT distance to node @to; negative errno when unknown */
+/* bytes, MemFree of nodeN/meminfo, read anew on every call: 0 and
+ * *@bytes, or the read's -errno (-ENOENT: the node is gone; -EINVAL: no
+ * valid MemFree line) with *@bytes untouched */
+int cdm_node_get_mem_free(struct cdm_node *node, unsigned long long *bytes);
+/* SLIT distance to node @to (10-255); -ENOENT when unknown */
 int cdm_node_get_distance(struct cdm_node *node, int to);
-/* N of /sys/devices/virtual/memory_tiering/memory_tierN; -ENOENT if none */
+/* N of /sys/devices/virtual/memory_tiering/memory_tierN; -ENOENT (with a
+ * message) when the node is in none */
 int cdm_node_get_memory_tier(struct cdm_node *node);
 
-/* HMAT (nodeN/access0 = any initiator, access1 = CPU initiators): MiB/s
- * and ns; -ENOENT when the firmware does not describe them (the kernel
- * shows those as 0) */
-long cdm_node_get_read_bandwidth(struct cdm_node *node, unsigned int access);
-long cdm_node_get_write_bandwidth(struct cdm_node *node, unsigned int access);
-long cdm_node_get_read_latency(struct cdm_node *node, unsigned int access);
-long cdm_node_get_write_latency(struct cdm_node *node, unsigned int access);
-/* node list of the initiators for that access class, NULL when none */
+/*
+ * HMAT (nodeN/access0 = any initiator, access1 = CPU initiators), as the
+ * last topology read found it: 0 and *@mib_s (MiB/s) or *@ns, or a
+ * negative errno with the value untouched:
+ *  -ENOENT  the firmware does not describe it (the kernel shows 0 for
+ *           that, which is no measurement);
+ *  -EINVAL  an access class other than 0 and 1; the kernel's file does
+ *           not read as a number; a NULL value pointer.
+ */
+int cdm_node_get_read_bandwidth(struct cdm_node *node, unsigned int access,
+				unsigned long long *mib_s);
+int cdm_node_get_write_bandwidth(struct cdm_node *node, unsigned int access,
+				 unsigned long long *mib_s);
+int cdm_node_get_read_latency(struct cdm_node *node, unsigned int access,
+			      unsigned long long *ns);
+int cdm_node_get_write_latency(struct cdm_node *node, unsigned int access,
+			       unsigned long long *ns);
+/* node list of the initiators for that access class; NULL when none
+ * (cdm_get_last_error() "") or for an access class other than 0 and 1
+ * (with a message) */
 const char *cdm_node_get_initiators(struct cdm_node *node, unsigned int access);
 
 /*
@@ -241,8 +285,9 @@ const char *cdm_backing_get_cxl_region(struct cdm_backing *backing);
  * more than its share of MemTotal, which leaves out what the kernel
  * reserves); the device's size when sysfs has no memory blocks */
 unsigned long long cdm_backing_get_size(struct cdm_backing *backing);
-/* the region's memdevs ("mem0"), in the region's target order: 0 and
- * NULL when not a region or none known */
+/* the region's memdevs ("mem0"), in the region's target order: 0 when
+ * not a region or none known; NULL (with a message) for an index outside
+ * 0 .. nr - 1 */
 int cdm_backing_get_nr_cxl_memdevs(struct cdm_backing *backing);
 const char *cdm_backing_get_cxl_memdev(struct cdm_backing *backing, int index);
 
@@ -409,9 +454,11 @@ enum cdm_residency_source cdm_residency_get_source_used(struct cdm_residency *re
  * Page counts of the last update. Each page of the range is counted once:
  * total = pages on the nodes + zero page + swapped + not present + errors.
  */
-/* on @node (0 for a node number out of range) */
-unsigned long long cdm_residency_get_pages(struct cdm_residency *res,
-					   int node);
+/* on @node: 0 and *@pages (0 for a node that holds none, online or
+ * not), or, *@pages untouched, -EINVAL for a negative node or a NULL
+ * @pages, -ERANGE for one above CDM_MAX_NODES - 1 */
+int cdm_residency_get_pages(struct cdm_residency *res, int node,
+			    unsigned long long *pages);
 unsigned long long cdm_residency_get_total(struct cdm_residency *res);
 /* the shared zero page (read, never written): on no node of the
  * process's own, whichever source counts (pagemap: its PFN, learnt from
@@ -430,8 +477,9 @@ unsigned long long cdm_residency_get_not_present(struct cdm_residency *res);
  * pagemap, ENXIO for move_pages, which sees no page there. */
 unsigned long long cdm_residency_get_errors(struct cdm_residency *res);
 /* address and errno (positive) of the index-th error, in address order;
- * the first 64 are kept. -ERANGE past them. */
-int cdm_residency_get_error(struct cdm_residency *res, unsigned int index,
+ * the first 64 are kept. -ERANGE for an index outside them. @addr and
+ * @err may be NULL. */
+int cdm_residency_get_error(struct cdm_residency *res, int index,
 			    uint64_t *addr, int *err);
 /* highest node holding pages, -1 when none */
 int cdm_residency_get_max_node(struct cdm_residency *res);
@@ -576,19 +624,21 @@ unsigned long long cdm_migration_get_skipped(struct cdm_migration *mig);
  * blocks that moved: the count is unknown, not guessed (*@folios is
  * left alone), and the message says why: no PAGEMAP_SCAN (before Linux
  * 6.7), /proc/PID/pagemap not readable (the same ptrace read access as
- * moving pages), or huge pages whose size sysfs does not tell. A range
- * without huge pages needs no answer: 0 is known.
+ * moving pages), or huge pages whose size sysfs does not tell; -EINVAL
+ * for a NULL @folios. A range without huge pages needs no answer: 0 is
+ * known.
  */
 int cdm_migration_get_huge_moved(struct cdm_migration *mig, unsigned long long *folios);
 /* never tried: move_pages(2) stops at a batch that fails (e.g. a pinned
  * page) and leaves the pages after it alone; they are passed again while
  * that gets further, a bounded number of times. Listed with ECANCELED. */
 unsigned long long cdm_migration_get_not_attempted(struct cdm_migration *mig);
-unsigned int cdm_migration_get_nr_failed_pages(struct cdm_migration *mig);
-/* address and errno (positive) of the index-th page that did not move */
-int cdm_migration_get_failed_page(struct cdm_migration *mig,
-				  unsigned int index, uint64_t *addr,
-				  int *err);
+/* the pages listed: busy, failed and not attempted (the first 2^20) */
+int cdm_migration_get_nr_failed_pages(struct cdm_migration *mig);
+/* address and errno (positive) of the index-th page that did not move;
+ * -ERANGE for an index outside the list. @addr and @err may be NULL. */
+int cdm_migration_get_failed_page(struct cdm_migration *mig, int index,
+				  uint64_t *addr, int *err);
 struct cdm_ctx *cdm_migration_get_ctx(struct cdm_migration *mig);
 void cdm_migration_free(struct cdm_migration *mig);
 

@@ -1337,6 +1337,9 @@ CDM_EXPORT enum cdm_migrate_method cdm_migration_get_method_used(struct cdm_migr
 
 CDM_EXPORT int cdm_migration_get_huge_moved(struct cdm_migration *mig, unsigned long long *folios)
 {
+	if (!folios)
+		return cdm__fail(mig->ctx, EINVAL, "pid %d: huge folios moved: NULL pointer for "
+				 "the count", mig->pid);
 	if (mig->huge_unknown[0])
 		return cdm__fail(mig->ctx, ENODATA, "pid %d: huge folios moved: unknown: %s",
 				 mig->pid, mig->huge_unknown);
@@ -1344,16 +1347,16 @@ CDM_EXPORT int cdm_migration_get_huge_moved(struct cdm_migration *mig, unsigned 
 	return 0;
 }
 
-CDM_EXPORT unsigned int cdm_migration_get_nr_failed_pages(struct cdm_migration *mig)
+CDM_EXPORT int cdm_migration_get_nr_failed_pages(struct cdm_migration *mig)
 {
 	return mig->nr_failed;
 }
 
-CDM_EXPORT int cdm_migration_get_failed_page(struct cdm_migration *mig, unsigned int index,
+CDM_EXPORT int cdm_migration_get_failed_page(struct cdm_migration *mig, int index,
 					     uint64_t *addr, int *err)
 {
-	if (index >= mig->nr_failed)
-		return cdm__fail(mig->ctx, ERANGE, "failed page %u: only %u recorded",
+	if (index < 0 || (unsigned int)index >= mig->nr_failed)
+		return cdm__fail(mig->ctx, ERANGE, "failed page %d: only %u recorded",
 				 index, mig->nr_failed);
 	if (addr)
 		*addr = mig->failed[index].addr;

@@ -14,9 +14,12 @@
  *    learnt from the calling process itself, where a private read-only
  *    mapping read but never written maps it (8 pages: MIPS, s390 and
  *    LoongArch colour it by address), and a PMD-sized block of one that
- *    may take the huge zero page. The mapping stays until the update
- *    ends: while it holds the huge zero page, the kernel cannot free it
- *    and allocate another at another PFN.
+ *    may take the huge zero page. Learnt once per context (struct
+ *    cdm_ctx): the small zero page is the kernel's for good; the huge one
+ *    the kernel frees when nothing maps it, and may allocate again at
+ *    another PFN, so the block that found it stays mapped until the
+ *    context is freed (a child forked meanwhile inherits it, and holds it
+ *    too). What a probe did not find is probed for at the next update.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,7 +51,10 @@ int cdm__pagemap_open(struct cdm_ctx *ctx, pid_t pid, struct cdm_pagemap *pm)
 	pm->fd = -1;
 	if (ctx->pagemap_seam)
 		return ctx->pagemap_seam->read(ctx, pid, 0, 0, NULL);
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/pagemap");
 	pm->fd = open(path, O_RDONLY | O_CLOEXEC);
 	return pm->fd < 0 ? -errno : 0;
 }
@@ -92,54 +98,41 @@ static int zero_pfn(uint64_t entry, uint64_t *pfn)
 	return *pfn ? 0 : -EPERM;
 }
 
-static char *map_probe(struct cdm_pagemap *pm, int slot, size_t len)
-{
-	char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	pm->probe[slot] = p;
-	pm->probe_len[slot] = len;
-	return p;
-}
-
-/* Does a read fault in a THP-enabled block map the huge zero page?
- * (Else it would allocate and clear a huge page for nothing.) */
+/* Does a read fault in a THP-enabled block map the huge zero page (THP
+ * not "never", use_zero_page 1)? Else the probe would find nothing, or
+ * allocate and clear a huge page for nothing. */
 static bool huge_zero_used(struct cdm_ctx *ctx)
 {
-	char path[PATH_MAX], buf[16];
+	char path[PATH_MAX], buf[64];
 
+	if (!cdm__sysfs_path(ctx, path, sizeof(path), "/kernel/mm/transparent_hugepage/enabled") &&
+	    cdm__read_file(path, buf, sizeof(buf)) > 0 && strstr(buf, "[never]"))
+		return false;
 	return !cdm__sysfs_path(ctx, path, sizeof(path),
 				"/kernel/mm/transparent_hugepage/use_zero_page") &&
 	       cdm__read_file(path, buf, sizeof(buf)) > 0 && !strcmp(buf, "1");
 }
 
-static int probe_zero_pfns(struct cdm_pagemap *pm, struct cdm_zero_pfns *zero)
+static void *map_probe(size_t len)
 {
-	long ps = cdm__page_size(), pmd = cdm__thp_pmd_size(pm->ctx);
-	uint64_t e[ZERO_PROBE_PAGES], pfn, lo = UINT64_MAX, hi = 0;
-	char *p, *huge = NULL;
-	int fd, i, rc;
+	void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	memset(zero, 0, sizeof(*zero));
-	p = map_probe(pm, 0, ZERO_PROBE_PAGES * ps);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* The small zero page, from @self (the caller's own pagemap) */
+static int probe_small(struct cdm_pagemap *self, struct cdm_zero_pfns *zero)
+{
+	long ps = cdm__page_size();
+	uint64_t e[ZERO_PROBE_PAGES], pfn, lo = UINT64_MAX, hi = 0;
+	char *p = map_probe(ZERO_PROBE_PAGES * ps);
+	int i, rc;
+
 	if (!p)
 		return -errno;
 	for (i = 0; i < ZERO_PROBE_PAGES; i++)
 		(void)*(volatile char *)(p + i * ps);
-	if (pmd && huge_zero_used(pm->ctx)) {
-		huge = map_probe(pm, 1, 2 * pmd);
-		if (huge) {
-			huge = (char *)(((uintptr_t)huge + pmd - 1) & ~(uintptr_t)(pmd - 1));
-			madvise(huge, pmd, MADV_HUGEPAGE);
-			(void)*(volatile char *)huge;
-		}
-	}
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = read_entries(fd, (uintptr_t)p, ZERO_PROBE_PAGES, e);
+	rc = cdm__pagemap_read(self, (uintptr_t)p, ZERO_PROBE_PAGES, e);
 	for (i = 0; !rc && i < ZERO_PROBE_PAGES; i++) {
 		rc = zero_pfn(e[i], &pfn);
 		if (!rc && pfn) {
@@ -151,17 +144,89 @@ static int probe_zero_pfns(struct cdm_pagemap *pm, struct cdm_zero_pfns *zero)
 		zero->pfn = lo;
 		zero->nr = hi - lo + 1;
 	}
-	if (!rc && huge)
-		rc = read_entries(fd, (uintptr_t)huge, 1, e);
-	if (!rc && huge)
-		rc = zero_pfn(e[0], &pfn);
+	munmap(p, ZERO_PROBE_PAGES * ps);
+	return rc;
+}
+
+/* The huge zero page, if the kernel maps it now: the block that found it
+ * is kept mapped in the context (see the top of the file) */
+static int probe_huge(struct cdm_pagemap *self, struct cdm_zero_pfns *zero)
+{
+	struct cdm_ctx *ctx = self->ctx;
+	long ps = cdm__page_size(), pmd = cdm__thp_pmd_size(ctx);
+	char *map, *huge;
+	uint64_t e, pfn;
+	int rc;
+
+	if (!pmd || !huge_zero_used(ctx))
+		return 0;
+	map = map_probe(2 * pmd);
+	if (!map)
+		return 0;	/* no room: asked again at the next update */
+	huge = (char *)(((uintptr_t)map + pmd - 1) & ~(uintptr_t)(pmd - 1));
+	madvise(huge, pmd, MADV_HUGEPAGE);
+	(void)*(volatile char *)huge;
+	rc = cdm__pagemap_read(self, (uintptr_t)huge, 1, &e);
+	if (!rc)
+		rc = zero_pfn(e, &pfn);
 	/* the small zero page when THP gave none (THP off, no memory) */
-	if (!rc && huge && pfn && pfn - zero->pfn >= zero->nr && !(pfn % (pmd / ps))) {
+	if (!rc && pfn && pfn - zero->pfn >= zero->nr && !(pfn % (pmd / ps))) {
 		zero->huge_pfn = pfn;
 		zero->huge_nr = pmd / ps;
+		ctx->huge_zero_probe = map;
+		ctx->huge_zero_probe_len = 2 * pmd;
+		return 0;
 	}
-	close(fd);
+	munmap(map, 2 * pmd);
 	return rc;
+}
+
+/* What @zero does not hold yet, probed in the calling process */
+static int probe_zero_pfns(struct cdm_ctx *ctx, struct cdm_zero_pfns *zero)
+{
+	struct cdm_pagemap self;
+	int rc = cdm__pagemap_open(ctx, 0, &self);
+
+	if (!rc && !zero->nr)
+		rc = probe_small(&self, zero);
+	if (!rc && !zero->huge_nr)
+		rc = probe_huge(&self, zero);
+	cdm__pagemap_close(&self);
+	return rc;
+}
+
+/* The zero page's PFNs the context knows, into *@zero, after probing for
+ * (or asking the seam about) what it does not know yet. Under zero_lock:
+ * threads sharing the context probe one at a time. */
+static int learn_zero_pfns(struct cdm_ctx *ctx, struct cdm_zero_pfns *zero)
+{
+	const struct cdm_pagemap_seam *seam = ctx->pagemap_seam;
+	struct cdm_zero_pfns found;
+	int rc = 0;
+
+	pthread_mutex_lock(&ctx->zero_lock);
+	if (!ctx->zero.nr || !ctx->zero.huge_nr) {
+		found = ctx->zero;
+		rc = seam ? seam->zero_pfns(ctx, &found) : probe_zero_pfns(ctx, &found);
+		if (!rc && !ctx->zero.nr) {
+			ctx->zero.pfn = found.pfn;
+			ctx->zero.nr = found.nr;
+		}
+		if (!rc && !ctx->zero.huge_nr) {
+			ctx->zero.huge_pfn = found.huge_pfn;
+			ctx->zero.huge_nr = found.huge_nr;
+		}
+	}
+	*zero = ctx->zero;
+	pthread_mutex_unlock(&ctx->zero_lock);
+	return rc;
+}
+
+void cdm__zero_pfns_free(struct cdm_ctx *ctx)
+{
+	if (ctx->huge_zero_probe)
+		munmap(ctx->huge_zero_probe, ctx->huge_zero_probe_len);
+	ctx->huge_zero_probe = NULL;
 }
 
 static int set_block(struct cdm_pfnmap *map, unsigned long block, int node)
@@ -233,10 +298,8 @@ static int pfnmap_read(struct cdm_ctx *ctx, struct cdm_pfnmap *map)
 
 int cdm__pagemap_use_pfns(struct cdm_pagemap *pm)
 {
-	const struct cdm_pagemap_seam *seam = pm->ctx->pagemap_seam;
-	int rc;
+	int rc = learn_zero_pfns(pm->ctx, &pm->zero);
 
-	rc = seam ? seam->zero_pfns(pm->ctx, &pm->zero) : probe_zero_pfns(pm, &pm->zero);
 	if (!rc)
 		rc = pfnmap_read(pm->ctx, &pm->map);
 	return rc;
@@ -287,15 +350,9 @@ int cdm__pagemap_place(struct cdm_pagemap *pm, uint64_t entry, int *place)
 
 void cdm__pagemap_close(struct cdm_pagemap *pm)
 {
-	int i;
-
 	if (pm->fd >= 0)
 		close(pm->fd);
 	pm->fd = -1;
 	free(pm->map.block_node);
 	pm->map.block_node = NULL;
-	for (i = 0; i < 2; i++)
-		if (pm->probe[i])
-			munmap(pm->probe[i], pm->probe_len[i]);
-	memset(pm->probe, 0, sizeof(pm->probe));
 }

@@ -7,7 +7,6 @@
  * go through, which host tests replace with a scripted kernel.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <numaif.h>
@@ -94,23 +93,24 @@ void cdm__set_migrate_pages(struct cdm_ctx *ctx, cdm_migrate_pages_fn fn)
 	ctx->migrate_pages = fn;
 }
 
-/* One open per call: a migration asks once per chunk of up to 64 MiB. */
+/* One open per call (pagemap.c's): a migration asks once per chunk of up
+ * to 64 MiB. A pagemap played by cdm__set_pagemap() has no ioctl. */
 long cdm__pagemap_scan(struct cdm_ctx *ctx, pid_t pid, struct cdm_pm_scan_arg *arg)
 {
-	char path[64];
+	struct cdm_pagemap pm;
 	long rc;
-	int fd;
 
 	if (ctx->pagemap_scan)
 		return ctx->pagemap_scan(ctx, pid, arg);
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = ioctl(fd, CDM_PAGEMAP_SCAN, arg);
-	if (rc < 0)
-		rc = -errno;
-	close(fd);
+	rc = cdm__pagemap_open(ctx, pid, &pm);
+	if (!rc && pm.fd < 0)
+		rc = -ENOTTY;
+	if (!rc) {
+		rc = ioctl(pm.fd, CDM_PAGEMAP_SCAN, arg);
+		if (rc < 0)
+			rc = -errno;
+	}
+	cdm__pagemap_close(&pm);
 	return rc;
 }
 

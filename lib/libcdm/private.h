@@ -171,6 +171,14 @@ struct cdm_devices {
 typedef int (*cdm_devices_fn)(struct cdm_ctx *ctx, struct cdm_devices *devs);
 void cdm__set_devices(struct cdm_ctx *ctx, cdm_devices_fn fn);
 
+/* The zero page's PFNs (pagemap.c): [pfn, pfn + nr) (several on MIPS,
+ * s390 and LoongArch, coloured by address), and the huge zero page's;
+ * nr 0: none */
+struct cdm_zero_pfns {
+	uint64_t pfn, nr;
+	uint64_t huge_pfn, huge_nr;
+};
+
 struct cdm_ctx {
 	int refcount;		/* atomic: objects of several threads hold it */
 	unsigned long long id;	/* keys this context's last error in each thread */
@@ -193,6 +201,18 @@ struct cdm_ctx {
 	cdm_pagemap_scan_fn pagemap_scan;	/* NULL: the ioctl */
 	long thp_pmd_size;	/* bytes, read once (pages.c); 0 unread, -1 no THP */
 	const struct cdm_pagemap_seam *pagemap_seam;	/* NULL: /proc (pagemap.c) */
+	/*
+	 * The zero page's PFNs, learnt by the first update that could
+	 * (pagemap.c): the small zero page's never change, the huge zero
+	 * page's stay while the probe that found it stays mapped, to the
+	 * context's end. A part not learnt yet (nr or huge_nr 0: the probe
+	 * failed, PFNs were hidden, no huge zero page then) is probed for
+	 * again at the next update; a failure is never kept.
+	 */
+	pthread_mutex_t zero_lock;
+	struct cdm_zero_pfns zero;
+	void *huge_zero_probe;		/* NULL: none kept */
+	size_t huge_zero_probe_len;
 };
 
 /* libcdm.c: logging and the last error (per thread and context) */
@@ -315,20 +335,14 @@ long cdm__thp_pmd_size(struct cdm_ctx *ctx);
 #define CDM_PM_SWAP		(1ULL << 62)
 #define CDM_PM_PFN_MASK		((1ULL << 55) - 1)
 
-/* The zero page's PFNs: [pfn, pfn + nr) (several on MIPS, s390 and
- * LoongArch, coloured by address), and the huge zero page's; nr 0: none */
-struct cdm_zero_pfns {
-	uint64_t pfn, nr;
-	uint64_t huge_pfn, huge_nr;
-};
-
 /*
  * The pagemap as libcdm reads it, for host tests to play (set with
  * cdm__set_pagemap(), hidden as cdm__set_move_pages()): @read gives @n
  * entries of @pid's pagemap from @addr's (n == 0: the open, may the
  * caller read it at all), 0 or -errno (-ESRCH: the process is gone);
  * @zero_pfns what the zero-page probe finds, or -EPERM when PFNs are
- * hidden from the caller.
+ * hidden from the caller; asked only while the context has not learnt
+ * them all (@zero holds what it knows).
  */
 struct cdm_pagemap_seam {
 	int (*read)(struct cdm_ctx *ctx, pid_t pid, uint64_t addr, unsigned long n,
@@ -360,17 +374,19 @@ struct cdm_pagemap {
 	pid_t pid;
 	int fd;				/* -1: not open, or the seam */
 	struct cdm_pfnmap map;
-	struct cdm_zero_pfns zero;
-	void *probe[2];			/* the zero-page probe, kept mapped */
-	size_t probe_len[2];
+	struct cdm_zero_pfns zero;	/* the context's, when PFNs are used */
 };
-/* 0 or -errno of the open (EACCES: procfs's ptrace check) */
+/* The one open of /proc/PID/pagemap (pid 0: the caller's own,
+ * /proc/self), or the seam's: 0 or -errno of the open (EACCES: procfs's
+ * ptrace check). cdm__pagemap_close() it either way. */
 int cdm__pagemap_open(struct cdm_ctx *ctx, pid_t pid, struct cdm_pagemap *pm);
 /* @n entries from @addr's: 0, -ESRCH (the process is gone) or -errno */
 int cdm__pagemap_read(struct cdm_pagemap *pm, uint64_t addr, unsigned long n,
 		      uint64_t *entries);
-/* Nodes from PFNs: the zero page's PFNs and the PFN map. -EPERM when
- * PFNs are hidden (no CAP_SYS_ADMIN), -ENOENT without memory blocks */
+/* Nodes from PFNs: the zero page's PFNs (learnt once per context, see
+ * struct cdm_ctx) and the PFN map. -EPERM when PFNs are hidden (no
+ * CAP_SYS_ADMIN; once the zero page's are learnt, the first present
+ * page read says so instead), -ENOENT without memory blocks */
 int cdm__pagemap_use_pfns(struct cdm_pagemap *pm);
 /* The place of the page of @entry: a node from its PFN, a
  * cdm_page_place, or -ENXIO (an error: in no node's memory, even after
@@ -378,5 +394,7 @@ int cdm__pagemap_use_pfns(struct cdm_pagemap *pm);
  * -ENOMEM, a sysfs error: the pagemap source cannot go on. */
 int cdm__pagemap_place(struct cdm_pagemap *pm, uint64_t entry, int *place);
 void cdm__pagemap_close(struct cdm_pagemap *pm);
+/* the context's end: the zero-page probe it kept, unmapped */
+void cdm__zero_pfns_free(struct cdm_ctx *ctx);
 
 #endif

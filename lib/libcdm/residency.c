@@ -313,11 +313,19 @@ CDM_EXPORT enum cdm_residency_source cdm_residency_get_source_used(struct cdm_re
 	return res->used;
 }
 
-CDM_EXPORT unsigned long long cdm_residency_get_pages(struct cdm_residency *res, int node)
+CDM_EXPORT int cdm_residency_get_pages(struct cdm_residency *res, int node,
+				       unsigned long long *pages)
 {
-	if (node < 0 || node >= CDM_MAX_NODES)
-		return 0;
-	return res->pages[node];
+	if (node < 0)
+		return cdm__fail(res->ctx, EINVAL, "node %d: invalid node number", node);
+	if (node >= CDM_MAX_NODES)
+		return cdm__fail(res->ctx, ERANGE, "node %d: node number above %d",
+				 node, CDM_MAX_NODES - 1);
+	if (!pages)
+		return cdm__fail(res->ctx, EINVAL, "node %d: residency: NULL pointer for the count",
+				 node);
+	*pages = res->pages[node];
+	return 0;
 }
 
 CDM_EXPORT unsigned long long cdm_residency_get_total(struct cdm_residency *res)
@@ -345,11 +353,11 @@ CDM_EXPORT unsigned long long cdm_residency_get_errors(struct cdm_residency *res
 	return res->errors;
 }
 
-CDM_EXPORT int cdm_residency_get_error(struct cdm_residency *res, unsigned int index,
+CDM_EXPORT int cdm_residency_get_error(struct cdm_residency *res, int index,
 				       uint64_t *addr, int *err)
 {
-	if (index >= res->errors || index >= MAX_ERRORS)
-		return cdm__fail(res->ctx, ERANGE, "residency error %u: %llu recorded, %u kept",
+	if (index < 0 || (unsigned long long)index >= res->errors || index >= MAX_ERRORS)
+		return cdm__fail(res->ctx, ERANGE, "residency error %d: %llu recorded, %d kept",
 				 index, res->errors, MAX_ERRORS);
 	if (addr)
 		*addr = res->error[index].addr;

@@ -564,13 +564,12 @@ CDM_EXPORT unsigned long long cdm_node_get_mem_total(struct cdm_node *node)
 	return cdm__node_info(node)->mem_total;
 }
 
-CDM_EXPORT unsigned long long cdm_node_get_mem_free(struct cdm_node *node)
+CDM_EXPORT int cdm_node_get_mem_free(struct cdm_node *node, unsigned long long *bytes)
 {
-	unsigned long long bytes;
-
-	if (read_meminfo_field(node->ctx, node->id, "MemFree", &bytes))
-		return 0;
-	return bytes;
+	if (!bytes)
+		return cdm__fail(node->ctx, EINVAL, "node %d: MemFree: NULL pointer for the value",
+				 node->id);
+	return read_meminfo_field(node->ctx, node->id, "MemFree", bytes);
 }
 
 CDM_EXPORT int cdm_node_get_distance(struct cdm_node *node, int to)
@@ -585,5 +584,9 @@ CDM_EXPORT int cdm_node_get_distance(struct cdm_node *node, int to)
 
 CDM_EXPORT int cdm_node_get_memory_tier(struct cdm_node *node)
 {
-	return cdm__node_info(node)->tier;
+	int tier = cdm__node_info(node)->tier;
+
+	if (tier < 0)
+		return cdm__fail(node->ctx, -tier, "node %d: in no memory tier", node->id);
+	return tier;
 }

@@ -190,7 +190,9 @@ static void several_per_node(void **state)
 	b = cdm_backing_get_first(n1);
 	assert_int_equal(cdm_backing_get_kind(b), CDM_BACKING_CXL_REGION);
 	assert_null(cdm_backing_get_cxl_memdev(b, 2));
+	assert_string_equal(cdm_get_last_error(ctx), "node 1: region0: memdev 2: 2 known");
 	assert_null(cdm_backing_get_cxl_memdev(b, -1));
+	assert_string_equal(cdm_get_last_error(ctx), "node 1: region0: memdev -1: 2 known");
 	assert_string_equal(cdm_backing_kind_name(CDM_BACKING_RAM), "ram");
 	assert_string_equal(cdm_backing_kind_name(CDM_BACKING_DAX), "dax");
 	assert_string_equal(cdm_backing_kind_name(CDM_BACKING_CXL_REGION), "cxl");

@@ -96,6 +96,7 @@ static void migration_case(const struct perm_case *c)
  */
 static void residency_case(const struct perm_case *c)
 {
+	unsigned long long pages = 0;
 	struct cdm_residency *res;
 	int rc;
 
@@ -108,7 +109,8 @@ static void residency_case(const struct perm_case *c)
 	if (!rc) {
 		assert_int_equal(cdm_residency_get_errors(res), 512 / c->bad_every);
 		assert_int_equal(cdm_residency_get_not_present(res), 0);
-		assert_int_equal(cdm_residency_get_pages(res, HOME), 512 - 512 / c->bad_every);
+		assert_int_equal(cdm_residency_get_pages(res, HOME, &pages), 0);
+		assert_int_equal(pages, 512 - 512 / c->bad_every);
 	}
 	cdm_residency_free(res);
 }

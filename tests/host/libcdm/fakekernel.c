@@ -459,9 +459,16 @@ static int fake_pagemap_read(struct cdm_ctx *c, pid_t pid, uint64_t addr, unsign
 
 static int fake_zero_pfns(struct cdm_ctx *c, struct cdm_zero_pfns *zero)
 {
+	pthread_mutex_lock(&kernel_lock);
+	kernel.zero_probes++;
+	pthread_mutex_unlock(&kernel_lock);
 	if (kernel.pfn_hidden)
 		return -EPERM;
 	*zero = (struct cdm_zero_pfns){ .pfn = ZERO_PFN, .nr = 1 };
+	if (kernel.huge_zero) {
+		zero->huge_pfn = HUGE_ZERO_PFN;
+		zero->huge_nr = FOLIO_PAGES;
+	}
 	return 0;
 }
 

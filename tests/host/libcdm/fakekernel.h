@@ -69,6 +69,10 @@ struct fake_kernel {
 	 * (from 1, opens not counted; 0: none) fails with pagemap_fail_err;
 	 * pagemap_hook runs before every read, under the lock */
 	bool pfn_hidden;
+	/* the zero-page probe (the seam's zero_pfns) finds the huge zero
+	 * page too, at HUGE_ZERO_PFN; its calls are counted */
+	bool huge_zero;
+	unsigned int zero_probes;
 	unsigned int pagemap_fail_read;
 	int pagemap_fail_err;
 	void (*pagemap_hook)(unsigned int read);
@@ -119,6 +123,7 @@ int pages_on(int node);
  */
 #define MEMORY_BLOCK_BYTES (128UL << 20)
 #define ZERO_PFN 16ULL
+#define HUGE_ZERO_PFN (32ULL * FOLIO_PAGES)	/* node 0's, above its pages */
 #define DEVICE_PFN (1ULL << 40)
 uint64_t page_pfn(int node, int i);
 /* list node @node's memory blocks in the fake sysfs (memory hot-added) */

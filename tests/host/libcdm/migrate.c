@@ -43,7 +43,7 @@ static const char *summary(struct cdm_migration *mig)
 	static char buf[512];
 
 	snprintf(buf, sizeof(buf), "pages %llu: moved %llu, already %llu, busy %llu, failed %llu, "
-		 "not present %llu, shared %llu, not attempted %llu; %u listed; %u move calls; "
+		 "not present %llu, shared %llu, not attempted %llu; %d listed; %u move calls; "
 		 "%d on target",
 		 cdm_migration_get_pages(mig), cdm_migration_get_moved(mig),
 		 cdm_migration_get_already(mig), cdm_migration_get_busy(mig),
@@ -57,7 +57,7 @@ static const char *summary(struct cdm_migration *mig)
 static void expect_failed_pages(struct cdm_migration *mig, unsigned int pages,
 				bool (*want)(int page, int *err))
 {
-	unsigned int i, nr = cdm_migration_get_nr_failed_pages(mig), expected = 0;
+	int i, nr = cdm_migration_get_nr_failed_pages(mig), expected = 0;
 	uint64_t addr;
 	int err, want_err, p;
 
@@ -995,18 +995,23 @@ static void move_shared(void **state)
 
 /*
  * A whole process of this test: every page of it that is not the model's
- * is not present to the scripted kernel. Not under AddressSanitizer,
- * whose shadow memory is terabytes of mapping to walk.
+ * is not present to the scripted kernel. Not under AddressSanitizer or
+ * ThreadSanitizer, whose shadow memory is terabytes of mapping to walk.
  */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SHADOW_MEMORY 1
+#endif
+
 static bool whole_process_ok(void)
 {
-#ifdef __SANITIZE_ADDRESS__
+#ifdef SHADOW_MEMORY
 	return false;
 #else
 	return true;
 #endif
 }
 
+#ifndef SHADOW_MEMORY	/* the tests of whole processes, left out there */
 /* every page of the model: present, and counted once */
 static unsigned long long model_pages_counted(struct cdm_migration *mig)
 {
@@ -1132,6 +1137,7 @@ static void migrate_pages_huge(void **state)
 			 folios);
 	cdm_migration_free(mig);
 }
+#endif
 
 /*
  * What AUTO takes, and what a migrate_pages(2) run refuses or says. AUTO
@@ -1359,13 +1365,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(from_nodes_bad_input, four_nodes_setup,
 						four_nodes_teardown),
 		cmocka_unit_test_setup(move_shared, fake_kernel_reset),
-#ifndef __SANITIZE_ADDRESS__	/* see whole_process_ok() */
+#ifndef SHADOW_MEMORY	/* see whole_process_ok() */
 		cmocka_unit_test_setup_teardown(migrate_pages_whole_process, four_nodes_setup,
 						four_nodes_teardown),
 #endif
 		cmocka_unit_test_setup_teardown(migrate_pages_choices, four_nodes_setup,
 						four_nodes_teardown),
-#ifndef __SANITIZE_ADDRESS__
+#ifndef SHADOW_MEMORY
 		cmocka_unit_test_setup_teardown(migrate_pages_huge, four_nodes_setup,
 						four_nodes_thp_teardown),
 #endif
@@ -1373,9 +1379,8 @@ int main(void)
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-#ifdef __SANITIZE_ADDRESS__
-	/* cmocka's TAP says "not ok # SKIP" for a skip, which prove fails */
-	printf("# not run under AddressSanitizer: the two whole-process migrate_pages tests\n");
+#ifdef SHADOW_MEMORY
+	printf("# not run under a sanitizer (shadow memory): the two whole-process migrate_pages tests\n");
 #endif
 	return cmocka_run_group_tests_name("libcdm migration against a scripted kernel", tests,
 					   fake_kernel_setup, fake_kernel_teardown);

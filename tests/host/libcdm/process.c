@@ -40,6 +40,17 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Pages of the last update on @node, a node number it answers for */
+static unsigned long long pages_on(struct cdm_residency *res, int node)
+{
+	unsigned long long pages = ~0ULL;
+	int rc = cdm_residency_get_pages(res, node, &pages);
+
+	if (rc)
+		fail_msg("node %d: %d '%s'", node, rc, cdm_get_last_error(ctx));
+	return pages;
+}
+
 static void expect_msg(const char *want)
 {
 	if (!strstr(cdm_get_last_error(ctx), want))
@@ -98,28 +109,28 @@ static void residency_self(void **state)
 	assert_int_equal(cdm_residency_set_range(res, (uintptr_t)p, (uintptr_t)p + len), 0);
 	assert_int_equal(cdm_residency_update(res), 0);
 	assert_int_equal(cdm_residency_get_total(res), len / ps);
-	assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
+	assert_int_equal(pages_on(res, node), len / ps);
 	assert_int_equal(cdm_residency_get_not_present(res), 0);
 	assert_int_equal(cdm_residency_get_max_node(res), node);
 
 	assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_MOVE_PAGES), 0);
 	assert_int_equal(cdm_residency_update(res), 0);
 	assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_MOVE_PAGES);
-	assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
+	assert_int_equal(pages_on(res, node), len / ps);
 	assert_int_equal(cdm_residency_set_source(res, 7), -EINVAL);
 
 	/* never touched: mapped, but no page anywhere */
 	assert_int_equal(cdm_residency_set_range(res, (uintptr_t)q, (uintptr_t)q + 4 * MIB), 0);
 	assert_int_equal(cdm_residency_update(res), 0);
 	assert_int_equal(cdm_residency_get_not_present(res), 4 * MIB / ps);
-	assert_int_equal(cdm_residency_get_pages(res, node), 0);
+	assert_int_equal(pages_on(res, node), 0);
 	assert_int_equal(cdm_residency_get_max_node(res), -1);
 
 	/* whole process: at least the 16 MiB above */
 	cdm_residency_free(res);
 	assert_int_equal(cdm_residency_new(ctx, getpid(), &res), 0);
 	assert_int_equal(cdm_residency_update(res), 0);
-	assert_true(cdm_residency_get_pages(res, node) >= len / ps);
+	assert_true(pages_on(res, node) >= len / ps);
 	assert_true(cdm_residency_get_total(res) >= (len + 4 * MIB) / ps);
 	cdm_residency_free(res);
 	munmap(q, 4 * MIB);
@@ -147,6 +158,7 @@ static void migrate_same_node(void **state)
 	assert_int_equal(cdm_migration_get_failed(mig) + cdm_migration_get_busy(mig), 0);
 	assert_int_equal(cdm_migration_get_nr_failed_pages(mig), 0);
 	assert_int_equal(cdm_migration_get_failed_page(mig, 0, NULL, NULL), -ERANGE);
+	assert_int_equal(cdm_migration_get_failed_page(mig, -1, NULL, NULL), -ERANGE);
 	assert_int_equal(checksum(p, len), sum);
 	cdm_migration_free(mig);
 
@@ -224,7 +236,7 @@ static void residency_sources(void **state)
 	assert_int_equal(cdm_residency_set_range(res, (uintptr_t)p, (uintptr_t)p + len), 0);
 	assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_MOVE_PAGES), 0);
 	assert_int_equal(cdm_residency_update(res), 0);
-	assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
+	assert_int_equal(pages_on(res, node), len / ps);
 	if (getuid() != 0) {
 		assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_PAGEMAP), 0);
 		assert_int_equal(cdm_residency_update(res), -EPERM);
@@ -232,13 +244,13 @@ static void residency_sources(void **state)
 		assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_AUTO), 0);
 		assert_int_equal(cdm_residency_update(res), 0);
 		assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_MOVE_PAGES);
-		assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
+		assert_int_equal(pages_on(res, node), len / ps);
 		goto out;
 	}
 	assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_PAGEMAP), 0);
 	assert_int_equal(cdm_residency_update(res), 0);
 	assert_int_equal(cdm_residency_get_source_used(res), CDM_RESIDENCY_PAGEMAP);
-	assert_int_equal(cdm_residency_get_pages(res, node), len / ps);
+	assert_int_equal(pages_on(res, node), len / ps);
 	assert_int_equal(cdm_residency_get_not_present(res), 0);
 	assert_int_equal(cdm_residency_set_source(res, CDM_RESIDENCY_AUTO), 0);
 	assert_int_equal(cdm_residency_update(res), 0);
@@ -281,9 +293,9 @@ static void residency_zero_page(void **state)
 		if (cdm_residency_update(res))
 			fail_msg("source %d: %s", sources[s], cdm_get_last_error(ctx));
 		for (node = 0; node < CDM_MAX_NODES; node++)
-			if (cdm_residency_get_pages(res, node))
+			if (pages_on(res, node))
 				fail_msg("source %d: %llu zero pages on node %d", sources[s],
-					 cdm_residency_get_pages(res, node), node);
+					 pages_on(res, node), node);
 		assert_int_equal(cdm_residency_get_zero_page(res), len / ps);
 		assert_int_equal(cdm_residency_get_not_present(res), 0);
 		assert_int_equal(cdm_residency_get_errors(res), 0);

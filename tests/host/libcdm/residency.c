@@ -11,7 +11,9 @@
  *  - one source per update, reported; a pagemap failing part-way makes
  *    AUTO count everything again with move_pages, never a mix;
  *  - memory hot-added in a node the context has never seen, between two
- *    updates and during one, is counted on that node.
+ *    updates and during one, is counted on that node;
+ *  - pages per node for any node number, an errno outside them;
+ *  - the zero page's PFNs learnt once per context, a failed probe not.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -28,6 +30,18 @@
 #include "fakekernel.h"
 #include "fakesys.h"
 #include "private.h"
+
+/* what a getter's value holds until the getter writes it */
+#define UNTOUCHED 0x5a5a5a5a5a5a5a5aULL
+
+/* Pages on @node, a node number the getter must answer for */
+static unsigned long long on_node(struct cdm_residency *res, int node)
+{
+	unsigned long long pages = UNTOUCHED;
+
+	assert_int_equal(cdm_residency_get_pages(res, node, &pages), 0);
+	return pages;
+}
 
 /* Every page's state and node of an update, for comparing sources */
 struct counts {
@@ -74,12 +88,12 @@ static int count_pages(enum cdm_residency_source source, int pages, struct count
 	c->not_present = cdm_residency_get_not_present(res);
 	c->errors = cdm_residency_get_errors(res);
 	for (n = 0; n < 4; n++)
-		c->node[n] = cdm_residency_get_pages(res, n);
+		c->node[n] = on_node(res, n);
 	c->max_node = cdm_residency_get_max_node(res);
 	c->used = cdm_residency_get_source_used(res);
 	if (!rc) {
 		for (n = 0; n < CDM_MAX_NODES; n++)
-			sum += cdm_residency_get_pages(res, n);
+			sum += on_node(res, n);
 		/* every page in exactly one counter */
 		if (sum + c->zero + c->swapped + c->not_present + c->errors != c->total ||
 		    c->total != (unsigned long long)pages)
@@ -323,6 +337,117 @@ static void node_added_during_update(void **state)
 	kernel.pagemap_hook = NULL;
 }
 
+/*
+ * Pages per node: 0 and the count for every node number a node may have
+ * (0 for one that holds none, online or not); -EINVAL for a negative
+ * one, -ERANGE above CDM_MAX_NODES - 1, with the count left untouched,
+ * never a plausible 0.
+ */
+static void pages_per_node(void **state)
+{
+	unsigned long long pages = UNTOUCHED;
+	struct cdm_residency *res;
+
+	script_states();
+	assert_int_equal(cdm_residency_new(ctx, 0, &res), 0);
+	assert_int_equal(cdm_residency_set_range(res, (uintptr_t)base,
+						 (uintptr_t)addr_of(NR_PAGES)), 0);
+	assert_int_equal(cdm_residency_update(res), 0);
+	assert_int_equal(cdm_residency_get_pages(res, TARGET, &pages), 0);
+	assert_int_equal(pages, 512);
+	pages = UNTOUCHED;
+	assert_int_equal(cdm_residency_get_pages(res, CDM_MAX_NODES - 1, &pages), 0);
+	assert_int_equal(pages, 0);
+
+	pages = UNTOUCHED;
+	assert_int_equal(cdm_residency_get_pages(res, -1, &pages), -EINVAL);
+	assert_int_equal(pages, UNTOUCHED);
+	assert_string_equal(cdm_get_last_error(ctx), "node -1: invalid node number");
+	assert_int_equal(cdm_residency_get_pages(res, CDM_MAX_NODES, &pages), -ERANGE);
+	assert_int_equal(pages, UNTOUCHED);
+	assert_string_equal(cdm_get_last_error(ctx), "node 1024: node number above 1023");
+	assert_int_equal(cdm_residency_get_pages(res, TARGET, NULL), -EINVAL);
+	/* an error's index is an int: below 0 is outside the list */
+	assert_int_equal(cdm_residency_get_error(res, -1, NULL, NULL), -ERANGE);
+	cdm_residency_free(res);
+}
+
+/* An update of the whole model through @c: 0 or its error; the zero
+ * pages it counted in *@zero */
+static int update_with(struct cdm_ctx *c, enum cdm_residency_source source,
+		       unsigned long long *zero)
+{
+	struct cdm_residency *res;
+	int rc;
+
+	assert_int_equal(cdm_residency_new(c, 0, &res), 0);
+	assert_int_equal(cdm_residency_set_range(res, (uintptr_t)base,
+						 (uintptr_t)addr_of(NR_PAGES)), 0);
+	assert_int_equal(cdm_residency_set_source(res, source), 0);
+	rc = cdm_residency_update(res);
+	*zero = cdm_residency_get_zero_page(res);
+	cdm_residency_free(res);
+	return rc;
+}
+
+/*
+ * The zero page's PFNs are learnt once per context, not probed for at
+ * every update; a probe that fails (PFNs hidden) leaves nothing learnt,
+ * and the next update probes again. While the huge zero page is not
+ * found (THP off, no memory for it then), each update looks for it again.
+ * PFNs hidden after all was learnt (capabilities dropped) show at the
+ * first present page: PAGEMAP fails, AUTO counts with move_pages.
+ */
+static void zero_pfns_learnt_once(void **state)
+{
+	unsigned long long zero = 0;
+	struct cdm_ctx *c;
+	char msg[128];
+
+	script_states();
+	assert_int_equal(cdm_new(&c), 0);
+	fake_kernel_attach(c);
+
+	kernel.pfn_hidden = true;
+	assert_int_equal(update_with(c, CDM_RESIDENCY_PAGEMAP, &zero), -EPERM);
+	assert_int_equal(kernel.zero_probes, 1);
+	assert_int_equal(update_with(c, CDM_RESIDENCY_AUTO, &zero), 0);
+	assert_int_equal(zero, 256);
+	assert_int_equal(kernel.zero_probes, 2);
+
+	/* visible: the small zero page learnt, the huge one looked for */
+	kernel.pfn_hidden = false;
+	assert_int_equal(update_with(c, CDM_RESIDENCY_PAGEMAP, &zero), 0);
+	assert_int_equal(zero, 256);
+	assert_int_equal(kernel.zero_probes, 3);
+	assert_int_equal(update_with(c, CDM_RESIDENCY_PAGEMAP, &zero), 0);
+	assert_int_equal(kernel.zero_probes, 4);
+
+	/* the huge zero page found: nothing left to learn */
+	kernel.huge_zero = true;
+	assert_int_equal(update_with(c, CDM_RESIDENCY_PAGEMAP, &zero), 0);
+	assert_int_equal(kernel.zero_probes, 5);
+	assert_int_equal(update_with(c, CDM_RESIDENCY_PAGEMAP, &zero), 0);
+	assert_int_equal(update_with(c, CDM_RESIDENCY_AUTO, &zero), 0);
+	assert_int_equal(zero, 256);
+	assert_int_equal(kernel.zero_probes, 5);
+
+	kernel.pfn_hidden = true;
+	assert_int_equal(update_with(c, CDM_RESIDENCY_PAGEMAP, &zero), -EPERM);
+	snprintf(msg, sizeof(msg), "pid %d: pagemap at %p: PFNs hidden (needs CAP_SYS_ADMIN)",
+		 getpid(), addr_of(0));
+	assert_string_equal(cdm_get_last_error(c), msg);
+	assert_int_equal(update_with(c, CDM_RESIDENCY_AUTO, &zero), 0);
+	assert_int_equal(zero, 256);
+	assert_int_equal(kernel.zero_probes, 5);
+
+	/* another context learns for itself */
+	kernel.pfn_hidden = false;
+	assert_null(cdm_unref(c));
+	assert_int_equal(update_with(ctx, CDM_RESIDENCY_PAGEMAP, &zero), 0);
+	assert_int_equal(kernel.zero_probes, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +456,8 @@ int main(void)
 		cmocka_unit_test_setup(one_source_per_update, fake_kernel_reset),
 		cmocka_unit_test_setup(node_added_between_updates, fake_kernel_reset),
 		cmocka_unit_test_setup(node_added_during_update, fake_kernel_reset),
+		cmocka_unit_test_setup(pages_per_node, fake_kernel_reset),
+		cmocka_unit_test_setup(zero_pfns_learnt_once, fake_kernel_reset),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

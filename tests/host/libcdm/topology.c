@@ -37,6 +37,28 @@ static const struct fake_node three[] = {
 	{ 2, "", 1024, "20 20 10" },
 };
 
+/* what a getter's value holds until the getter writes it */
+#define UNTOUCHED 0x5a5a5a5a5a5a5a5aULL
+
+typedef int (*hmat_getter)(struct cdm_node *node, unsigned int access,
+			   unsigned long long *value);
+
+/* An HMAT getter's value, or its -errno, having checked that it wrote the
+ * value exactly when it succeeded */
+static long long hmat(hmat_getter get, struct cdm_node *node, unsigned int access)
+{
+	unsigned long long value = UNTOUCHED;
+	int rc = get(node, access, &value);
+
+	if (rc && value != UNTOUCHED)
+		fail_msg("node %d: access%u: failed (%d) but wrote %llu", cdm_node_get_id(node),
+			 access, rc, value);
+	if (!rc && value == UNTOUCHED)
+		fail_msg("node %d: access%u: succeeded without a value", cdm_node_get_id(node),
+			 access);
+	return rc ? rc : (long long)value;
+}
+
 static int teardown(void **state)
 {
 	fakesys_remove();
@@ -57,6 +79,7 @@ static void four_nodes(void **state)
 	struct cdm_ctx *ctx;
 	struct cdm_node *node;
 	struct cdm_nodeset set;
+	unsigned long long bytes = 0;
 	int ids[4], n = 0;
 	char buf[64];
 
@@ -75,7 +98,8 @@ static void four_nodes(void **state)
 	assert_int_equal(cdm_node_get_nr_cpus(node), 2);
 	assert_false(cdm_node_is_cpuless(node));
 	assert_int_equal(cdm_node_get_mem_total(node), 4096ULL << 20);
-	assert_int_equal(cdm_node_get_mem_free(node), 3072ULL << 20);
+	assert_int_equal(cdm_node_get_mem_free(node, &bytes), 0);
+	assert_int_equal(bytes, 3072ULL << 20);
 	assert_int_equal(cdm_node_get_distance(node, 0), 21);
 	assert_int_equal(cdm_node_get_distance(node, 3), 31);
 	assert_int_equal(cdm_node_get_distance(node, 4), -ENOENT);
@@ -89,9 +113,12 @@ static void four_nodes(void **state)
 	assert_int_equal(cdm_node_get_cdm_state(node), CDM_NODE_STATE_UNKNOWN);
 	assert_string_equal(cdm_node_state_name(cdm_node_get_cdm_state(node)), "unknown");
 	assert_int_equal(cdm_node_get_memory_tier(node), -ENOENT);
-	assert_int_equal(cdm_node_get_read_bandwidth(node, 0), -ENOENT);
+	assert_string_equal(cdm_get_last_error(ctx), "node 3: in no memory tier");
+	assert_int_equal(hmat(cdm_node_get_read_bandwidth, node, 0), -ENOENT);
 	assert_string_equal(cdm_get_last_error(ctx), "node 3: access0: no read_bandwidth");
+	/* none is an answer, not a failure: the message is cleared */
 	assert_null(cdm_node_get_initiators(node, 0));
+	assert_string_equal(cdm_get_last_error(ctx), "");
 	/* no memory blocks, and libdaxctl reads the real /sys: no backing */
 	assert_null(cdm_backing_get_first(node));
 	assert_true(cdm_node_is_online(node));
@@ -141,22 +168,73 @@ static void tiers_hmat_cdm(void **state)
 	assert_int_equal(cdm_node_get_memory_tier(n1), 4);
 	assert_int_equal(cdm_node_get_memory_tier(n2), 22);
 
-	assert_int_equal(cdm_node_get_read_bandwidth(n1, 0), 10240);
-	assert_int_equal(cdm_node_get_write_bandwidth(n1, 0), 9000);
-	assert_int_equal(cdm_node_get_read_latency(n1, 0), 40);
-	assert_int_equal(cdm_node_get_write_latency(n1, 0), 45);
-	assert_int_equal(cdm_node_get_read_bandwidth(n1, 1), 10000);
-	assert_int_equal(cdm_node_get_write_latency(n1, 1), 46);
+	assert_int_equal(hmat(cdm_node_get_read_bandwidth, n1, 0), 10240);
+	assert_int_equal(hmat(cdm_node_get_write_bandwidth, n1, 0), 9000);
+	assert_int_equal(hmat(cdm_node_get_read_latency, n1, 0), 40);
+	assert_int_equal(hmat(cdm_node_get_write_latency, n1, 0), 45);
+	assert_int_equal(hmat(cdm_node_get_read_bandwidth, n1, 1), 10000);
+	assert_int_equal(hmat(cdm_node_get_write_latency, n1, 1), 46);
 	assert_string_equal(cdm_node_get_initiators(n1, 0), "0");
-	assert_int_equal(cdm_node_get_read_bandwidth(n0, 1), -ENOENT);
+	assert_int_equal(hmat(cdm_node_get_read_bandwidth, n0, 1), -ENOENT);
 	assert_string_equal(cdm_get_last_error(ctx), "node 0: access1: no read_bandwidth");
-	assert_int_equal(cdm_node_get_write_bandwidth(n0, 1), -ENOENT);
-	assert_int_equal(cdm_node_get_read_latency(n0, 1), 11);
-	assert_int_equal(cdm_node_get_write_latency(n0, 1), 12);
-	assert_int_equal(cdm_node_get_read_latency(n2, 0), 150);
-	assert_int_equal(cdm_node_get_read_latency(n2, 1), -ENOENT);
-	assert_int_equal(cdm_node_get_read_latency(n2, 2), -EINVAL);
+	assert_int_equal(hmat(cdm_node_get_write_bandwidth, n0, 1), -ENOENT);
+	assert_int_equal(hmat(cdm_node_get_read_latency, n0, 1), 11);
+	assert_int_equal(hmat(cdm_node_get_write_latency, n0, 1), 12);
+	assert_int_equal(hmat(cdm_node_get_read_latency, n2, 0), 150);
+	assert_int_equal(hmat(cdm_node_get_read_latency, n2, 1), -ENOENT);
+	assert_int_equal(hmat(cdm_node_get_read_latency, n2, 2), -EINVAL);
 	assert_string_equal(cdm_get_last_error(ctx), "node 2: access class 2: only 0 and 1 exist");
+	assert_int_equal(cdm_node_get_read_bandwidth(n1, 0, NULL), -EINVAL);
+	assert_string_equal(cdm_get_last_error(ctx),
+			    "node 1: access0: read_bandwidth: NULL pointer for the value");
+	/* a class that does not exist is a failure, not "no initiators" */
+	assert_null(cdm_node_get_initiators(n1, 2));
+	assert_string_equal(cdm_get_last_error(ctx), "node 1: access class 2: only 0 and 1 exist");
+	assert_string_equal(cdm_node_get_initiators(n1, 1), "0");
+	cdm_unref(ctx);
+}
+
+/*
+ * MemFree is read anew on every call, so it can fail (the node gone, its
+ * meminfo not as the kernel writes it): then the errno and a message,
+ * the value untouched, never a plausible 0. MemTotal, read with the
+ * node, cannot fail.
+ */
+static void mem_free(void **state)
+{
+	unsigned long long bytes = UNTOUCHED;
+	struct cdm_node *node;
+	struct cdm_ctx *ctx;
+
+	fakesys_new();
+	fakesys_machine(three, 3);
+	ctx = new_ctx();
+	node = cdm_node_get_by_id(ctx, 2);
+	assert_non_null(node);
+	assert_int_equal(cdm_node_get_mem_free(node, &bytes), 0);
+	assert_int_equal(bytes, 768ULL << 20);
+
+	/* read anew; a full node's 0 is a value */
+	fakesys_write("devices/system/node/node2/meminfo",
+		      "Node 2 MemTotal:        1048576 kB\nNode 2 MemFree:              0 kB\n");
+	assert_int_equal(cdm_node_get_mem_free(node, &bytes), 0);
+	assert_int_equal(bytes, 0);
+
+	bytes = UNTOUCHED;
+	fakesys_write("devices/system/node/node2/meminfo", "Node 2 MemTotal:        1048576 kB\n");
+	assert_int_equal(cdm_node_get_mem_free(node, &bytes), -EINVAL);
+	assert_int_equal(bytes, UNTOUCHED);
+	assert_non_null(strstr(cdm_get_last_error(ctx), "node 2: "));
+	assert_non_null(strstr(cdm_get_last_error(ctx), "no valid 'MemFree' line"));
+
+	fakesys_write("devices/system/node/node2/meminfo", NULL);
+	assert_int_equal(cdm_node_get_mem_free(node, &bytes), -ENOENT);
+	assert_int_equal(bytes, UNTOUCHED);
+	assert_non_null(strstr(cdm_get_last_error(ctx), "node2/meminfo"));
+	assert_int_equal(cdm_node_get_mem_total(node), 1024ULL << 20);
+
+	assert_int_equal(cdm_node_get_mem_free(node, NULL), -EINVAL);
+	assert_string_equal(cdm_get_last_error(ctx), "node 2: MemFree: NULL pointer for the value");
 	cdm_unref(ctx);
 }
 
@@ -211,8 +289,8 @@ static const struct {
 	{ "devices/system/node/node2/meminfo", "Node 1 MemTotal: 5 kB\n", EINVAL, "node 2: " },
 	{ "devices/system/node/node2/meminfo", "Node 2 MemTotal: 99999999999999999999 kB\n", EINVAL, "no valid" },
 	/* optional files: the tree loads, the value is reported absent */
-	{ "devices/system/node/node1/access0/initiators/read_latency", "fast", 0, "node 1: access0: no read_latency" },
-	{ "devices/system/node/node1/access0/initiators/read_latency", "-5", 0, "node 1: access0: no read_latency" },
+	{ "devices/system/node/node1/access0/initiators/read_latency", "fast", 0, "node 1: access0: read_latency: malformed" },
+	{ "devices/system/node/node1/access0/initiators/read_latency", "-5", 0, "node 1: access0: read_latency: malformed" },
 	{ "devices/virtual/memory_tiering/memory_tier4/nodelist", "garbage", 0, NULL },
 };
 
@@ -251,9 +329,9 @@ static void broken_files(void **state)
 				fail_msg("case %u (%s): %s", i, broken[i].rel, cdm_get_last_error(ctx));
 			node = cdm_node_get_by_id(ctx, 1);
 			if (strstr(broken[i].rel, "access0")) {
-				assert_int_equal(cdm_node_get_read_latency(node, 0), -EINVAL);
+				assert_int_equal(hmat(cdm_node_get_read_latency, node, 0), -EINVAL);
 				assert_string_equal(cdm_get_last_error(ctx), broken[i].want_msg);
-				assert_int_equal(cdm_node_get_read_bandwidth(node, 0), 10240);
+				assert_int_equal(hmat(cdm_node_get_read_bandwidth, node, 0), 10240);
 			} else {
 				assert_int_equal(cdm_node_get_memory_tier(node), -ENOENT);
 			}
@@ -370,6 +448,7 @@ static const struct fake_node one_back[] = {
 static void refresh_hot_add_remove(void **state)
 {
 	struct cdm_node *n0, *n1, *n2, *n3;
+	unsigned long long bytes = UNTOUCHED;
 	const char *cpus0;
 	struct cdm_ctx *ctx;
 
@@ -428,7 +507,8 @@ static void refresh_hot_add_remove(void **state)
 	assert_ptr_equal(cdm_node_get_ctx(n1), ctx);
 	assert_string_equal(cdm_node_get_cpulist(n1), "");
 	assert_int_equal(cdm_node_get_mem_total(n1), 1024ULL << 20);
-	assert_int_equal(cdm_node_get_mem_free(n1), 0);
+	assert_int_equal(cdm_node_get_mem_free(n1, &bytes), -ENOENT);
+	assert_int_equal(bytes, UNTOUCHED);
 	assert_non_null(strstr(cdm_get_last_error(ctx), "node 1: "));
 	assert_non_null(strstr(cdm_get_last_error(ctx), "node1/meminfo"));
 	/* iteration goes on from a removed node to the next online one */
@@ -632,6 +712,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(four_nodes, teardown),
 		cmocka_unit_test_teardown(tiers_hmat_cdm, teardown),
+		cmocka_unit_test_teardown(mem_free, teardown),
 		cmocka_unit_test_teardown(refcount, teardown),
 		cmocka_unit_test_teardown(broken_files, teardown),
 		cmocka_unit_test_teardown(binary_files, teardown),
