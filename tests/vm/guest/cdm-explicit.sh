@@ -16,6 +16,7 @@
 # endless fault retry: every workload is killable and those that can
 # hang run under a timeout, so a failure costs one result, not the run.
 . "$CDM_TOP/tests/lib/tap.sh"
+. "$CDM_TOP/tests/lib/kmsg.sh"
 . "$CDM_TOP/tests/lib/holder.sh"
 . "$CDM_TOP/tests/lib/meminfo.sh"
 . "$CDM_TOP/tests/lib/shelter.sh"	# in_open: a workload the OOM killer may kill
@@ -216,9 +217,7 @@ fi
 f=/sys/kernel/debug/cdm_test_alloc/pages
 n=4096
 line() { echo "$1" | grep "^$2 "; }	# line REPORT vmalloc|slab
-setp() {	# setp VALUE: write VALUE; "ok" or the error the write got
-	if _out=$( { echo "$1" >$f; } 2>&1); then echo ok; else echo "${_out##*: }"; fi
-}
+setp() { write_file $f "$1"; }	# setp VALUE: "ok" or the error the write got
 
 check "the test module loads" modprobe cdm_test_alloc
 # A CDM node's memory is all ZONE_MOVABLE (cdm_nodes= at boot as for

@@ -14,26 +14,14 @@
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/holder.sh"
 . "$CDM_TOP/tests/lib/meminfo.sh"
+. "$CDM_TOP/tests/lib/kmsg.sh"
+. "$CDM_TOP/tests/lib/topo.sh"
 p=/sys/module/cdm_test_hotplug/parameters
 sysnode=/sys/devices/system/node
 memory=/sys/devices/system/memory
 
-# setp PARAM VALUE: write a parameter of the test driver; prints "ok" or
-# the error the write got.
-setp() {
-	if _out=$( { echo "$2" >"$p/$1"; } 2>&1); then
-		echo ok
-	else
-		echo "${_out##*: }"
-	fi
-}
-
-# logged TEXT: the kernel log says TEXT since the last call
-logged() {
-	_new=$(dmesg | tail -n +$((log_lines + 1)))
-	log_lines=$(dmesg | wc -l)
-	echo "$_new" | grep -qF "$1"
-}
+# setp PARAM VALUE: write a parameter of the test driver
+setp() { write_file "$p/$1" "$2"; }
 
 # pressure NODE: default anonymous memory 256 MiB past node 0's free
 # memory (zram swap takes what does not fit); prints how much NODE's
@@ -56,15 +44,6 @@ pressure() {
 	echo 1 >/sys/block/zram0/reset
 }
 
-# tier_of NODE: the memory tier (abstract distance chunk) NODE is in
-tier_of() {
-	for _t in /sys/devices/virtual/memory_tiering/memory_tier*; do
-		tr , '\n' <"$_t/nodelist" | awk -F- -v n="$1" '
-			{ hi = $2 == "" ? $1 : $2; if (n >= $1 && n <= hi) found = 1 }
-			END { exit !found }' && echo "${_t##*memory_tier}"
-	done
-}
-
 echo -1000 >/proc/$$/oom_score_adj
 . "$CDM_TOP/tests/lib/shelter.sh"
 shelter || bail_out "cannot shelter the test's shells in a cgroup (shelter.sh)"
@@ -80,7 +59,7 @@ diag "$dax: node $node, $(printf '%#x' "$res")+$(cat $d/size), memory blocks $(p
 
 check "daxctl releases $dax" daxctl disable-device "$dax"
 check "the test driver loads" modprobe cdm_test_hotplug
-log_lines=$(dmesg | wc -l)
+kmsg_mark
 is "$(cat $p/online)" 0 "nothing is added before online=1"
 
 # Hostile arguments: refused with an errno and a kernel message naming the
@@ -209,7 +188,10 @@ t0=$(date +%s)
 out=$( { timeout 120 sh -c "echo 0 >$p/online"; } 2>&1)
 took=$(($(date +%s) - t0))
 is "${out##*: }" "Device or resource busy" "removal with a page that will not migrate: EBUSY"
-cmp_ok "$took" -le 40 "  ... after the 10 s timeout, not never ($took s)"
+# Not a timing test: a write still hanging at the guard's 120 s is
+# "never" (the kernel's own "gave up after" line is checked next); under a
+# loaded host, TCG has taken 46 s to return after the 10 s timeout.
+cmp_ok "$took" -lt 120 "  ... after the 10 s timeout, not never ($took s, the guard kills at 120 s)"
 check "  ... the kernel says it gave up" logged "gave up after 10000 ms"
 check "  ... node $node stays online" grep -qw "$node" $sysnode/has_memory
 is "$(cat $p/online)" 1 "  ... the range stays added"

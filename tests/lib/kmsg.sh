@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Guest side (busybox sh): what the kernel says, in its log and to a
+# write.
+#
+#   kmsg_mark        remember where the kernel log ends now
+#   logged TEXT      the kernel logged TEXT since the last mark (or the
+#                    last call), which then moves to the log's end
+#   write_file FILE VALUE
+#                    write VALUE to FILE (sysfs, debugfs); prints "ok" or
+#                    the error the write got ("Invalid argument")
+
+kmsg_mark() {
+	log_lines=$(dmesg | wc -l)
+}
+
+logged() {
+	_new=$(dmesg | tail -n +$((${log_lines:-0} + 1)))
+	log_lines=$(dmesg | wc -l)
+	echo "$_new" | grep -qF "$1"
+}
+
+write_file() {
+	if _out=$( { echo "$2" >"$1"; } 2>&1); then
+		echo ok
+	else
+		echo "${_out##*: }"
+	fi
+}
