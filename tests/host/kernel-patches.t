@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The kernel series is reviewable: every patch is in the series, signed
-# off, says why, and is checkpatch --strict clean; mm/cdm.c and
-# include/linux/cdm.h are created by the series, not copied in beside it;
+# off, says why, and is checkpatch --strict clean (so are the sources of
+# the modules); mm/cdm.c and include/linux/cdm.h are created by the series, not copied in beside it;
 # hooks outside them stay within 530 changed lines (the zonelist, gfp
 # flag, cpuset and copy-offload plumbing included, and the memory hotplug
 # online type, NUMA balancing and commit limit). That each patch builds is
@@ -40,6 +40,12 @@ if [ -z "$checkpatch" ]; then
 else
 	for p in *.patch; do
 		check "$p: checkpatch --strict clean" sh -c "'$checkpatch' --strict --no-tree -q '$p' && true"
+	done
+	# the out-of-tree modules: the drivers and the test modules
+	for f in "$top"/kernel/drivers/*/*.[ch] "$top"/tests/kernel/*.[ch]; do
+		[ -f "$f" ] || continue
+		check "${f#"$top"/}: checkpatch --strict clean" \
+			sh -c "'$checkpatch' --strict --no-tree -q -f '$f' && true"
 	done
 fi
 done_testing
