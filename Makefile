@@ -75,7 +75,11 @@ kselftests: kernel
 
 # Test scripts (*.t) and compiled test programs, all printing TAP.
 HOST_TESTS = $(sort $(wildcard tests/host/*.t)) $(HOST_TEST_PROGS)
-VM_TESTS = $(sort $(wildcard tests/vm/*.t))
+# Slowest first (run-tests runs two at a time, in this order): a long test
+# started last would run on alone at the end. Times from a quiet run.
+SLOW_VM_TESTS = $(addprefix tests/vm/,cdm-background.t cdm-hotplug.t cdm-explicit.t \
+	cdm-isolation.t vm-run.t)
+VM_TESTS = $(SLOW_VM_TESTS) $(filter-out $(SLOW_VM_TESTS),$(sort $(wildcard tests/vm/*.t)))
 
 check-host: deps
 	@$(PHASE) build $(MAKE) -s all

@@ -18,7 +18,7 @@ usage_error() {	# usage_error DESC PATTERN ARGS...
 	fi
 }
 
-usage_error "unknown topology" "unknown topology 'nope' \(valid: cxl-pmem cxl cxl2 numa2-4cpu numa2 numa3\)" --topology nope -- true
+usage_error "unknown topology" "unknown topology 'nope' \(valid: cxl-pmem cxl-rp2 cxl cxl2 numa2-4cpu numa2 numa3\)" --topology nope -- true
 usage_error "unknown kernel" "unknown kernel 'vanilla' \(valid: cdm debug stock pristine\)" --kernel vanilla -- true
 usage_error "unknown option" "unknown option '--frobnicate'" --frobnicate -- true
 usage_error "missing command" "no command given" --topology numa2
@@ -46,8 +46,8 @@ check "and says which QEMU it needs and how to get it" \
 
 out=$("$vmrun" --help)
 is "$?" 0 "--help exits 0"
-check "--help lists the topologies" grep -q 'Topologies: cxl-pmem cxl cxl2 numa2-4cpu numa2 numa3' <<<"$out"
+check "--help lists the topologies" grep -q 'Topologies: cxl-pmem cxl-rp2 cxl cxl2 numa2-4cpu numa2 numa3' <<<"$out"
 out=$("$vmrun" --list-topologies)
-is "$(echo "$out" | awk '{ print $1 }' | tr '\n' ' ')" "cxl-pmem cxl cxl2 numa2-4cpu numa2 numa3 " "--list-topologies names every configs/qemu/*.topo"
+is "$(echo "$out" | awk '{ print $1 }' | tr '\n' ' ')" "cxl-pmem cxl-rp2 cxl cxl2 numa2-4cpu numa2 numa3 " "--list-topologies names every configs/qemu/*.topo"
 
 done_testing
