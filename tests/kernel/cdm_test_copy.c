@@ -13,14 +13,16 @@
  *   hold_us=N        a slow engine: each batch takes N microseconds
  *                    longer after its copy, which widens any window in
  *                    which the source can still be written
- *   sleep_in_async=1 in MIGRATE_ASYNC too it calls what may sleep (as a
+ *   sleep_in_async=1 where it may not sleep (!batch->may_sleep: the
+ *                    MIGRATE_ASYNC of reclaim, compaction and NUMA
+ *                    balancing) it calls what may sleep too (as a
  *                    DMA engine waiting for completion does), breaking
  *                    the contract, which a debug kernel must report
  *
  *   nodes=LIST       the nodes it serves (load time; default: all)
  *
  * Counters: /sys/module/cdm_test_copy/parameters/batches and
- * async_batches (offered in MIGRATE_ASYNC: copied without sleeping). At
+ * async_batches (offered where it may not sleep: copied so). At
  * load it also tries to register a second engine for the same nodes;
  * second_register holds what that returned (one engine per node: -EBUSY).
  */
@@ -60,7 +62,7 @@ MODULE_PARM_DESC(batches, "batches offered so far");
 
 static unsigned int async_batches;
 module_param(async_batches, uint, 0444);
-MODULE_PARM_DESC(async_batches, "batches offered in MIGRATE_ASYNC");
+MODULE_PARM_DESC(async_batches, "batches offered where the engine may not sleep");
 
 static int second_register;
 module_param(second_register, int, 0444);
@@ -89,7 +91,7 @@ static void copy_one(struct folio *dst, struct folio *src, bool may_sleep)
 static int cdm_test_copy(struct cdm_copy_engine *engine,
 			 const struct cdm_copy_batch *batch)
 {
-	bool may_sleep = batch->mode != MIGRATE_ASYNC;
+	bool may_sleep = batch->may_sleep;
 	unsigned int i, ncopy = batch->nr, nr_batch = ++batches;
 
 	if (!may_sleep)
