@@ -52,31 +52,12 @@ module_param(claim_cxl_ram, bool, 0444);
 MODULE_PARM_DESC(claim_cxl_ram,
 		 "bind every CXL ram region's dax device instead of kmem (default: only devices named in new_id)");
 
-#define CXL_CDM_TIMEOUT_MAX_MS	3600000U	/* an hour */
-
 static unsigned int remove_timeout_ms = 60000;
-
-static int cxl_cdm_set_timeout(const char *val, const struct kernel_param *kp)
-{
-	unsigned int ms;
-
-	if (kstrtouint(val, 0, &ms) || !ms || ms > CXL_CDM_TIMEOUT_MAX_MS) {
-		pr_err("%s must be a number of milliseconds from 1 to %u\n",
-		       kp->name, CXL_CDM_TIMEOUT_MAX_MS);
-		return -EINVAL;
-	}
-	/* read without a lock by the offline paths */
-	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
-	return 0;
-}
-
-static const struct kernel_param_ops cxl_cdm_timeout_ops = {
-	.set = cxl_cdm_set_timeout,
-	.get = param_get_uint,
+static struct cxl_cdm_uint_param remove_timeout_param = {
+	.val = &remove_timeout_ms, .min = 1, .max = 3600000, .unit = "ms",
 };
-
-module_param_cb(remove_timeout_ms, &cxl_cdm_timeout_ops, &remove_timeout_ms,
-		0644);
+module_param_cb(remove_timeout_ms, &cxl_cdm_uint_param_ops,
+		&remove_timeout_param, 0644);
 __MODULE_PARM_TYPE(remove_timeout_ms, "uint");
 MODULE_PARM_DESC(remove_timeout_ms,
 		 "how long taking memory offline may migrate pages in use, 1-3600000 ms (default 60000)");
@@ -405,6 +386,7 @@ static int cxl_cdm_probe(struct dev_dax *dev_dax)
 		return err;
 	}
 	dev_set_drvdata(dev, cdev);
+	cxl_cdm_copy_node_get(cdev->nid);
 	dev_info(dev, "%llu MiB online on coherent device memory node %d\n",
 		 total >> 20, cdev->nid);
 	return 0;
@@ -419,9 +401,12 @@ free:
 static void cxl_cdm_remove(struct dev_dax *dev_dax)
 {
 	struct cxl_cdm_dev *cdev = dev_get_drvdata(&dev_dax->dev);
+	int nid = cdev->nid;
 
 	dev_set_drvdata(&dev_dax->dev, NULL);
+	/* may free @cdev; the engine still serves the migrations it makes */
 	cxl_cdm_release(cdev);
+	cxl_cdm_copy_node_put(nid);
 }
 
 static struct dax_device_driver cxl_cdm_dax_driver = {

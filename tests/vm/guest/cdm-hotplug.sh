@@ -44,12 +44,8 @@ pressure() {
 	echo 1 >/sys/block/zram0/reset
 }
 
-echo -1000 >/proc/$$/oom_score_adj
-. "$CDM_TOP/tests/lib/shelter.sh"
-shelter || bail_out "cannot shelter the test's shells in a cgroup (shelter.sh)"
-dax=$(/cdm/scripts/vm/cxl-online --mode=devdax) || bail_out "no CXL dax device (scripts/vm/cxl-online --mode=devdax)"
-d=/sys/bus/dax/devices/$dax
-node=$(cat $d/target_node)
+. "$CDM_TOP/tests/lib/devdax.sh"
+devdax_setup
 block=$((0x$(cat $memory/block_size_bytes)))
 res=$(cat $d/resource)
 end=$(( (res + $(cat $d/size)) / block * block ))

@@ -22,14 +22,9 @@ param=/sys/module/cxl_cdm/parameters
 sysnode=/sys/devices/system/node
 memory=/sys/devices/system/memory
 
-driver_of() { basename "$(readlink -f "/sys/bus/dax/devices/$1/driver")"; }
 
-echo -1000 >/proc/$$/oom_score_adj
-. "$CDM_TOP/tests/lib/shelter.sh"
-shelter || bail_out "cannot shelter the test's shells in a cgroup (shelter.sh)"
-dax=$(/cdm/scripts/vm/cxl-online --mode=devdax) || bail_out "no CXL dax device (scripts/vm/cxl-online --mode=devdax)"
-d=/sys/bus/dax/devices/$dax
-node=$(cat $d/target_node)
+. "$CDM_TOP/tests/lib/devdax.sh"
+devdax_setup
 online=$d/cxl_cdm/online
 diag "$dax: node $node, $(cat $d/size) bytes"
 kmsg_mark

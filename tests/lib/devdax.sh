@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Guest side (busybox sh): a CXL expander's memory as a dax device, for
+# the tests that online it themselves (cxl_cdm, cdmctl online, hotplug).
+#
+#   devdax_setup   keeps the calling shell from the OOM killer and off
+#                  CXL memory (shelter.sh), makes one CXL ram region a
+#                  devdax device (scripts/vm/cxl-online --mode=devdax)
+#                  and sets dax (daxX.Y), d (its sysfs directory) and
+#                  node (its target node); bails out if a step fails
+#   driver_of DAX  the driver DAX is bound to (cxl_cdm, device_dax, kmem)
+
+. "$CDM_TOP/tests/lib/shelter.sh"
+
+devdax_setup() {
+	echo -1000 >/proc/$$/oom_score_adj
+	shelter || bail_out "cannot shelter the test's shells in a cgroup (shelter.sh)"
+	dax=$(/cdm/scripts/vm/cxl-online --mode=devdax) ||
+		bail_out "no CXL dax device (scripts/vm/cxl-online --mode=devdax)"
+	d=/sys/bus/dax/devices/$dax
+	node=$(cat $d/target_node)
+}
+
+driver_of() {
+	basename "$(readlink -f "/sys/bus/dax/devices/$1/driver")"
+}
