@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cdmctl: look at and move coherent device memory.
+ * cdmctl: look at and move coherent device memory, and put it online.
  *
  *   cdmctl nodes [--json] [--human] [[--nodes] LIST]
  *   cdmctl residency --pid PID [--range START-END] [--json]
  *   cdmctl migrate --pid PID --to NODE [--from NODES] [--range START-END]
  *                  [--shared] [--method METHOD] [--threads N] [--json]
+ *   cdmctl online DAXDEV [--json]
+ *   cdmctl offline DAXDEV [--release] [--json]
  *   cdmctl help [COMMAND]
  *
  * One table of subcommands; each family lives in its own file.
@@ -22,6 +24,10 @@ static const struct cdmctl_cmd commands[] = {
 	  "pages per node of a process or a range of it" },
 	{ "migrate", cmd_migrate, migrate_usage,
 	  "move a process's pages (or a range) to a node" },
+	{ "online", cmd_online, online_usage,
+	  "put a dax device's memory online as a CDM node (cxl_cdm)" },
+	{ "offline", cmd_offline, offline_usage,
+	  "take a dax device's memory off its CDM node" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -5,8 +5,8 @@
  * size and free, HMAT bandwidth/latency (the table: access0 read; JSON:
  * every value of each access class) and what backs it: each dax device,
  * CXL region or plain RAM of the node (the table: comma-separated; JSON:
- * an array). JSON leaves out what the machine does not say, the table
- * shows "-".
+ * an array) and the drivers holding their memory (kmem, cxl_cdm). JSON
+ * leaves out what the machine does not say, the table shows "-".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -58,7 +58,7 @@ static json_object *access_json(struct cdm_node *node, unsigned int access)
 	return obj;
 }
 
-/* one backing: kind, dax, region, memdevs, size */
+/* one backing: kind, dax, region, memdevs, driver, size */
 static json_object *backing_json(struct cdm_backing *b, bool human)
 {
 	json_object *obj = json_object_new_object(), *memdevs;
@@ -78,6 +78,8 @@ static json_object *backing_json(struct cdm_backing *b, bool human)
 				cdm_backing_get_cxl_memdev(b, i)));
 		json_object_object_add(obj, "memdevs", memdevs);
 	}
+	if ((s = cdm_backing_get_driver(b)))
+		json_object_object_add(obj, "driver", json_object_new_string(s));
 	json_object_object_add(obj, "size", json_size(cdm_backing_get_size(b), human));
 	return obj;
 }
@@ -153,9 +155,34 @@ static const char *backing_list(struct cdm_node *node, char *buf, size_t len)
 	return buf;
 }
 
+/* "cxl_cdm", "kmem,cxl_cdm": the drivers holding the memory of the
+ * node's backings, each once, in their order; "-" when none */
+static const char *driver_list(struct cdm_node *node, char *buf, size_t len)
+{
+	const char *seen[8], *driver;
+	unsigned int nr = 0, i;
+	struct cdm_backing *b;
+	size_t n = 0;
+
+	snprintf(buf, len, "-");
+	cdm_backing_foreach(node, b) {
+		driver = cdm_backing_get_driver(b);
+		for (i = 0; driver && i < nr; i++)
+			if (!strcmp(seen[i], driver))
+				driver = NULL;	/* listed already */
+		if (!driver || nr == sizeof(seen) / sizeof(seen[0]))
+			continue;
+		seen[nr++] = driver;
+		if (n < len)
+			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "", driver);
+	}
+	return buf;
+}
+
 static void node_line(struct cdm_node *node)
 {
-	char size[32], free[32] = "-", bw[32] = "-", lat[32] = "-", tier[16] = "-", backing[256];
+	char size[32], free[32] = "-", bw[32] = "-", lat[32] = "-", tier[16] = "-", backing[256],
+	     driver[64];
 	unsigned long long v;
 
 	if (!cdm_node_get_read_bandwidth(node, 0, &v))
@@ -166,11 +193,11 @@ static void node_line(struct cdm_node *node)
 		format_size(v, free, sizeof(free));
 	if (cdm_node_get_memory_tier(node) >= 0)
 		snprintf(tier, sizeof(tier), "%d", cdm_node_get_memory_tier(node));
-	printf("%-4d %-10s %-7s %-4s %11s %11s %12s %8s  %s\n", cdm_node_get_id(node),
+	printf("%-4d %-10s %-7s %-4s %11s %11s %12s %8s  %-8s %s\n", cdm_node_get_id(node),
 	       cdm_node_is_cpuless(node) ? "cpuless" : cdm_node_get_cpulist(node),
 	       cdm_node_state_name(cdm_node_get_cdm_state(node)), tier,
 	       format_size(cdm_node_get_mem_total(node), size, sizeof(size)),
-	       free, bw, lat,
+	       free, bw, lat, driver_list(node, driver, sizeof(driver)),
 	       backing_list(node, backing, sizeof(backing)));
 }
 
@@ -267,8 +294,8 @@ int cmd_nodes(int argc, char **argv, struct cdm_ctx *ctx)
 		json_print(array);
 		return EXIT_OK;
 	}
-	printf("%-4s %-10s %-7s %-4s %11s %11s %12s %8s  %s\n", "NODE", "CPUS", "CDM", "TIER",
-	       "SIZE", "FREE", "READ-BW", "LATENCY", "BACKING");
+	printf("%-4s %-10s %-7s %-4s %11s %11s %12s %8s  %-8s %s\n", "NODE", "CPUS", "CDM", "TIER",
+	       "SIZE", "FREE", "READ-BW", "LATENCY", "DRIVER", "BACKING");
 	cdm_node_foreach(ctx, node)
 		if (cdm_nodeset_has(&set, cdm_node_get_id(node)))
 			node_line(node);

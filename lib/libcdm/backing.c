@@ -4,16 +4,21 @@
  * many as the node has (two CXL regions in one node is an ordinary
  * machine):
  *
- *   CXL_REGION  a dax device onlined as system RAM (kmem) in a CXL
- *               region, or a region's memory hot-added without one (our
- *               kernel's cdm_add_memory()); with the region's memdevs
- *   DAX         a kmem dax device in no CXL region (soft-reserved memory
+ *   CXL_REGION  a dax device onlined as system RAM (kmem) or as a CDM
+ *               node (cxl_cdm) in a CXL region, or a region's memory
+ *               hot-added without one (our kernel's cdm_add_memory());
+ *               with the region's memdevs
+ *   DAX         such a dax device in no CXL region (soft-reserved memory
  *               through dax_hmem, a pmem namespace)
  *   RAM         the rest of the node's memory: boot memory, or memory
  *               another driver hot-added; one per node
  *
  * dax devices and CXL regions are found through libdaxctl and libcxl,
- * never by parsing their sysfs by hand; which memory is the node's comes
+ * never by parsing their sysfs by hand, except what libdaxctl does not
+ * tell: the driver of a device whose memory kmem does not hold, and
+ * cxl_cdm's online attribute (dax.c reads both under the sysfs root, so
+ * host tests fake them). A backing names the driver holding its memory.
+ * Which memory is the node's comes
  * from its memory blocks (nodeN/memoryM, the online ones), and a backing
  * counts the blocks it covers. Without memory blocks in sysfs (a kernel
  * without memory hotplug, which has no kmem either) sizes are the
@@ -82,7 +87,7 @@ static void *grow(void *array, size_t nr, size_t size)
 	return p;
 }
 
-static int add_dax(struct cdm_devices *devs, struct daxctl_dev *dev)
+static int add_dax(struct cdm_devices *devs, struct daxctl_dev *dev, bool kmem_online)
 {
 	struct cdm_dax_dev *d = grow(devs->dax, devs->nr_dax, sizeof(*d));
 
@@ -96,6 +101,7 @@ static int add_dax(struct cdm_devices *devs, struct daxctl_dev *dev)
 	d->node = daxctl_dev_get_target_node(dev);
 	d->start = daxctl_dev_get_resource(dev);
 	d->size = daxctl_dev_get_size(dev);
+	d->kmem_online = kmem_online;
 	devs->nr_dax++;
 	return 0;
 }
@@ -134,8 +140,9 @@ static int add_region(struct cdm_devices *devs, struct cxl_region *region)
 	return 0;
 }
 
-/* The kmem dax devices with memory online and the CXL regions with an
- * address range: 0 (nothing when a library cannot be used), or -ENOMEM */
+/* The dax devices bound to a driver (kmem's with memory online said so)
+ * and the CXL regions with an address range: 0 (nothing when a library
+ * cannot be used), or -ENOMEM */
 static int list_devices(struct cdm_ctx *ctx, struct cdm_devices *devs)
 {
 	struct daxctl_region *dax_region;
@@ -159,14 +166,11 @@ static int list_devices(struct cdm_ctx *ctx, struct cdm_devices *devs)
 		daxctl_dev_foreach(dax_region, dev) {
 			if (!daxctl_dev_is_enabled(dev))
 				continue;
+			/* NULL unless kmem holds it */
 			mem = daxctl_dev_get_memory(dev);
-			if (!mem || daxctl_memory_is_online(mem) <= 0)
-				continue;	/* devdax, or kmem with nothing online */
-			rc = add_dax(devs, dev);
+			rc = add_dax(devs, dev, mem && daxctl_memory_is_online(mem) > 0);
 			if (rc)
 				goto out_dax;
-			cdm_dbg(ctx, "%s: on node %d", daxctl_dev_get_devname(dev),
-				daxctl_dev_get_target_node(dev));
 		}
 	}
 	if (cxl_new(&cxl)) {
@@ -255,6 +259,7 @@ static bool lists_equal(const struct cdm_backing *a, const struct cdm_backing *b
 	for (; a && b; a = a->next, b = b->next) {
 		if (a->kind != b->kind || a->size != b->size || a->start != b->start ||
 		    !cdm__same_string(a->devname, b->devname) ||
+		    !cdm__same_string(a->driver, b->driver) ||
 		    !cdm__same_string(a->region, b->region) || a->nr_memdevs != b->nr_memdevs)
 			return false;
 		for (i = 0; i < a->nr_memdevs; i++)
@@ -363,10 +368,12 @@ static struct cdm_backing *builder_rest(struct builder *bl, const struct cdm_cxl
 	return builder_add(bl, r ? CDM_BACKING_CXL_REGION : CDM_BACKING_RAM, NULL, r, start);
 }
 
-/* Node @node's list from @devs and its memory blocks (@block_bytes 0:
+/* Node @node's list from @devs, the drivers holding them (@drivers, NULL
+ * for a device that backs no node) and its memory blocks (@block_bytes 0:
  * none in sysfs) */
 static int node_backings(struct cdm_node *node, const struct cdm_devices *devs,
-			 unsigned long long block_bytes, struct cdm_backing **out)
+			 const char *const *drivers, unsigned long long block_bytes,
+			 struct cdm_backing **out)
 {
 	struct cdm_ctx *ctx = node->ctx;
 	struct blocks blocks = { .ctx = ctx };
@@ -393,7 +400,7 @@ static int node_backings(struct cdm_node *node, const struct cdm_devices *devs,
 	}
 	for (i = 0; i < devs->nr_dax; i++) {
 		d = &devs->dax[i];
-		if (d->node != node->id)
+		if (d->node != node->id || !drivers[i])
 			continue;
 		covered = block_bytes ? 0 : d->size;
 		for (j = 0; j < blocks.nr; j++) {
@@ -413,6 +420,7 @@ static int node_backings(struct cdm_node *node, const struct cdm_devices *devs,
 			goto out;
 		}
 		b->size = covered;
+		b->driver = drivers[i];
 	}
 	for (j = 0; j < blocks.nr; j++) {
 		if (used[j])
@@ -443,6 +451,22 @@ out:
 	return rc;
 }
 
+/* The driver holding the memory of dax device @d as a node's: kmem with
+ * memory online, as libdaxctl said, or cxl_cdm with memory online; NULL
+ * for any other (device_dax, kmem with nothing online) */
+static const char *dax_holder(struct cdm_ctx *ctx, const struct cdm_dax_dev *d)
+{
+	const char *driver = NULL;
+
+	if (d->kmem_online)
+		driver = CDM_DRIVER_KMEM;
+	else if (cdm__dax_cxl_cdm_online(ctx, d->devname))
+		driver = CDM_DRIVER_CXL_CDM;
+	if (driver)
+		cdm_dbg(ctx, "%s: on node %d (%s)", d->devname, d->node, driver);
+	return driver;
+}
+
 /* Every online node's list, published when all are made. Under the
  * topology lock. */
 static int probe(struct cdm_ctx *ctx)
@@ -450,8 +474,10 @@ static int probe(struct cdm_ctx *ctx)
 	struct cdm_devices devs = { 0 };
 	unsigned long long block_bytes = 0;
 	struct cdm_backing **lists, *cur;
+	const char **drivers = NULL;
 	struct cdm_node *node;
 	char path[PATH_MAX];
+	size_t i;
 	int rc;
 
 	lists = calloc(CDM_MAX_NODES, sizeof(*lists));
@@ -462,6 +488,13 @@ static int probe(struct cdm_ctx *ctx)
 		rc = cdm__fail(ctx, -rc, "backing devices: %s", strerror(-rc));
 		goto out;
 	}
+	drivers = calloc(devs.nr_dax ? devs.nr_dax : 1, sizeof(*drivers));
+	if (!drivers) {
+		rc = cdm__fail(ctx, ENOMEM, "backing devices: out of memory");
+		goto out;
+	}
+	for (i = 0; i < devs.nr_dax; i++)
+		drivers[i] = dax_holder(ctx, &devs.dax[i]);
 	rc = cdm__memory_block_bytes(ctx, &block_bytes);
 	if (rc == -ENOENT) {
 		block_bytes = 0;
@@ -474,7 +507,7 @@ static int probe(struct cdm_ctx *ctx)
 	}
 	for (node = ctx->nodes; node && !rc; node = node->next)
 		if (node->online)
-			rc = node_backings(node, &devs, block_bytes, &lists[node->id]);
+			rc = node_backings(node, &devs, drivers, block_bytes, &lists[node->id]);
 	if (rc)
 		goto out;
 
@@ -494,6 +527,7 @@ out:
 	for (node = ctx->nodes; node; node = node->next)
 		cdm__backings_free(lists[node->id]);
 	free(lists);
+	free(drivers);
 	if (!ctx->list_devices)
 		devices_free(&devs);
 	return rc;
@@ -556,6 +590,11 @@ CDM_EXPORT const char *cdm_backing_get_devname(struct cdm_backing *backing)
 CDM_EXPORT const char *cdm_backing_get_cxl_region(struct cdm_backing *backing)
 {
 	return backing->region;
+}
+
+CDM_EXPORT const char *cdm_backing_get_driver(struct cdm_backing *backing)
+{
+	return backing->driver;
 }
 
 CDM_EXPORT unsigned long long cdm_backing_get_size(struct cdm_backing *backing)

@@ -259,10 +259,12 @@ struct cdm_backing;
 enum cdm_backing_kind {
 	CDM_BACKING_RAM = 1,	/* memory of no dax device or CXL region: boot
 				 * memory, or hot-added by another driver */
-	CDM_BACKING_DAX,	/* a dax device onlined as system RAM (kmem),
-				 * of no CXL region (soft-reserved, pmem) */
+	CDM_BACKING_DAX,	/* a dax device onlined as system RAM (kmem)
+				 * or as a CDM node (cxl_cdm), of no CXL
+				 * region (soft-reserved, pmem) */
 	CDM_BACKING_CXL_REGION,	/* a CXL region's memory, through its dax
-				 * device (kmem) or hot-added without one */
+				 * device (kmem, cxl_cdm) or hot-added
+				 * without one */
 };
 /* "ram", "dax", "cxl"; "unknown" for anything else */
 const char *cdm_backing_kind_name(enum cdm_backing_kind kind);
@@ -281,6 +283,10 @@ enum cdm_backing_kind cdm_backing_get_kind(struct cdm_backing *backing);
 const char *cdm_backing_get_devname(struct cdm_backing *backing);
 /* the CXL region ("region0"); NULL unless CDM_BACKING_CXL_REGION */
 const char *cdm_backing_get_cxl_region(struct cdm_backing *backing);
+/* the driver holding the memory of its dax device: "kmem" (system RAM)
+ * or "cxl_cdm" (a CDM node, see cdm_dax_online()); NULL for RAM, a region
+ * hot-added without a dax device, or a driver not known */
+const char *cdm_backing_get_driver(struct cdm_backing *backing);
 /* bytes of the node's online memory blocks it covers (whole blocks, so
  * more than its share of MemTotal, which leaves out what the kernel
  * reserves); the device's size when sysfs has no memory blocks */
@@ -290,6 +296,68 @@ unsigned long long cdm_backing_get_size(struct cdm_backing *backing);
  * 0 .. nr - 1 */
 int cdm_backing_get_nr_cxl_memdevs(struct cdm_backing *backing);
 const char *cdm_backing_get_cxl_memdev(struct cdm_backing *backing, int index);
+
+/* ---- dax devices as CDM nodes through cxl_cdm (dax.c) ---- */
+/*
+ * The out-of-tree cxl_cdm driver (kernel/drivers/cxl-cdm) onlines the
+ * memory of a dax device (a CXL region's, typically) as a coherent device
+ * memory node, its target_node. These two calls take the steps of its
+ * README through sysfs (under the sysfs root), and need root. A device is
+ * named "daxN.M", as the dax bus names it.
+ * The context's topology is not read again: cdm_refresh() shows the node
+ * they changed.
+ */
+/* 0 when @devname is a dax device name, else -EINVAL with a message
+ * quoting it (at most 40 bytes of it, unprintable ones as '?'); nothing
+ * else is checked */
+int cdm_dax_check_name(struct cdm_ctx *ctx, const char *devname);
+/*
+ * Put dax device @devname's memory online as a CDM node:
+ *  - held by device_dax (or by no driver): named in cxl_cdm's new_id,
+ *    unbound from device_dax, bound to cxl_cdm, whose probe onlines the
+ *    memory; cxl_cdm is loaded (modprobe) if /sys/bus/dax/drivers/cxl_cdm
+ *    is absent (never under a fake sysfs root);
+ *  - held by cxl_cdm with its memory offline: cxl_cdm/online set to 1.
+ * Returns 0 when it put the memory online, 1 when it was online through
+ * cxl_cdm already (nothing done), with *@node (if not NULL) the device's
+ * target node (-1: it has none); or a negative errno, the message naming
+ * the device:
+ *  -EINVAL  not a dax device name (see cdm_dax_check_name());
+ *  -ENODEV  no such dax device;
+ *  -EBUSY   held by kmem as system RAM: not taken (unbinding kmem with
+ *           memory online would leave that memory online as ordinary RAM
+ *           until reboot; "daxctl reconfigure-device --mode=devdax -f"
+ *           takes it offline first, and refuses when it cannot), or held
+ *           by another driver;
+ *  -ENOENT  cxl_cdm is not loaded and modprobe did not load it;
+ *  -EACCES  a write refused (not root);
+ *  others   the errno of the write that failed: binding gives cxl_cdm's
+ *           probe's (-EINVAL: the target node has CPUs or ordinary
+ *           memory, or no valid one; the kernel log says which); the
+ *           device is then no longer named in cxl_cdm's new_id and is
+ *           given back to device_dax, and the message says so.
+ */
+int cdm_dax_online(struct cdm_ctx *ctx, const char *devname, int *node);
+/*
+ * Take dax device @devname's memory offline, the device staying bound to
+ * cxl_cdm (cxl_cdm/online set to 0), which migrates the pages in use to
+ * other nodes. With CDM_DAX_OFFLINE_RELEASE the device then goes back to
+ * device_dax (named in its new_id, unbound from cxl_cdm, removed from
+ * cxl_cdm's new_id, bound to device_dax), and a device of no driver is
+ * bound to device_dax. Returns 0 when it changed something, 1 when the
+ * device was offline already (not cxl_cdm's, or cxl_cdm's with its
+ * memory offline and no release asked for), with *@node as for
+ * cdm_dax_online(); or a negative errno, the message naming the device:
+ *  -EBUSY   pages in use could not move (they do not fit elsewhere, or
+ *           did not move within cxl_cdm's remove_timeout_ms): nothing is
+ *           lost, the memory stays online, the message names the node
+ *           (and the kernel log the reason); or the device is kmem's;
+ *  -EINVAL, -ENODEV, -EACCES, others as for cdm_dax_online(); an unknown
+ *           flag is -EINVAL.
+ */
+#define CDM_DAX_OFFLINE_RELEASE	(1u << 0)
+int cdm_dax_offline(struct cdm_ctx *ctx, const char *devname, unsigned int flags,
+		    int *node);
 
 /* ---- placement (placement.c, weights.c) ---- */
 /* The kernel's memory policies (mbind(2), set_mempolicy(2)) */

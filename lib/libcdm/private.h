@@ -134,6 +134,7 @@ struct cdm_backing {
 	enum cdm_backing_kind kind;
 	char *devname;			/* dax device; NULL: none */
 	char *region;			/* CXL region; NULL: none */
+	const char *driver;		/* static: CDM_DRIVER_*; NULL: none known */
 	char **memdevs;
 	int nr_memdevs;
 	unsigned long long size;
@@ -142,15 +143,18 @@ struct cdm_backing {
 
 /*
  * What libdaxctl and libcxl find, as backing.c asks for it: the dax
- * devices onlined as system RAM (kmem) with memory online, each with its
- * target node and physical range, and the CXL regions with theirs. Host
- * tests play it through cdm__set_devices() (hidden, as
- * cdm__set_move_pages()); the strings and arrays are then the test's.
+ * devices bound to a driver, each with its target node and physical
+ * range and whether libdaxctl found it onlined as system RAM (kmem) with
+ * memory online, and the CXL regions with theirs. The others' driver
+ * (cxl_cdm) is read from the sysfs root (dax.c). Host tests play it
+ * through cdm__set_devices() (hidden, as cdm__set_move_pages()); the
+ * strings and arrays are then the test's.
  */
 struct cdm_dax_dev {
 	char *devname;
 	int node;
 	uint64_t start, size;
+	bool kmem_online;
 };
 
 struct cdm_cxl_region {
@@ -242,6 +246,13 @@ int cdm__sysfs_path(struct cdm_ctx *ctx, char *buf, size_t len,
 /* Read a whole small file, strip the trailing newline. -errno on failure. */
 int cdm__read_file(const char *path, char *buf, size_t len);
 int cdm__read_long(const char *path, long *val);
+/* Write @str to the attribute @path in one write (no O_CREAT: a missing
+ * attribute is -ENOENT): 0, or -errno of the open or of the write (the
+ * kernel's store). */
+int cdm__write_file(const char *path, const char *str);
+/* The last part of the symbolic link @path's target ("kmem" of
+ * .../drivers/kmem): 0, or -errno (-ENOENT: no link) */
+int cdm__read_link_name(const char *path, char *buf, size_t len);
 /* Memory blocks (<sysfs>/devices/system/memory): their size, from
  * block_size_bytes; 0, -ENOENT (no memory hotplug) or -EINVAL */
 int cdm__memory_block_bytes(struct cdm_ctx *ctx, unsigned long long *bytes);
@@ -275,6 +286,15 @@ int cdm__check_memory_node(struct cdm_ctx *ctx, int node);
 void cdm__hmat_read(struct cdm_ctx *ctx, int id, struct cdm_node_info *info,
 		    const char *nodedir);
 bool cdm__hmat_equal(const struct cdm_node_info *a, const struct cdm_node_info *b);
+
+/* dax.c: dax devices and the drivers holding them */
+#define CDM_DRIVER_KMEM		"kmem"
+#define CDM_DRIVER_CXL_CDM	"cxl_cdm"
+/* The driver holding dax device @devname (a name the bus gave it) in @buf,
+ * "" when none: 0, or -errno reading its driver link */
+int cdm__dax_driver(struct cdm_ctx *ctx, const char *devname, char *buf, size_t len);
+/* cxl_cdm holds @devname with its memory online (cxl_cdm/online 1) */
+bool cdm__dax_cxl_cdm_online(struct cdm_ctx *ctx, const char *devname);
 
 /* backing.c */
 /* the node's list, probed for every node if not since the last read */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Small-file reads under the context's sysfs root; memory blocks. */
+/* Small-file reads and writes under the context's sysfs root; memory
+ * blocks. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +76,44 @@ int cdm__read_long(const char *path, long *val)
 	if (errno)
 		return -errno;
 	*val = v;
+	return 0;
+}
+
+int cdm__write_file(const char *path, const char *str)
+{
+	size_t len = strlen(str);
+	ssize_t done;
+	int fd, rc;
+
+	/* O_TRUNC as a shell's ">": sysfs ignores it, a fake tree needs it */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* an attribute takes one write whole: its store's errno is the answer */
+	do
+		done = write(fd, str, len);
+	while (done < 0 && errno == EINTR);
+	rc = done == (ssize_t)len ? 0 : done < 0 ? -errno : -EIO;
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+int cdm__read_link_name(const char *path, char *buf, size_t len)
+{
+	char target[PATH_MAX];
+	const char *name;
+	ssize_t n;
+
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	name = strrchr(target, '/');
+	name = name ? name + 1 : target;
+	if (strlen(name) >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, name);
 	return 0;
 }
 

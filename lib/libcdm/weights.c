@@ -15,11 +15,9 @@
  * is EINVAL since, so libcdm refuses it everywhere.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "private.h"
 
@@ -92,8 +90,7 @@ CDM_EXPORT int cdm_node_set_interleave_weight(struct cdm_node *node, unsigned in
 {
 	struct cdm_ctx *ctx;
 	char path[PATH_MAX], buf[8];
-	int fd, rc, n, id;
-	ssize_t done;
+	int rc, id;
 
 	if (!node)
 		return -EINVAL;
@@ -106,24 +103,15 @@ CDM_EXPORT int cdm_node_set_interleave_weight(struct cdm_node *node, unsigned in
 	rc = weight_path(node, path, sizeof(path));
 	if (rc)
 		return rc;
-	/* O_TRUNC as a shell's ">": sysfs ignores it, a fake tree needs it */
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0) {
-		rc = errno;
-		if (rc == ENOENT)
-			return no_weight(node, path);
-		return cdm__fail(ctx, rc, "node %d: %s: %s%s", id, path, strerror(rc),
-				 rc == EACCES || rc == EPERM ? " (writing weights needs root)" : "");
-	}
-	n = snprintf(buf, sizeof(buf), "%u\n", weight);
-	do
-		done = write(fd, buf, n);
-	while (done < 0 && errno == EINTR);
-	rc = done == n ? 0 : done < 0 ? errno : EIO;
-	if (close(fd) && !rc)
-		rc = errno;
+	snprintf(buf, sizeof(buf), "%u\n", weight);
+	rc = cdm__write_file(path, buf);
+	if (rc == -ENOENT)
+		return no_weight(node, path);
+	if (rc == -EACCES || rc == -EPERM)
+		return cdm__fail(ctx, -rc, "node %d: %s: %s (writing weights needs root)", id,
+				 path, strerror(-rc));
 	if (rc)
-		return cdm__fail(ctx, rc, "node %d: writing %u to %s: %s", id, weight, path,
-				 strerror(rc));
+		return cdm__fail(ctx, -rc, "node %d: writing %u to %s: %s", id, weight, path,
+				 strerror(-rc));
 	return 0;
 }

@@ -7,7 +7,8 @@
 # list selects the nodes shown; a broken tree is exit 1 with the file named.
 # (Several backings per node, dax devices and CXL regions come from
 # libdaxctl and libcxl, which read the real /sys: tests/host/libcdm/backing.c
-# plays them; here every backing is plain RAM.)
+# plays them, with the drivers holding them; here every backing is plain
+# RAM, of no driver: no driver key, "-" in the DRIVER column.)
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/fakesys.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -53,6 +54,9 @@ is "$(line 3 | awk '{ print $2, $3, $4, $5 $6 }')" "cpuless yes 4 1.00GiB" "node
 is "$(line 3 | awk '{ print $9, $10 $11 }')" "- 150ns" "nodes: node 3 line: no bandwidth is '-', not 0"
 is "$(line 0 | awk '{ print $NF }')" "ram" "nodes: node 0 backed by plain RAM"
 is "$(line 1 | awk '{ print $NF }')" "-" "nodes: node 1 line: no backing is '-'"
+is "$(line 0 | awk '{ print $(NF - 1) }')" "-" "nodes: node 0 line: no driver holds plain RAM ('-')"
+is "$(echo "$out" | awk 'NR == 1 { print $(NF - 1), $NF }')" "DRIVER BACKING" \
+	"nodes: the header names the DRIVER and BACKING columns"
 
 json=$("$cdmctl" nodes --json) && rc=0 || rc=$?
 is "$rc" 0 "nodes --json: exit 0"
@@ -82,6 +86,7 @@ done <<'TABLE'
 0|dax|<absent>
 0|region|<absent>
 0|backing|kind:ram,size:8589934592
+0|driver|<absent>
 1|backing|<absent>
 2|backing|kind:ram,size:17179869184
 1|access0|<absent>

@@ -6,7 +6,10 @@
  * program links libcdm.a). A node holds several backings at once: two
  * CXL regions through kmem and a dax device of no region in node 1; in
  * node 2 a region hot-added without a dax device (cdm_add_memory()) and
- * plain RAM; in node 0 plain RAM only. Then: the probe runs once, on
+ * plain RAM; in node 0 plain RAM only; a dax device that the cxl_cdm
+ * driver holds (its driver link and cxl_cdm/online in the fake sysfs, as
+ * libcdm reads them) backs its node too, the backing naming the driver.
+ * Then: the probe runs once, on
  * first request, from however many threads; cdm_refresh() makes the next
  * request probe again, hot-added and removed devices show, and what a
  * caller holds stays valid.
@@ -110,11 +113,11 @@ static void machine(void)
 	blocks(2, 70, 2, true);
 	blocks(2, 72, 1, false);
 
-	dax[0] = (struct cdm_dax_dev){ "dax0.0", 1, 32 * BLOCK, 4 * BLOCK };
-	dax[1] = (struct cdm_dax_dev){ "dax1.0", 1, 40 * BLOCK, 2 * BLOCK };
-	dax[2] = (struct cdm_dax_dev){ "dax2.0", 1, 44 * BLOCK, 2 * BLOCK };
-	dax[3] = (struct cdm_dax_dev){ "dax5.0", 5, 100 * BLOCK, 2 * BLOCK };
-	dax[4] = (struct cdm_dax_dev){ "dax6.0", 0, 110 * BLOCK, 2 * BLOCK };
+	dax[0] = (struct cdm_dax_dev){ "dax0.0", 1, 32 * BLOCK, 4 * BLOCK, true };
+	dax[1] = (struct cdm_dax_dev){ "dax1.0", 1, 40 * BLOCK, 2 * BLOCK, true };
+	dax[2] = (struct cdm_dax_dev){ "dax2.0", 1, 44 * BLOCK, 2 * BLOCK, true };
+	dax[3] = (struct cdm_dax_dev){ "dax5.0", 5, 100 * BLOCK, 2 * BLOCK, true };
+	dax[4] = (struct cdm_dax_dev){ "dax6.0", 0, 110 * BLOCK, 2 * BLOCK, true };
 	regions[0] = (struct cdm_cxl_region){ "region0", 32 * BLOCK, 4 * BLOCK,
 					      mem01, 2 };
 	regions[1] = (struct cdm_cxl_region){ "region1", 40 * BLOCK, 4 * BLOCK,
@@ -202,6 +205,96 @@ static void several_per_node(void **state)
 	cdm_unref(ctx);
 }
 
+/* The driver holding each backing's memory, "-" for none: "kmem,-" */
+static const char *drivers_of(struct cdm_node *node)
+{
+	static char buf[256];
+	struct cdm_backing *b;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	cdm_backing_foreach(node, b)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "," : "",
+				cdm_backing_get_driver(b) ?: "-");
+	return buf;
+}
+
+static void cxl_cdm_link(const char *dev, const char *driver)
+{
+	char rel[128], target[128];
+
+	snprintf(rel, sizeof(rel), "bus/dax/devices/%s/driver", dev);
+	snprintf(target, sizeof(target), "../../../../bus/dax/drivers/%s", driver);
+	fakesys_write(rel, NULL);
+	fakesys_symlink(rel, target);
+}
+
+/*
+ * Node 3: dax3.0 of region3, bound to cxl_cdm with its memory online
+ * (libdaxctl finds no kmem memory in it), and dax4.0, bound to
+ * device_dax, on the same node. cxl_cdm's device backs the node as
+ * kmem's do, with its region and memdevs; device_dax's backs nothing.
+ * Its memory offline, it backs nothing either (its blocks, while the
+ * kernel still lists them, are the region's); a device that moves from
+ * cxl_cdm to kmem over the same blocks makes a new list.
+ */
+static void cxl_cdm_held(void **state)
+{
+	struct cdm_backing *b, *b2;
+	struct cdm_node *n3;
+	struct cdm_ctx *ctx;
+
+	machine();
+	fakesys_machine(four, 4);
+	blocks(3, 80, 4, true);
+	dax[5] = (struct cdm_dax_dev){ "dax3.0", 3, 80 * BLOCK, 4 * BLOCK, false };
+	dax[6] = (struct cdm_dax_dev){ "dax4.0", 3, 88 * BLOCK, 2 * BLOCK, false };
+	regions[3] = (struct cdm_cxl_region){ "region3", 80 * BLOCK, 4 * BLOCK, mem45, 2 };
+	found.nr_dax = 7;
+	found.nr_regions = 4;
+	cxl_cdm_link("dax3.0", "cxl_cdm");
+	fakesys_write("bus/dax/devices/dax3.0/cxl_cdm/online", "1\n");
+	cxl_cdm_link("dax4.0", "device_dax");
+	ctx = new_ctx();
+	n3 = cdm_node_get_by_id(ctx, 3);
+	assert_non_null(n3);
+	assert_string_equal(describe(n3), "cxl dax3.0 region3 4 mem4+mem5");
+	assert_string_equal(drivers_of(n3), "cxl_cdm");
+	assert_string_equal(drivers_of(cdm_node_get_by_id(ctx, 1)), "kmem,kmem,kmem");
+	assert_string_equal(drivers_of(cdm_node_get_by_id(ctx, 2)), "-,-");
+	assert_string_equal(drivers_of(cdm_node_get_by_id(ctx, 0)), "-");
+
+	/* offline, its blocks still listed a moment: the region's, no driver */
+	fakesys_write("bus/dax/devices/dax3.0/cxl_cdm/online", "0\n");
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_string_equal(describe(n3), "cxl - region3 4 mem4+mem5");
+	assert_string_equal(drivers_of(n3), "-");
+	/* and gone */
+	blocks_remove(3, 80, 4);
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_string_equal(describe(n3), "");
+	/* no online attribute (cxl_cdm being unbound): not online */
+	blocks(3, 80, 4, true);
+	fakesys_write("bus/dax/devices/dax3.0/cxl_cdm/online", NULL);
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_string_equal(drivers_of(n3), "-");
+
+	/* the same blocks through kmem: another list, the old one readable */
+	fakesys_write("bus/dax/devices/dax3.0/cxl_cdm/online", "1\n");
+	assert_int_equal(cdm_refresh(ctx), 0);
+	assert_string_equal(drivers_of(n3), "cxl_cdm");
+	b = cdm_backing_get_first(n3);
+	cxl_cdm_link("dax3.0", "kmem");
+	dax[5].kmem_online = true;
+	assert_int_equal(cdm_refresh(ctx), 0);
+	b2 = cdm_backing_get_first(n3);
+	assert_ptr_not_equal(b2, b);
+	assert_string_equal(cdm_backing_get_driver(b2), "kmem");
+	assert_string_equal(cdm_backing_get_driver(b), "cxl_cdm");
+	assert_string_equal(cdm_backing_get_devname(b), "dax3.0");
+	cdm_unref(ctx);
+}
+
 /* Without memory blocks in sysfs (no memory hotplug) sizes are the
  * devices' and no plain RAM is told; a malformed block size is an error
  * naming the file, and a failed probe is tried again on the next call. */
@@ -265,7 +358,7 @@ static void refresh(void **state)
 	fakesys_machine(four, 4);
 	blocks(3, 80, 4, true);
 	blocks_remove(1, 44, 2);
-	dax[2] = (struct cdm_dax_dev){ "dax3.0", 3, 80 * BLOCK, 4 * BLOCK };
+	dax[2] = (struct cdm_dax_dev){ "dax3.0", 3, 80 * BLOCK, 4 * BLOCK, true };
 	regions[3] = (struct cdm_cxl_region){ "region3", 80 * BLOCK, 4 * BLOCK,
 					      mem45, 2 };
 	found.nr_regions = 4;
@@ -355,6 +448,7 @@ int main(void)
 		cmocka_unit_test_teardown(several_per_node, teardown),
 		cmocka_unit_test_teardown(probe_errors, teardown),
 		cmocka_unit_test_teardown(refresh, teardown),
+		cmocka_unit_test_teardown(cxl_cdm_held, teardown),
 		cmocka_unit_test_teardown(concurrent_first_probe, teardown),
 	};
 

@@ -74,6 +74,22 @@ void fakesys_write(const char *rel, const char *content)
 		die("write", path);
 }
 
+const char *fakesys_read(const char *rel)
+{
+	static char buf[256];
+	char path[PATH_MAX * 2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
 void fakesys_symlink(const char *rel, const char *target)
 {
 	char path[PATH_MAX * 2];

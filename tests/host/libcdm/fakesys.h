@@ -19,6 +19,9 @@ const char *fakesys_new(void);
 void fakesys_remove(void);
 /* write @content to ROOT/@rel (creating directories); NULL removes it */
 void fakesys_write(const char *rel, const char *content);
+/* the first line of ROOT/@rel, newline kept ("" when empty; static
+ * storage, to the next call), NULL when it cannot be read */
+const char *fakesys_read(const char *rel);
 /* a symbolic link ROOT/@rel -> @target (creating directories) */
 void fakesys_symlink(const char *rel, const char *target);
 /* online/has_memory/has_cpu, nodeN/{cpulist,meminfo,distance} */
