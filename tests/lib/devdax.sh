@@ -9,6 +9,10 @@
 #                  and sets dax (daxX.Y), d (its sysfs directory) and
 #                  node (its target node); bails out if a step fails
 #   driver_of DAX  the driver DAX is bound to (cxl_cdm, device_dax, kmem)
+#   cdm_bind [MODPROBE ARGS]
+#                  loads cxl_cdm and moves $dax from device_dax to it
+#   cdm_release    moves $dax back to device_dax (its memory goes
+#                  offline) and unloads cxl_cdm
 
 . "$CDM_TOP/tests/lib/shelter.sh"
 
@@ -23,4 +27,18 @@ devdax_setup() {
 
 driver_of() {
 	basename "$(readlink -f "/sys/bus/dax/devices/$1/driver")"
+}
+
+cdm_bind() {
+	modprobe cxl_cdm "$@" || return 1
+	echo "$dax" >/sys/bus/dax/drivers/cxl_cdm/new_id 2>/dev/null
+	[ "$(driver_of "$dax")" = cxl_cdm ] || {
+		echo "$dax" >/sys/bus/dax/drivers/device_dax/unbind &&
+			echo "$dax" >/sys/bus/dax/drivers/cxl_cdm/bind
+	}
+}
+
+cdm_release() {
+	echo "$dax" >/sys/bus/dax/drivers/cxl_cdm/unbind && rmmod cxl_cdm &&
+		echo "$dax" >/sys/bus/dax/drivers/device_dax/bind
 }

@@ -18,7 +18,6 @@
 . "$CDM_TOP/tests/lib/kmsg.sh"
 mib=${1:-16} rounds=${2:-2}
 bin=$CDM_TOP/build/tests/vm
-drivers=/sys/bus/dax/drivers
 param=/sys/module/cxl_cdm/parameters
 copy=/sys/module/cxl_cdm/copy
 core=/sys/kernel/mm/cdm
@@ -31,22 +30,6 @@ echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
 
 counter() { cat "$copy/$1"; }
 core_counter() { cat "$core/$1"; }
-
-# bind_cdm [MODPROBE ARGS]: load cxl_cdm and hand it the device
-bind_cdm() {
-	modprobe cxl_cdm "$@" || return 1
-	echo "$dax" >$drivers/cxl_cdm/new_id 2>/dev/null
-	[ "$(driver_of "$dax")" = cxl_cdm ] || {
-		echo "$dax" >$drivers/device_dax/unbind
-		echo "$dax" >$drivers/cxl_cdm/bind
-	}
-}
-
-# unbind_cdm: give the device back (its memory goes offline) and unload
-unbind_cdm() {
-	echo "$dax" >$drivers/cxl_cdm/unbind && rmmod cxl_cdm &&
-		echo "$dax" >$drivers/device_dax/bind
-}
 
 # thp_roundtrip LABEL: MIB MiB of THP to the node and back ROUNDS times
 thp_roundtrip() {
@@ -76,7 +59,7 @@ for bad in 0 17; do
 done
 
 # No DMA channel: the CPU engine.
-check "cxl_cdm loads and takes $dax" bind_cdm
+check "cxl_cdm loads and takes $dax" cdm_bind
 is "$(counter path)" cpu "no DMA provider: the engine copies on the CPUs"
 is "$(counter channels)" 0 "  ... with no channel"
 check "  ... and is registered for node $node" grep -q "^cxl_cdm-cpu-node$node $node\$" $core/copy_engines
@@ -98,12 +81,12 @@ out=$(in_open "$bin/copy-offload-check" 4 1 "$node")
 is "$(echo "$out" | sed -n 's/^intact //p')" 1024 "4 KiB pages: moved and back, intact"
 cmp_ok "$(counter declined_small)" -gt "$d0" "  ... the engine declined their batches ($(counter declined_small))"
 cmp_ok "$(core_counter declined_folios)" -ge $((c0 + 2048)) "  ... the core counted them declined and copied them"
-check "cxl_cdm lets $dax go and unloads" unbind_cdm
+check "cxl_cdm lets $dax go and unloads" cdm_release
 
 # The software DMA provider, 1, 2 and 4 channels of it.
 check "the test DMA provider loads with 4 channels" modprobe cdm_test_dma channels=4
 for n in 1 2 4; do
-	check "cxl_cdm takes $n DMA channels" bind_cdm dma_channels=$n
+	check "cxl_cdm takes $n DMA channels" cdm_bind dma_channels=$n
 	is "$(counter path) $(counter channels)" "dma $n" "  ... copy/path dma, $n channels"
 	check "  ... registered as a DMA engine for node $node" grep -q "^cxl_cdm-dma-node$node " $core/copy_engines
 	d0=$(counter dma_folios) t0=$(cat $dmaparam/completed)
@@ -118,7 +101,7 @@ for n in 1 2 4; do
 	is "$(counter dma_errors)" 0 "  ... no DMA error"
 	# writers race once per path: CPU, DMA, failing DMA (CXL memory is slow)
 	[ $n != 4 ] || race "DMA, $n channels"
-	[ $n = 4 ] || check "  ... cxl_cdm unloads" unbind_cdm
+	[ $n = 4 ] || check "  ... cxl_cdm unloads" cdm_release
 done
 
 # Completions out of order change nothing.
@@ -149,6 +132,6 @@ check "  ... the kernel says so" logged "no completion within 300 ms, channels t
 
 # Channels in use hold the provider.
 check "the provider cannot unload while cxl_cdm holds its channels" sh -c "! rmmod cdm_test_dma 2>/dev/null"
-check "cxl_cdm lets $dax go and unloads" unbind_cdm
+check "cxl_cdm lets $dax go and unloads" cdm_release
 check "then the provider unloads" rmmod cdm_test_dma
 done_testing
