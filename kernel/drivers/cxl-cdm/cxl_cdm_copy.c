@@ -59,52 +59,52 @@
 #define CXL_CDM_MAX_THREADS	64
 
 static unsigned int dma_channels;
-static struct cxl_cdm_uint_param dma_channels_param = {
+static struct cdm_uint_param dma_channels_param = {
 	.val = &dma_channels, .min = 0, .max = CXL_CDM_MAX_CHANNELS,
 	.unit = "channels",
 };
-module_param_cb(dma_channels, &cxl_cdm_uint_param_ops, &dma_channels_param,
+module_param_cb(dma_channels, &cdm_uint_param_ops, &dma_channels_param,
 		0444);
 __MODULE_PARM_TYPE(dma_channels, "uint");
 MODULE_PARM_DESC(dma_channels,
 		 "DMA memcpy channels to use, 0-64 (default 0: all there are at load)");
 
 static unsigned int min_folio_kb = 64;
-static struct cxl_cdm_uint_param min_folio_param = {
+static struct cdm_uint_param min_folio_param = {
 	.val = &min_folio_kb, .min = 0, .max = 1048576, .unit = "KiB",
 };
-module_param_cb(min_folio_kb, &cxl_cdm_uint_param_ops, &min_folio_param,
+module_param_cb(min_folio_kb, &cdm_uint_param_ops, &min_folio_param,
 		0644);
 __MODULE_PARM_TYPE(min_folio_kb, "uint");
 MODULE_PARM_DESC(min_folio_kb,
 		 "decline batches whose largest folio is smaller, 0-1048576 KiB (default 64)");
 
 static unsigned int min_batch_kb = 256;
-static struct cxl_cdm_uint_param min_batch_param = {
+static struct cdm_uint_param min_batch_param = {
 	.val = &min_batch_kb, .min = 0, .max = 1048576, .unit = "KiB",
 };
-module_param_cb(min_batch_kb, &cxl_cdm_uint_param_ops, &min_batch_param,
+module_param_cb(min_batch_kb, &cdm_uint_param_ops, &min_batch_param,
 		0644);
 __MODULE_PARM_TYPE(min_batch_kb, "uint");
 MODULE_PARM_DESC(min_batch_kb,
 		 "decline batches of fewer bytes, 0-1048576 KiB (default 256)");
 
 static unsigned int dma_timeout_ms = 10000;
-static struct cxl_cdm_uint_param dma_timeout_param = {
+static struct cdm_uint_param dma_timeout_param = {
 	.val = &dma_timeout_ms, .min = 1, .max = 600000, .unit = "ms",
 };
-module_param_cb(dma_timeout_ms, &cxl_cdm_uint_param_ops, &dma_timeout_param,
+module_param_cb(dma_timeout_ms, &cdm_uint_param_ops, &dma_timeout_param,
 		0644);
 __MODULE_PARM_TYPE(dma_timeout_ms, "uint");
 MODULE_PARM_DESC(dma_timeout_ms,
 		 "how long a batch waits for its DMA completions, 1-600000 ms (default 10000)");
 
 static unsigned int cpu_threads;
-static struct cxl_cdm_uint_param cpu_threads_param = {
+static struct cdm_uint_param cpu_threads_param = {
 	.val = &cpu_threads, .min = 0, .max = CXL_CDM_MAX_THREADS,
 	.unit = "threads",
 };
-module_param_cb(cpu_threads, &cxl_cdm_uint_param_ops, &cpu_threads_param,
+module_param_cb(cpu_threads, &cdm_uint_param_ops, &cpu_threads_param,
 		0644);
 __MODULE_PARM_TYPE(cpu_threads, "uint");
 MODULE_PARM_DESC(cpu_threads,

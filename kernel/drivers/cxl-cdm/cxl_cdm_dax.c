@@ -53,10 +53,10 @@ MODULE_PARM_DESC(claim_cxl_ram,
 		 "bind every CXL ram region's dax device instead of kmem (default: only devices named in new_id)");
 
 static unsigned int remove_timeout_ms = 60000;
-static struct cxl_cdm_uint_param remove_timeout_param = {
+static struct cdm_uint_param remove_timeout_param = {
 	.val = &remove_timeout_ms, .min = 1, .max = 3600000, .unit = "ms",
 };
-module_param_cb(remove_timeout_ms, &cxl_cdm_uint_param_ops,
+module_param_cb(remove_timeout_ms, &cdm_uint_param_ops,
 		&remove_timeout_param, 0644);
 __MODULE_PARM_TYPE(remove_timeout_ms, "uint");
 MODULE_PARM_DESC(remove_timeout_ms,

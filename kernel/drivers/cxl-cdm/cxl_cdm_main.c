@@ -10,36 +10,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/init.h>
-#include <linux/kstrtox.h>
 #include <linux/module.h>
 
 #include "cxl_cdm.h"
-
-static int cxl_cdm_uint_param_set(const char *val, const struct kernel_param *kp)
-{
-	const struct cxl_cdm_uint_param *p = kp->arg;
-	unsigned int v;
-
-	if (kstrtouint(val, 0, &v) || v < p->min || v > p->max) {
-		pr_err("%s must be a number of %s from %u to %u\n", kp->name,
-		       p->unit, p->min, p->max);
-		return -EINVAL;
-	}
-	WRITE_ONCE(*p->val, v);
-	return 0;
-}
-
-static int cxl_cdm_uint_param_get(char *buffer, const struct kernel_param *kp)
-{
-	const struct cxl_cdm_uint_param *p = kp->arg;
-
-	return sysfs_emit(buffer, "%u\n", READ_ONCE(*p->val));
-}
-
-const struct kernel_param_ops cxl_cdm_uint_param_ops = {
-	.set = cxl_cdm_uint_param_set,
-	.get = cxl_cdm_uint_param_get,
-};
 
 static int __init cxl_cdm_init(void)
 {
