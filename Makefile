@@ -100,7 +100,8 @@ check: deps modules kselftests
 # Slowest first: two run at a time.
 DEBUG_TESTS = $(addprefix tests/vm/,cdm-hotplug.t cdm-nodes.t cdm-background.t \
 	cdm-isolation.t cdm-explicit.t libcdm-memory.t kselftest-mm.t cdm-access.t \
-	cdm-copy-offload.t cdm-boot.t cxl-cdm.t cxl-cdm-copy.t cdmctl-online.t)
+	cdm-copy-offload.t cdm-boot.t cxl-cdm.t cxl-cdm-copy.t cdmctl-online.t \
+	cdm-private.t)
 check-debug: deps modules-debug kselftests
 	@$(PHASE) build $(MAKE) -s all
 	@CDM_TEST_KERNEL=debug $(PHASE) debug-tests scripts/run-tests $(BUILD)/test-logs-debug $(DEBUG_TESTS)

@@ -9,6 +9,12 @@
 #   write_file FILE VALUE
 #                    write VALUE to FILE (sysfs, debugfs); prints "ok" or
 #                    the error the write got ("Invalid argument")
+#   kmsg_lines       how many lines the kernel log has now
+#   kmsg_reports LINES
+#                    the lines after the first LINES of the kernel log
+#                    that start a report of a kernel problem (WARNING,
+#                    BUG, KASAN, Oops, Bad page state, UBSAN), as
+#                    scripts/vm-run looks for them; nothing when none
 
 kmsg_mark() {
 	log_lines=$(dmesg | wc -l)
@@ -26,4 +32,13 @@ write_file() {
 	else
 		echo "${_out##*: }"
 	fi
+}
+
+kmsg_lines() {
+	dmesg | wc -l
+}
+
+kmsg_reports() {
+	dmesg | tail -n +$((${1:-0} + 1)) |
+		grep -E 'WARNING:|BUG:|Oops|kernel BUG at|general protection fault|Bad page state|UBSAN:'
 }
