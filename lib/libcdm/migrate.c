@@ -124,9 +124,6 @@ struct cdm_migration {
 
 	/* run state, under lock */
 	pthread_mutex_t lock;
-	/* held while a worker moves huge pages of the caller's own process
-	 * (see huge_move_lock()) */
-	pthread_mutex_t own_huge_lock;
 	struct chunk *chunks;
 	size_t nr_chunks, next_chunk;
 	unsigned long long done, total;
@@ -206,7 +203,6 @@ CDM_EXPORT int cdm_migration_new(struct cdm_ctx *ctx, pid_t pid, int to_node,
 	m->huge_pages = huge_pages(ctx);
 	m->batch = whole_blocks(m, DEFAULT_BATCH);
 	pthread_mutex_init(&m->lock, NULL);
-	pthread_mutex_init(&m->own_huge_lock, NULL);
 	*mig = m;
 	return 0;
 }
@@ -857,42 +853,12 @@ static void count_huge(struct worker *w, const struct chunk *ch, unsigned long n
 	}
 }
 
-/*
- * Huge pages of the caller's own process move one worker at a time. The
- * workers are then threads of the process whose pages move, and the
- * kernel unmaps each PMD-mapped THP with a TLB flush of every CPU running
- * that process: the other workers' CPUs, interrupted for each 2 MiB.
- * A worker waiting here sleeps, and a CPU with nothing of the process
- * running is not interrupted (x86 skips lazy-TLB CPUs). Measured in
- * QEMU TCG (bench/migrate.sh 256): 2 workers moving in parallel took
- * 2.4x the time of 1, with 227 shootdowns per round trip against 0.
- * Small pages are flushed once per 512 (the kernel's batch), and another
- * process's pages are flushed on that process's CPUs only: both still
- * move in parallel. Queries do not unmap: they never wait here.
- */
-static bool huge_move_lock(struct worker *w, const struct chunk *ch)
-{
-	struct cdm_migration *mig = w->mig;
-
-	if (!ch->thp || mig->threads < 2 || mig->pid != getpid())
-		return false;
-	pthread_mutex_lock(&mig->own_huge_lock);
-	return true;
-}
-
-static void huge_move_unlock(struct worker *w, bool locked)
-{
-	if (locked)
-		pthread_mutex_unlock(&w->mig->own_huge_lock);
-}
-
 /* Returns a fatal errno (the chunk is not counted), ENOSPC (it is) or 0. */
 static int migrate_chunk(struct worker *w, const struct chunk *ch)
 {
 	long ps = cdm__page_size();
 	unsigned long n = (ch->end - ch->start) / ps, i, nr_heads;
 	unsigned int m;
-	bool locked;
 	int err;
 
 	for (i = 0; i < n; i++) {
@@ -904,9 +870,7 @@ static int migrate_chunk(struct worker *w, const struct chunk *ch)
 		return err;
 	memcpy(w->after, w->before, n * sizeof(int));
 	m = list_first_pass(w, ch, n, &nr_heads);
-	locked = huge_move_lock(w, ch);
 	err = move_passes(w, ch, n, m, w->heads, nr_heads);
-	huge_move_unlock(w, locked);
 	if (err && err != ENOSPC)
 		return err;
 	count_chunk(w, ch, n);
@@ -989,10 +953,7 @@ static int settle_chunk(struct worker *w, const struct chunk *ch)
 			for (i = 0; i < m; i++)
 				w->reason[w->index[i]] = ENOMEM;
 		} else {
-			bool locked = huge_move_lock(w, ch);
-
 			err = move_passes(w, ch, n, m, w->heads, 0);
-			huge_move_unlock(w, locked);
 			if (err && err != ENOSPC)
 				return err;
 		}
@@ -1414,7 +1375,6 @@ CDM_EXPORT void cdm_migration_free(struct cdm_migration *mig)
 	if (!mig)
 		return;
 	pthread_mutex_destroy(&mig->lock);
-	pthread_mutex_destroy(&mig->own_huge_lock);
 	free(mig->chunks);
 	free(mig->failed);
 	cdm_unref(mig->ctx);

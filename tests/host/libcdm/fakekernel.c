@@ -231,46 +231,14 @@ static long fake_move_pages_locked(unsigned long n, void **pages, const int *nod
 	return fake_move(n, pages, nodes, status, flags & MPOL_MF_MOVE_ALL);
 }
 
-/*
- * With kernel.overlap_wait_ms, a move call waits (before the lock, which
- * serialises the model) until another move call is under way too, or the
- * time is up: workers that move at once are then counted at once.
- */
-static void overlap_enter(void)
-{
-	unsigned int now, ms;
-
-	if (!kernel.overlap_wait_ms)
-		return;
-	now = __atomic_add_fetch(&kernel.movers, 1, __ATOMIC_SEQ_CST);
-	for (ms = 0; now < 2 && ms < kernel.overlap_wait_ms; ms++) {
-		usleep(1000);
-		now = __atomic_load_n(&kernel.movers, __ATOMIC_SEQ_CST);
-	}
-	pthread_mutex_lock(&kernel_lock);
-	if (now > kernel.most_movers)
-		kernel.most_movers = now;
-	pthread_mutex_unlock(&kernel_lock);
-}
-
-static void overlap_leave(void)
-{
-	if (kernel.overlap_wait_ms)
-		__atomic_sub_fetch(&kernel.movers, 1, __ATOMIC_SEQ_CST);
-}
-
 static long fake_move_pages(struct cdm_ctx *c, pid_t pid, unsigned long n, void **pages,
 			    const int *nodes, int *status, int flags)
 {
 	long rc;
 
-	if (nodes)
-		overlap_enter();
 	pthread_mutex_lock(&kernel_lock);
 	rc = fake_move_pages_locked(n, pages, nodes, status, flags);
 	pthread_mutex_unlock(&kernel_lock);
-	if (nodes)
-		overlap_leave();
 	return rc;
 }
 

@@ -87,11 +87,6 @@ struct fake_kernel {
 	 * migrate_err (0: none); calls counted */
 	int migrate_err;
 	unsigned int migrate_calls;
-	/* move calls (not queries) wait up to this long for another move
-	 * call to arrive before they take the lock, so that workers moving
-	 * at once are seen at once; the most seen is kept. 0: no wait */
-	unsigned int overlap_wait_ms;
-	unsigned int movers, most_movers;
 };
 extern struct fake_kernel kernel;
 

@@ -1339,66 +1339,6 @@ static void cancel_from_progress(void **state)
 	cdm_migration_free(mig);
 }
 
-/*
- * Huge pages of the caller's own process move one worker at a time: its
- * workers are threads of the process whose pages move, and each THP's
- * unmap would interrupt the others' CPUs (libcdm.h). Two workers, four
- * chunks, every move call waiting for a second to overlap it: small
- * pages of our own, and huge pages of a child (its copy of the mapping,
- * which the model answers for), are moved by both at once; our own huge
- * pages by one at a time.
- */
-static int move_overlapping(pid_t pid, unsigned int *most)
-{
-	struct cdm_migration *mig;
-	int rc, i;
-
-	for (i = 0; i < NR_PAGES; i++)
-		kernel.page[i].node = HOME;
-	kernel.overlap_wait_ms = 500;
-	kernel.most_movers = 0;
-	assert_int_equal(cdm_migration_new(ctx, pid, TARGET, &mig), 0);
-	assert_int_equal(cdm_migration_set_range(mig, (uintptr_t)base,
-						 (uintptr_t)addr_of(NR_PAGES)), 0);
-	assert_int_equal(cdm_migration_set_batch(mig, FOLIO_PAGES), 0);
-	assert_int_equal(cdm_migration_set_threads(mig, 2), 0);
-	rc = cdm_migration_run(mig);
-	if (rc || cdm_migration_get_moved(mig) != NR_PAGES || pages_on(TARGET) != NR_PAGES)
-		fail_msg("pid %d: %d '%s' (%s)", pid, rc, cdm_get_last_error(ctx), summary(mig));
-	cdm_migration_free(mig);
-	kernel.overlap_wait_ms = 0;
-	*most = kernel.most_movers;
-	return rc;
-}
-
-static void own_huge_pages_one_mover(void **state)
-{
-	unsigned int most;
-	pid_t child;
-	int i;
-
-	move_overlapping(0, &most);
-	assert_int_equal(most, 2);	/* small pages: both workers at once */
-
-	if (!map_thp((size_t)NR_PAGES * ps, (size_t)FOLIO_PAGES * ps))
-		skip();
-	for (i = 0; i < NR_PAGES; i += FOLIO_PAGES)
-		make_folio(i);
-	move_overlapping(0, &most);
-	assert_int_equal(most, 1);
-
-	child = fork();
-	assert_true(child >= 0);
-	if (!child) {
-		pause();
-		_exit(0);
-	}
-	move_overlapping(child, &most);
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-	assert_int_equal(most, 2);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1420,8 +1360,6 @@ int main(void)
 		cmocka_unit_test(errors_logged_where_they_happen),
 		cmocka_unit_test_setup(pid_reused, fake_kernel_reset),
 		cmocka_unit_test_setup(cancel_from_progress, fake_kernel_reset),
-		cmocka_unit_test_setup_teardown(own_huge_pages_one_mover, fake_kernel_reset,
-						thp_teardown),
 		cmocka_unit_test_setup_teardown(from_nodes_filter, four_nodes_setup,
 						four_nodes_teardown),
 		cmocka_unit_test_setup_teardown(from_nodes_bad_input, four_nodes_setup,
