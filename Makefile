@@ -77,8 +77,8 @@ kselftests: kernel
 HOST_TESTS = $(sort $(wildcard tests/host/*.t)) $(HOST_TEST_PROGS)
 # Slowest first (run-tests runs two at a time, in this order): a long test
 # started last would run on alone at the end. Times from a quiet run.
-SLOW_VM_TESTS = $(addprefix tests/vm/,cdm-background.t cdm-hotplug.t cdm-explicit.t \
-	cdm-isolation.t vm-run.t)
+SLOW_VM_TESTS = $(addprefix tests/vm/,cxl-cdm-lifecycle.t cdm-background.t cdm-hotplug.t \
+	cdm-explicit.t cdm-isolation.t vm-run.t)
 VM_TESTS = $(SLOW_VM_TESTS) $(filter-out $(SLOW_VM_TESTS),$(sort $(wildcard tests/vm/*.t)))
 
 check-host: deps
@@ -101,7 +101,7 @@ check: deps modules kselftests
 DEBUG_TESTS = $(addprefix tests/vm/,cdm-hotplug.t cdm-nodes.t cdm-background.t \
 	cdm-isolation.t cdm-explicit.t libcdm-memory.t kselftest-mm.t cdm-access.t \
 	cdm-copy-offload.t cdm-boot.t cxl-cdm.t cxl-cdm-copy.t cdmctl-online.t \
-	cdm-private.t)
+	cdm-private.t cxl-cdm-lifecycle.t)
 check-debug: deps modules-debug kselftests
 	@$(PHASE) build $(MAKE) -s all
 	@CDM_TEST_KERNEL=debug $(PHASE) debug-tests scripts/run-tests $(BUILD)/test-logs-debug $(DEBUG_TESTS)

@@ -8,21 +8,32 @@
 #   hold NAME [VAR=VAL...] ARGS...
 #                           start "policy-alloc ARGS..." keeping its memory
 #                           (VAR=VAL: more POLICY_ALLOC_* settings); waits
-#                           until it placed and checked it, sets held_pid;
-#                           its first report is /tmp/NAME.start.
+#                           until it placed and checked it, or died (the
+#                           OOM killer), sets held_pid; its first report is
+#                           /tmp/NAME.start.
 #   report NAME PID         ask that holder for a fresh report, print it
 #
 # Reports come back within 300 s or are empty (the test then fails on
 # them): faulting in hundreds of MiB under swap on the debug kernel, or on
-# a CXL node, whose every access QEMU emulates, takes minutes.
+# a CXL node, whose every access QEMU emulates, takes minutes. A holder
+# that is gone gives an empty report at once.
 
 count() {
 	echo "$1" | awk -v n="$2" '$1 == "node" && $2 == n { c = $3 } END { print c + 0 }'
 }
 
-holder_wait() {	# holder_wait FILE: until FILE has its content line
+# holder_alive PID: PID has not exited (an exited child stays a zombie
+# until the shell reaps it)
+holder_alive() {
+	case "$(sed -n 's/^State:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)" in
+	"" | Z* | X*) return 1 ;;
+	esac
+}
+
+holder_wait() {	# holder_wait FILE PID: until FILE has its content line or PID is gone
 	_i=0
 	while ! grep -q '^content' "$1" 2>/dev/null && [ $_i -lt 3000 ]; do
+		holder_alive "$2" || break
 		sleep 0.1
 		_i=$((_i + 1))
 	done
@@ -45,12 +56,12 @@ hold() {
 		exec "$0" "$@"' \
 		"$CDM_TOP/build/tests/vm/policy-alloc" "$@" >"/tmp/$_name.start" 2>&1 &
 	held_pid=$!
-	holder_wait "/tmp/$_name.start"
+	holder_wait "/tmp/$_name.start" "$held_pid"
 }
 
 report() {
 	rm -f "/tmp/$1"
 	kill -USR1 "$2"
-	holder_wait "/tmp/$1"
+	holder_wait "/tmp/$1" "$2"
 	cat "/tmp/$1" 2>/dev/null
 }

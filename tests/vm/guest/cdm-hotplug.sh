@@ -135,28 +135,12 @@ is "$(count "$(cat /tmp/dev.start)" "$node")" 16384 "MPOL_BIND to node $node: al
 
 # Removal while the pages do not fit into node 0: -EBUSY, nothing lost.
 # The kernel counts as room what node 0 has free above its high watermarks
-# plus what reclaim could free (its file pages; there is no swap yet). So
-# the caches go, and node 0's free memory goes into its huge page pool
-# (which fails softly, where a process filling it would meet the OOM
-# killer) until room is well short of the 64 MiB node 1 uses. Not lower:
-# THP "always" raises min_free_kbytes (43 MiB of min watermark on this
-# 1 GiB node), and below the min watermark even a fork meets the OOM killer.
-hp0=$sysnode/node0/hugepages/hugepages-2048kB/nr_hugepages
-echo 3 >/proc/sys/vm/drop_caches
-high0=$(( $(zone_pages 0 high) / 256 ))
-file0=$(( ($(node_kb 0 'Active(file)') + $(node_kb 0 'Inactive(file)')) >> 10 ))
-above=$((40 - file0))
-[ $above -ge 4 ] || above=4
-target=$((high0 + above))
-# Each write takes what it can; memory freed meanwhile is taken by the next.
-i=0
-while [ $(( $(node_kb 0 MemFree) >> 10 )) -gt $((target + 4)) ] && [ $i -lt 10 ]; do
-	echo $(( $(cat $hp0) + ( ($(node_kb 0 MemFree) >> 10) - target) / 2 )) >$hp0
-	i=$((i + 1))
-done
-free0=$(( $(node_kb 0 MemFree) >> 10 ))
-diag "node 0: $(cat $hp0) huge pages reserved, $free0 MiB free, high watermarks $high0 MiB, file pages $file0 MiB"
-cmp_ok $((free0 - high0 + file0)) -lt 64 \
+# plus what reclaim could free (its file pages; there is no swap yet):
+# node_squeeze (meminfo.sh) takes it down to about 40 MiB, well short of
+# the 64 MiB node 1 uses.
+set -- $(node_squeeze 0 40)
+diag "node 0: $1 huge pages reserved, $2 MiB free, high watermarks $3 MiB, file pages $4 MiB"
+cmp_ok $(($2 - $3 + $4)) -lt 64 \
 	"node 0's room (free above the high watermarks + file pages) is less than the 64 MiB node $node uses"
 is "$(setp online 0)" "Device or resource busy" "removal with node 0 full: EBUSY"
 check "  ... the kernel says how much does not fit" logged "MiB in use, room for"
@@ -164,7 +148,7 @@ check "  ... node $node stays online" grep -qw "$node" $sysnode/has_memory
 out=$(report dev $dev)
 is "$(count "$out" "$node")" 16384 "  ... the pages stay on node $node"
 is "$(echo "$out" | sed -n 's/^content //p')" ok "  ... their content is intact"
-echo 0 >$hp0
+node_unsqueeze 0
 
 # Isolation: default allocations do not spill into the hot-added node.
 set -- $(pressure "$node")
