@@ -7,6 +7,9 @@
 #   mib SIZE          a size with M or G suffix, in MiB
 #   expand LIST       a node list "0-1,3" as " 0 1 3 "
 #   in_list LIST ID   whether node ID is in node list LIST
+#   has_memory ID     whether node ID is in has_memory (a node list, so
+#                     "0-2" holds 1, which a word match would miss)
+#   no_memory ID      the opposite
 #   tier_of ID        the memory tier (number) holding node ID, or <absent>
 
 topo_nodes() {
@@ -112,4 +115,12 @@ cxl_dax_of() {
 		esac
 	done
 	echo "<absent>"
+}
+
+has_memory() {
+	in_list "$(cat /sys/devices/system/node/has_memory)" "$1"
+}
+
+no_memory() {
+	! has_memory "$1"
 }

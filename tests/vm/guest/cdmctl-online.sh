@@ -17,9 +17,9 @@
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/holder.sh"
 . "$CDM_TOP/tests/lib/kmsg.sh"
+. "$CDM_TOP/tests/lib/topo.sh"
 sysnode=/sys/devices/system/node
 get() { "$CDM_TOP/build/tests/vm/libcdm/jsonget" "$@"; }
-has_memory() { grep -qw "$1" $sysnode/has_memory; }
 
 . "$CDM_TOP/tests/lib/devdax.sh"
 devdax_setup
@@ -91,7 +91,7 @@ wait $pin 2>/dev/null
 out=$(cdmctl offline "$dax")
 is "$?:$out" "0:$dax: offline, none of its memory in node $node" "cdmctl offline: exit 0, says so"
 is "$(cat $online)" 0 "  ... cxl_cdm/online reads 0"
-check "  ... node $node has no memory" sh -c "! grep -qw $node $sysnode/has_memory"
+check "  ... node $node has no memory" no_memory "$node"
 is "$(driver_of "$dax")" cxl_cdm "  ... $dax stays cxl_cdm's"
 out=$(cdmctl offline "$dax" --json)
 is "$?:$(echo "$out" | get online changed)" "0:false
@@ -106,7 +106,7 @@ out=$(cdmctl offline --release "$dax")
 is "$?:$out" "0:$dax: offline, none of its memory in node $node; given back to device_dax" \
 	"cdmctl offline --release: exit 0"
 is "$(driver_of "$dax")" device_dax "  ... $dax is device_dax's"
-check "  ... node $node has no memory" sh -c "! grep -qw $node $sysnode/has_memory"
+check "  ... node $node has no memory" no_memory "$node"
 out=$(cdmctl offline --release "$dax")
 is "$?:$out" "0:$dax: already offline and not cxl_cdm's; nothing done" "  ... again: nothing done"
 out=$(cdmctl online "$dax")

@@ -25,8 +25,6 @@ cycles=${1:-50}
 sysnode=/sys/devices/system/node
 drivers=/sys/bus/dax/drivers
 
-has_memory() { in_list "$(cat $sysnode/has_memory)" "$1"; }
-no_memory() { ! has_memory "$1"; }
 content() { echo "$1" | sed -n 's/^content //p'; }
 
 . "$CDM_TOP/tests/lib/devdax.sh"
