@@ -29,11 +29,26 @@
 #                        then NODE's free memory, high watermarks and file
 #                        pages in MiB, as they are afterwards
 #   node_unsqueeze NODE  empties NODE's huge page pool again
+#   pcp_lists_small      shrinks every per-CPU free list to 4 batches and
+#                        stops its auto-tuning, for tests that fill a node
+#                        to within a few MiB (below)
 #
 # A pool fails softly where a process filling the node would meet the OOM
 # killer. And not below the high watermarks: THP "always" raises
 # min_free_kbytes (43 MiB of min watermark on a 1 GiB node), and below the
 # min watermark even a fork meets the OOM killer.
+#
+# Nor can a process filling a node count on the pages that per-CPU lists
+# hold: 6.12 lets each CPU keep up to 1/8 of a CPU-less node's pages there
+# (high_max, auto-tuned), out of MemFree, and refills a list in batches of
+# up to 8 MiB. The allocator checks the watermarks before it takes a page
+# from a list, and drains the lists only after a direct reclaim that freed
+# something: on a node of anonymous pages without swap nothing is freed,
+# so the OOM killer comes with megabytes still on the lists.
+# cdm-explicit.t filled node 1 to 8 MiB above its high watermark and saw
+# its holder OOM-killed one run in five; pcp_lists_small sets
+# vm.percpu_pagelist_high_fraction so high that every list is 4 batches
+# (~1 MiB) at most.
 
 node_kb() {
 	echo 1 >/proc/sys/vm/stat_refresh
@@ -76,6 +91,10 @@ node_squeeze() {
 		_i=$((_i + 1))
 	done
 	echo "$(cat "$_pool") $(( $(node_kb "$1" MemFree) >> 10 )) $_high $(node_file_mib "$1")"
+}
+
+pcp_lists_small() {
+	echo 1000000000 >/proc/sys/vm/percpu_pagelist_high_fraction
 }
 
 node_unsqueeze() {

@@ -35,6 +35,10 @@ done
 # start inherits nothing of this (oom_score_adj 0).
 echo -1000 >/proc/$$/oom_score_adj
 
+# Node 1 is filled to 8 MiB above its high watermark below: keep that
+# room out of the per-CPU lists (meminfo.sh).
+pcp_lists_small
+
 # zone_kb NODE FIELD: zone_pages (meminfo.sh) of all NODE's zones, in kB
 zone_kb() { echo $(( $(zone_pages "$1" "$2") * 4 )); }
 
