@@ -136,6 +136,7 @@ CDM_EXPORT struct cdm_ctx *cdm_unref(struct cdm_ctx *ctx)
 		return ctx;
 	cdm__topology_free(ctx);
 	cdm__zero_pfns_free(ctx);
+	cdm__pools_free(ctx);
 	pthread_mutex_destroy(&ctx->topology_lock);
 	pthread_mutex_destroy(&ctx->zero_lock);
 	free(ctx);

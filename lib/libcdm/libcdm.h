@@ -473,6 +473,7 @@ int cdm_node_set_interleave_weight(struct cdm_node *node, unsigned int weight);
 
 /* ---- residency (residency.c, pagemap.c) ---- */
 struct cdm_residency;
+struct cdm_pool;
 
 /*
  * pid 0 = the calling process; whole address space unless a range is set.
@@ -520,7 +521,8 @@ int cdm_residency_update(struct cdm_residency *res);
 enum cdm_residency_source cdm_residency_get_source_used(struct cdm_residency *res);
 /*
  * Page counts of the last update. Each page of the range is counted once:
- * total = pages on the nodes + zero page + swapped + not present + errors.
+ * total = pages on the nodes + on device-private pools + zero page +
+ * swapped + not present + errors.
  */
 /* on @node: 0 and *@pages (0 for a node that holds none, online or
  * not), or, *@pages untouched, -EINVAL for a negative node or a NULL
@@ -549,6 +551,15 @@ unsigned long long cdm_residency_get_errors(struct cdm_residency *res);
  * @err may be NULL. */
 int cdm_residency_get_error(struct cdm_residency *res, int index,
 			    uint64_t *addr, int *err);
+/*
+ * On device-private pool @pool's device (counted apart from swapped
+ * pages, which they look like in the pagemap): 0 and *@pages, or -EINVAL
+ * for a NULL argument. Each update asks every pool it can open; pages of
+ * a pool it cannot open (-EACCES without root) stay counted as swapped,
+ * which the update logs at LOG_INFO.
+ */
+int cdm_residency_get_pool_pages(struct cdm_residency *res, struct cdm_pool *pool,
+				 unsigned long long *pages);
 /* highest node holding pages, -1 when none */
 int cdm_residency_get_max_node(struct cdm_residency *res);
 void cdm_residency_free(struct cdm_residency *res);
@@ -716,6 +727,94 @@ int cdm_migration_get_failed_page(struct cdm_migration *mig, int index,
 				  uint64_t *addr, int *err);
 struct cdm_ctx *cdm_migration_get_ctx(struct cdm_migration *mig);
 void cdm_migration_free(struct cdm_migration *mig);
+
+/* ---- device-private pools (pool.c) ---- */
+/*
+ * Memory of devices the CPU cannot address coherently (a PCIe accelerator
+ * without CXL), as the cdm_private driver offers it: each pool is a
+ * character device /dev/cdm_privateN (<sysfs>/class/cdm_private/
+ * cdm_privateN) whose pages the CPU reaches only by migrating them back,
+ * which a CPU fault does on its own. Pages move to a pool and back with
+ * cdm_pool_migrate(); cdm_residency_update() counts the pages of each
+ * pool apart from swapped ones.
+ *
+ * The pools are listed anew by cdm_pool_get_first() and
+ * cdm_pool_get_by_name() (the module may be loaded or unloaded at any
+ * time); an object stays valid until the context is freed, and a pool
+ * gone since reads as such (cdm_pool_update() fails with -ENODEV).
+ */
+
+#define CDM_MAX_POOLS 64
+
+/* NULL when there is none (cdm_private not loaded): not an error, the
+ * last error is then "" */
+struct cdm_pool *cdm_pool_get_first(struct cdm_ctx *ctx);
+struct cdm_pool *cdm_pool_get_next(struct cdm_pool *pool);
+#define cdm_pool_foreach(ctx, pool) \
+	for (pool = cdm_pool_get_first(ctx); pool != NULL; \
+	     pool = cdm_pool_get_next(pool))
+/* 0 when @name is a pool's name, "cdm_privateN" or "/dev/cdm_privateN"
+ * (N 0-63 as the kernel prints it), else -EINVAL with a message quoting
+ * it (at most 64 bytes; none without a context); nothing else checked */
+int cdm_pool_check_name(struct cdm_ctx *ctx, const char *name);
+/* The pool named @name (as above): 0 and *@pool; or, *@pool untouched,
+ * -EINVAL for a bad name (or NULL argument), -ENODEV when there is no
+ * such pool now, -errno when the pools could not be listed */
+int cdm_pool_get_by_name(struct cdm_ctx *ctx, const char *name, struct cdm_pool **pool);
+struct cdm_ctx *cdm_pool_get_ctx(struct cdm_pool *pool);
+int cdm_pool_get_id(struct cdm_pool *pool);		/* N of cdm_privateN */
+const char *cdm_pool_get_name(struct cdm_pool *pool);	/* "cdm_privateN" */
+const char *cdm_pool_get_devpath(struct cdm_pool *pool);	/* "/dev/cdm_privateN" */
+/*
+ * Read the pool's size and counters (the driver's INFO and STATS ioctls)
+ * for the getters below, which answer what the last update read (0
+ * before the first). 0, or -errno with a message naming the device:
+ * -ENODEV the pool is gone, -EACCES opening it needs root (mode 0600),
+ * -EPROTO a driver of another ABI version.
+ */
+int cdm_pool_update(struct cdm_pool *pool);
+/* bytes: what the pool may grow to, has struct pages for, holds data in */
+unsigned long long cdm_pool_get_capacity(struct cdm_pool *pool);
+unsigned long long cdm_pool_get_allocated(struct cdm_pool *pool);
+unsigned long long cdm_pool_get_used(struct cdm_pool *pool);
+/* pages: on the device now; moved to it, back by request, back by CPU
+ * faults; that could not move (busy, no room, other reasons) */
+unsigned long long cdm_pool_get_pages_on_device(struct cdm_pool *pool);
+unsigned long long cdm_pool_get_to_device(struct cdm_pool *pool);
+unsigned long long cdm_pool_get_to_ram(struct cdm_pool *pool);
+unsigned long long cdm_pool_get_cpu_faults(struct cdm_pool *pool);
+unsigned long long cdm_pool_get_fail_busy(struct cdm_pool *pool);
+unsigned long long cdm_pool_get_fail_nomem(struct cdm_pool *pool);
+unsigned long long cdm_pool_get_fail_other(struct cdm_pool *pool);
+
+/*
+ * Move the pages of process @pid (0: the caller) to the pool's device,
+ * or with CDM_POOL_TO_RAM those on it back to system memory (where the
+ * process's memory policy puts them): [@start, @end), or with both 0
+ * every private anonymous mapping of the process (file, shared and
+ * special mappings are left alone: the device takes anonymous memory
+ * only). Another process is held by a pidfd and must be one the caller
+ * may move pages of, as for move_pages(2). *@pages (may be NULL): the
+ * pages asked about; *@moved: those that moved (pages already there, or
+ * not present and not touched for TO_RAM, do not). 0 also when some did
+ * not move (the pool's fail counters say why), or -errno with a
+ * message naming the pool and the process. Once the arguments are
+ * checked *@pages and *@moved are written in every case: on a failure,
+ * what was asked and moved before it stopped. Errors:
+ *  -EINVAL  unknown flags, a range not page aligned, or a range holding
+ *           a mapping the device cannot take (I/O, PFN, hugetlb, DAX);
+ *  -EFAULT  a hole in the range;
+ *  -ENOMEM  the pool is full (nothing of the range moved);
+ *  -ENOSPC  the pool could not grow (no free physical address range);
+ *  -EPERM   no ptrace read access to the process;
+ *  -ESRCH   the process is gone;
+ *  -EACCES  opening the pool needs root; -ENODEV the pool is gone.
+ * With a whole process, a mapping that goes away meanwhile is passed over.
+ */
+#define CDM_POOL_TO_RAM		(1u << 0)
+int cdm_pool_migrate(struct cdm_pool *pool, pid_t pid, uint64_t start, uint64_t end,
+		     unsigned int flags, unsigned long long *pages,
+		     unsigned long long *moved);
 
 #ifdef __cplusplus
 }

@@ -225,8 +225,14 @@ static bool special_vma(const char *perms, const char *name)
 	       !strcmp(name, "[vdso]");
 }
 
+/* Private memory of no file: what device-private pools take */
+static bool anon_vma(const char *perms, const char *name)
+{
+	return perms[3] == 'p' && (!*name || *name == '[');
+}
+
 static int add_vma(struct cdm_vma **vmas, size_t *nr, size_t *cap,
-		   uint64_t start, uint64_t end, bool thp)
+		   uint64_t start, uint64_t end, bool thp, bool anon)
 {
 	struct cdm_vma *v;
 
@@ -237,7 +243,8 @@ static int add_vma(struct cdm_vma **vmas, size_t *nr, size_t *cap,
 			return -ENOMEM;
 		*vmas = v;
 	}
-	(*vmas)[(*nr)++] = (struct cdm_vma){ .start = start, .end = end, .thp = thp };
+	(*vmas)[(*nr)++] = (struct cdm_vma){ .start = start, .end = end, .thp = thp,
+					     .anon = anon };
 	return 0;
 }
 
@@ -245,7 +252,7 @@ int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
 			uint64_t end, struct cdm_vma **vmas, size_t *nr)
 {
 	uint64_t vstart = 0, vend = 0, lo, hi;
-	bool have = false, thp = false, skip = true;
+	bool have = false, thp = false, skip = true, anon = false;
 	char path[64], line[PATH_MAX + 128], perms[8], name[PATH_MAX];
 	unsigned long kb;
 	size_t cap = 0;
@@ -285,7 +292,7 @@ int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
 				lo = lo > start ? lo : start;
 				hi = hi < end ? hi : end;
 			}
-			if (lo < hi && add_vma(vmas, nr, &cap, lo, hi, thp)) {
+			if (lo < hi && add_vma(vmas, nr, &cap, lo, hi, thp, anon)) {
 				rc = cdm__fail(ctx, ENOMEM, "pid %d: out of memory", pid);
 				break;
 			}
@@ -299,6 +306,7 @@ int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
 		have = true;
 		thp = false;
 		skip = special_vma(perms, name);
+		anon = anon_vma(perms, name);
 	}
 	if (!rc && ferror(f))
 		rc = cdm__pid_error(ctx, pid, errno == EIO ? ESRCH : errno, "reading the memory map");

@@ -217,6 +217,9 @@ struct cdm_ctx {
 	struct cdm_zero_pfns zero;
 	void *huge_zero_probe;		/* NULL: none kept */
 	size_t huge_zero_probe_len;
+	/* device-private pools ever listed, in id order (pool.c); the
+	 * list grows under topology_lock, readers take no lock */
+	struct cdm_pool *pools;		/* atomic */
 };
 
 /* libcdm.c: logging and the last error (per thread and context) */
@@ -305,6 +308,7 @@ void cdm__backings_free_all(struct cdm_ctx *ctx);
 struct cdm_vma {
 	uint64_t start, end;
 	bool thp;		/* AnonHugePages > 0: try PMD-size folios whole */
+	bool anon;		/* private and of no file ([heap], [stack] too) */
 };
 /* Ranges to walk for @pid: [start, end) if given (end != 0), else every
  * accessible VMA from /proc/PID/maps. -ESRCH with a message when gone. */
@@ -386,6 +390,8 @@ enum cdm_page_place {
 	CDM_PAGE_NOT_PRESENT = -10000,	/* below every -errno */
 	CDM_PAGE_SWAPPED,
 	CDM_PAGE_ZERO,
+	/* on device-private pool N: CDM_PAGE_POOL - N */
+	CDM_PAGE_POOL = -20000,
 };
 
 /* one process's pagemap, open for one update */
@@ -416,5 +422,25 @@ int cdm__pagemap_place(struct cdm_pagemap *pm, uint64_t entry, int *place);
 void cdm__pagemap_close(struct cdm_pagemap *pm);
 /* the context's end: the zero-page probe it kept, unmapped */
 void cdm__zero_pfns_free(struct cdm_ctx *ctx);
+
+/* pool.c: device-private pools */
+void cdm__pools_free(struct cdm_ctx *ctx);
+/* open @pool's device: the fd, or -errno with a message (-ENODEV: gone,
+ * -EACCES: not permitted) */
+int cdm__pool_open(struct cdm_pool *pool);
+/* The pools one residency update asks (those it could open) about @pid */
+struct cdm_pool_query {
+	int nr;
+	int fd[CDM_MAX_POOLS], id[CDM_MAX_POOLS];
+	int pidfd;			/* -1: the caller itself */
+	unsigned char *snap;
+};
+/* 0 (also when no pool can be opened: logged), or -errno with a message */
+int cdm__pool_query_open(struct cdm_ctx *ctx, pid_t pid, struct cdm_pool_query *q);
+/* Of the @n pages from @addr, those placed CDM_PAGE_SWAPPED that a pool
+ * holds become CDM_PAGE_POOL - its id */
+void cdm__pool_query_place(struct cdm_pool_query *q, uint64_t addr, unsigned long n,
+			   int *place);
+void cdm__pool_query_close(struct cdm_pool_query *q);
 
 #endif

@@ -28,6 +28,7 @@ struct cdm_residency {
 	uint64_t start, end;		/* end == 0: whole address space */
 	unsigned long long pages[CDM_MAX_NODES];
 	unsigned long long total, zero_page, swapped, not_present, errors;
+	unsigned long long pool_pages[CDM_MAX_POOLS];	/* device-private */
 	struct {
 		uint64_t addr;
 		int err;
@@ -76,6 +77,7 @@ CDM_EXPORT int cdm_residency_set_source(struct cdm_residency *res,
 static void reset_counts(struct cdm_residency *res)
 {
 	memset(res->pages, 0, sizeof(res->pages));
+	memset(res->pool_pages, 0, sizeof(res->pool_pages));
 	res->total = res->zero_page = res->swapped = res->not_present = res->errors = 0;
 	res->max_node = -1;
 }
@@ -86,6 +88,10 @@ static void count(struct cdm_residency *res, uint64_t addr, int place)
 	res->total++;
 	if (place >= CDM_MAX_NODES)
 		place = -ERANGE;
+	if (place <= CDM_PAGE_POOL && place > CDM_PAGE_POOL - CDM_MAX_POOLS) {
+		res->pool_pages[CDM_PAGE_POOL - place]++;
+		return;
+	}
 	if (place >= 0) {
 		res->pages[place]++;
 		if (place > res->max_node)
@@ -119,6 +125,7 @@ struct query_buf {
 	int *status;
 	unsigned int *index;		/* their index in the chunk */
 	uint64_t fail_addr;		/* where the pagemap source failed */
+	struct cdm_pool_query pools;	/* which swap-like entries are device pages */
 };
 
 /* Source PAGEMAP: 0, or -errno (no message) with q->fail_addr */
@@ -222,6 +229,7 @@ static int walk(struct cdm_residency *res, struct query_buf *q, const struct cdm
 				rc = chunk_by_query(res, q, addr, n);
 			if (rc)
 				return rc;
+			cdm__pool_query_place(&q->pools, addr, n, q->place);
 			for (i = 0; i < n; i++)
 				count(res, addr + i * ps, q->place[i]);
 		}
@@ -272,7 +280,7 @@ static int open_pagemap(struct cdm_residency *res, struct query_buf *q)
 
 CDM_EXPORT int cdm_residency_update(struct cdm_residency *res)
 {
-	struct query_buf q = { .pm.fd = -1 };
+	struct query_buf q = { .pm.fd = -1, .pools.pidfd = -1 };
 	struct cdm_vma *vmas;
 	size_t nr;
 	int rc;
@@ -293,12 +301,15 @@ CDM_EXPORT int cdm_residency_update(struct cdm_residency *res)
 	q.index = malloc(QUERY_CHUNK * sizeof(*q.index));
 	if (!rc && (!q.entries || !q.place || !q.pages || !q.status || !q.index))
 		rc = cdm__fail(res->ctx, ENOMEM, "pid %d: out of memory", res->pid);
+	if (!rc)
+		rc = cdm__pool_query_open(res->ctx, res->pid, &q.pools);
 	if (!rc) {
 		rc = walk(res, &q, vmas, nr);
 		if (rc && res->used == CDM_RESIDENCY_PAGEMAP)
 			rc = pagemap_failed(res, &q, vmas, nr, rc);
 	}
 	cdm__pagemap_close(&q.pm);
+	cdm__pool_query_close(&q.pools);
 	free(q.entries);
 	free(q.place);
 	free(q.pages);
@@ -325,6 +336,16 @@ CDM_EXPORT int cdm_residency_get_pages(struct cdm_residency *res, int node,
 		return cdm__fail(res->ctx, EINVAL, "node %d: residency: NULL pointer for the count",
 				 node);
 	*pages = res->pages[node];
+	return 0;
+}
+
+CDM_EXPORT int cdm_residency_get_pool_pages(struct cdm_residency *res, struct cdm_pool *pool,
+					    unsigned long long *pages)
+{
+	if (!pool || !pages)
+		return cdm__fail(res->ctx, EINVAL, "residency: NULL %s",
+				 pool ? "pointer for the count" : "pool");
+	*pages = res->pool_pages[cdm_pool_get_id(pool)];
 	return 0;
 }
 
