@@ -3,9 +3,11 @@
  * cdmctl: look at and move coherent device memory, and put it online.
  *
  *   cdmctl nodes [--json] [--human] [[--nodes] LIST]
+ *   cdmctl devices [--json]
  *   cdmctl residency --pid PID [--range START-END] [--json]
  *   cdmctl migrate --pid PID --to NODE [--from NODES] [--range START-END]
  *                  [--shared] [--method METHOD] [--threads N] [--json]
+ *   cdmctl migrate --pid PID (--to | --from) POOL [--range START-END] [--json]
  *   cdmctl online DAXDEV [--json]
  *   cdmctl offline DAXDEV [--release] [--json]
  *   cdmctl help [COMMAND]
@@ -20,10 +22,12 @@
 static const struct cdmctl_cmd commands[] = {
 	{ "nodes", cmd_nodes, nodes_usage,
 	  "list NUMA nodes with CPUs, CDM state, tier, memory, HMAT, backing" },
+	{ "devices", cmd_devices, devices_usage,
+	  "list device-private memory pools (cdm_private) with their counters" },
 	{ "residency", cmd_residency, residency_usage,
-	  "pages per node of a process or a range of it" },
+	  "pages per node and device-private pool of a process, or a range of it" },
 	{ "migrate", cmd_migrate, migrate_usage,
-	  "move a process's pages (or a range) to a node" },
+	  "move a process's pages (or a range) to a node or a device-private pool" },
 	{ "online", cmd_online, online_usage,
 	  "put a dax device's memory online as a CDM node (cxl_cdm)" },
 	{ "offline", cmd_offline, offline_usage,

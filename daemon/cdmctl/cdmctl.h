@@ -29,8 +29,9 @@ int cmd_residency(int argc, char **argv, struct cdm_ctx *ctx);
 int cmd_migrate(int argc, char **argv, struct cdm_ctx *ctx);
 int cmd_online(int argc, char **argv, struct cdm_ctx *ctx);
 int cmd_offline(int argc, char **argv, struct cdm_ctx *ctx);
+int cmd_devices(int argc, char **argv, struct cdm_ctx *ctx);
 extern const char nodes_usage[], residency_usage[], migrate_usage[], online_usage[],
-	offline_usage[];
+	offline_usage[], devices_usage[];
 
 /* util.c */
 /* "cdmctl CMD: MESSAGE" on stderr; returns @code */

@@ -68,7 +68,7 @@ migrate --pid $$ --to 0 --range 0x1001-0x2000|1|range 0x1001-0x2000: not page al
 residency --pid $$ --range 0x1000-0x2000|1|range 0x1000-0x2000: not mapped
 TABLE
 
-for cmd in nodes residency migrate online offline; do
+for cmd in nodes devices residency migrate online offline; do
 	run $cmd --help
 	is "$rc" 0 "cdmctl $cmd --help: exit 0"
 	case "$out" in
@@ -86,7 +86,7 @@ run help
 is "$rc:$out" "0:$usage" "cdmctl help: exit 0, the same text as cdmctl --help"
 
 # cdmctl help CMD is cdmctl CMD --help
-for cmd in nodes residency migrate online offline; do
+for cmd in nodes devices residency migrate online offline; do
 	run $cmd --help
 	want=$out
 	run help $cmd
