@@ -101,7 +101,7 @@ check: deps modules kselftests
 DEBUG_TESTS = $(addprefix tests/vm/,cdm-hotplug.t cdm-nodes.t cdm-background.t \
 	cdm-isolation.t cdm-explicit.t libcdm-memory.t kselftest-mm.t cdm-access.t \
 	cdm-copy-offload.t cdm-boot.t cxl-cdm.t cxl-cdm-copy.t cdmctl-online.t \
-	cdm-private.t cxl-cdm-lifecycle.t)
+	cdm-private.t cdmctl-private.t cxl-cdm-lifecycle.t)
 check-debug: deps modules-debug kselftests
 	@$(PHASE) build $(MAKE) -s all
 	@CDM_TEST_KERNEL=debug $(PHASE) debug-tests scripts/run-tests $(BUILD)/test-logs-debug $(DEBUG_TESTS)
