@@ -49,7 +49,7 @@ check "  ... the kernel says how much went online" logged "MiB online on coheren
 
 # The node it made.
 is "$(cat $sysnode/has_coherent_device)" "$node" "has_coherent_device lists node $node"
-check "has_memory lists node $node" grep -qw "$node" $sysnode/has_memory
+check "has_memory lists node $node" has_memory "$node"
 is "$(cat $sysnode/node$node/cpulist)" "" "node $node has no CPUs"
 total=$(node_kb "$node" MemTotal)
 cmp_ok "$total" -ge $(( $(cat $d/size) * 9 / 10 >> 10 )) "node $node holds the device's memory ($total kB)"
@@ -80,7 +80,7 @@ is "$(timeout 120 sh -c "echo 0 >$online" 2>&1 | sed 's/.*: //')" "Device or res
 	"online=0 with a page that will not migrate: EBUSY"
 check "  ... the kernel names the device and the node" logged "$dax: cannot go offline, node $node keeps the memory"
 is "$(cat $online)" 1 "  ... $dax stays online"
-check "  ... node $node keeps its memory" grep -qw "$node" $sysnode/has_memory
+check "  ... node $node keeps its memory" has_memory "$node"
 out=$(report pin $pin)
 is "$(echo "$out" | sed -n 's/^content //p')" ok "  ... the pinned process's content is intact"
 out=$(report dev $dev)
@@ -94,7 +94,7 @@ out=$(report dev $dev)
 is "$(count "$out" 0)" 16384 "  ... the pages moved to node 0"
 is "$(echo "$out" | sed -n 's/^content //p')" ok "  ... their content is intact"
 is "$(cat $online)" 0 "  ... online reads 0"
-check "  ... node $node has no memory" sh -c "! grep -qw $node $sysnode/has_memory"
+check "  ... node $node has no memory" no_memory "$node"
 check "  ... nor iomem the driver's System RAM" sh -c "! grep -q 'System RAM (cxl_cdm)' /proc/iomem"
 is "$(driver_of "$dax")" cxl_cdm "  ... $dax stays bound"
 kill $dev
@@ -104,7 +104,7 @@ wait $dev 2>/dev/null
 is "$(write_file $online 1)" ok "online=1 again"
 is "$(cat $sysnode/has_coherent_device)" "$node" "  ... node $node is CDM again"
 is "$(write_file $drivers/cxl_cdm/unbind "$dax")" ok "unbinding $dax from cxl_cdm"
-check "  ... takes the memory back" sh -c "! grep -qw $node $sysnode/has_memory"
+check "  ... takes the memory back" no_memory "$node"
 check "the driver unloads" rmmod cxl_cdm
 
 # Unbind with a page that will not migrate cannot fail: the memory stays
@@ -116,7 +116,7 @@ pin=$held_pid
 kmsg_mark
 is "$(write_file $drivers/cxl_cdm/unbind "$dax")" ok "unbinding $dax with a page that will not migrate"
 check "  ... the kernel says the memory stays online" logged "stay online on node $node until reboot"
-check "  ... node $node keeps its memory" grep -qw "$node" $sysnode/has_memory
+check "  ... node $node keeps its memory" has_memory "$node"
 out=$(report pin $pin)
 is "$(echo "$out" | sed -n 's/^content //p')" ok "  ... the pinned process's content is intact"
 check "  ... the module cannot be unloaded" sh -c "! rmmod cxl_cdm 2>/dev/null"
