@@ -13,8 +13,9 @@
 #   kmsg_reports LINES
 #                    the lines after the first LINES of the kernel log
 #                    that start a report of a kernel problem (WARNING,
-#                    BUG, KASAN, Oops, Bad page state, UBSAN), as
-#                    scripts/vm-run looks for them; nothing when none
+#                    BUG, KASAN, Oops, Bad page state, UBSAN, ...), the
+#                    lines scripts/vm-run looks for
+#                    (scripts/vm/kernel-reports.sh); nothing when none
 
 kmsg_mark() {
 	log_lines=$(dmesg | wc -l)
@@ -38,7 +39,9 @@ kmsg_lines() {
 	dmesg | wc -l
 }
 
+# shellcheck source=../../scripts/vm/kernel-reports.sh
+. "$CDM_TOP/scripts/vm/kernel-reports.sh"
+
 kmsg_reports() {
-	dmesg | tail -n +$((${1:-0} + 1)) |
-		grep -E 'WARNING:|BUG:|Oops|kernel BUG at|general protection fault|Bad page state|UBSAN:'
+	dmesg | tail -n +$((${1:-0} + 1)) | grep -E "$kernel_report_re"
 }
