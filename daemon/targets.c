@@ -3,7 +3,7 @@
  * Targets: from the configuration's match keys to processes. A scan
  * reads /proc once (each process's stat: name, flags, start time) and
  * the cgroup directories of cgroup targets (cgroup.procs, recursively);
- * it costs one directory walk per interval, never a look at memory.
+ * it costs one walk of /proc per interval, never a look at memory.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -173,50 +173,84 @@ static int cmp_pid(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/* the entry of @pid among the first @n (sorted) entries of @scan, or NULL */
+static struct cdmd_proc *find_sorted(struct cdmd_scan *scan, size_t n, pid_t pid)
+{
+	struct cdmd_proc key = { .pid = pid };
+
+	return n ? bsearch(&key, scan->procs, n, sizeof(key), cmp_pid) : NULL;
+}
+
+/*
+ * The cgroup targets' processes first, then one walk of /proc that reads
+ * each process's stat once (and only if a target matches by name or
+ * pid) and gives it to the first target, in configuration order, that
+ * names it: a cgroup target's claim stands unless an earlier target
+ * names the process too.
+ */
 int cdmd_targets_scan(const struct cdmd_config *cfg, const char *proc_root,
 		      const char *cgroup_root, pid_t self, struct cdmd_scan *scan, FILE *err)
 {
+	bool by_name = false, have_stat;
+	struct cdmd_proc *claimed;
 	char dir[PATH_MAX];
 	struct stat_info st;
+	size_t nr_cgroup;
 	struct dirent *d;
-	int i, rc = 0;
+	int i, best, rc = 0;
 	char *end;
 	long pid;
 	DIR *dp;
 
 	scan->nr = 0;
 	scan->gone = 0;
-	/* configuration order: cgroups first where they come first */
 	for (i = 0; i < cfg->nr_targets && !rc; i++) {
 		const struct cdmd_target *t = &cfg->targets[i];
 
-		if (t->match == CDMD_MATCH_CGROUP) {
-			snprintf(dir, sizeof(dir), "%s%s", cgroup_root,
-				 t->match_arg + strlen(CGROUP_ROOT));
-			rc = scan_cgroup(scan, proc_root, dir, 0, i, self);
+		if (t->match != CDMD_MATCH_CGROUP) {
+			by_name = true;
 			continue;
 		}
-		dp = opendir(proc_root);
-		if (!dp) {
-			rc = -errno;
-			fprintf(err, "%s: %s\n", proc_root, strerror(errno));
-			break;
-		}
-		while (!rc && (d = readdir(dp))) {
-			if (!isdigit((unsigned char)d->d_name[0]))
-				continue;
-			pid = strtol(d->d_name, &end, 10);
-			if (*end || pid <= 0 || pid > INT_MAX || in_scan(scan, pid))
-				continue;
-			if (t->match == CDMD_MATCH_PID && pid != t->pid)
-				continue;
-			if (!user_process(proc_root, pid, self, &st))
-				continue;
-			if (matches(t, pid, &st))
-				rc = add_proc(scan, pid, st.start_time, i);
-		}
-		closedir(dp);
+		snprintf(dir, sizeof(dir), "%s%s", cgroup_root, t->match_arg + strlen(CGROUP_ROOT));
+		rc = scan_cgroup(scan, proc_root, dir, 0, i, self);
 	}
+	nr_cgroup = scan->nr;
+	if (nr_cgroup)
+		qsort(scan->procs, nr_cgroup, sizeof(*scan->procs), cmp_pid);
+	dp = !rc && by_name ? opendir(proc_root) : NULL;
+	if (!rc && by_name && !dp) {
+		rc = -errno;
+		fprintf(err, "%s: %s\n", proc_root, strerror(errno));
+	}
+	while (dp && !rc && (d = readdir(dp))) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		pid = strtol(d->d_name, &end, 10);
+		if (*end || pid <= 0 || pid > INT_MAX)
+			continue;
+		claimed = find_sorted(scan, nr_cgroup, pid);
+		best = claimed ? claimed->target : cfg->nr_targets;
+		have_stat = false;
+		for (i = 0; i < best; i++) {
+			const struct cdmd_target *t = &cfg->targets[i];
+
+			if (t->match == CDMD_MATCH_CGROUP || (t->match == CDMD_MATCH_PID && pid != t->pid))
+				continue;
+			if (!have_stat && !user_process(proc_root, pid, self, &st))
+				break;
+			have_stat = true;
+			if (matches(t, pid, &st)) {
+				best = i;
+				break;
+			}
+		}
+		if (claimed)
+			claimed->target = best;
+		else if (best < cfg->nr_targets)
+			rc = add_proc(scan, pid, st.start_time, best);
+	}
+	if (dp)
+		closedir(dp);
 	if (rc == -ENOMEM)
 		fprintf(err, "scanning targets: out of memory\n");
 	if (scan->nr)
