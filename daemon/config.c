@@ -313,11 +313,11 @@ static int set_value(struct parse *p, const struct key *k, void *base, const cha
 		return 0;
 	case KEY_TRACKER:
 		if (!strcmp(value, "auto"))
-			*(enum cdmd_tracker *)field = CDMD_TRACKER_AUTO;
+			*(enum cdmd_tracker_kind *)field = CDMD_TRACKER_AUTO;
 		else if (!strcmp(value, "damon"))
-			*(enum cdmd_tracker *)field = CDMD_TRACKER_DAMON;
+			*(enum cdmd_tracker_kind *)field = CDMD_TRACKER_DAMON;
 		else if (!strcmp(value, "idle"))
-			*(enum cdmd_tracker *)field = CDMD_TRACKER_IDLE;
+			*(enum cdmd_tracker_kind *)field = CDMD_TRACKER_IDLE;
 		else
 			goto bad;
 		return 0;

@@ -17,7 +17,7 @@
 #define CDMD_MAX_TARGETS	64
 #define CDMD_TARGET_NAME_MAX	32
 
-enum cdmd_tracker {
+enum cdmd_tracker_kind {
 	CDMD_TRACKER_AUTO,	/* DAMON when the kernel has it, else idle pages */
 	CDMD_TRACKER_DAMON,
 	CDMD_TRACKER_IDLE,
@@ -54,7 +54,7 @@ struct cdmd_target {
 
 struct cdmd_config {
 	unsigned int interval_ms;
-	enum cdmd_tracker tracker;
+	enum cdmd_tracker_kind tracker;
 	char *socket_group;		/* NULL: root only */
 	unsigned int metrics_port;	/* 0: no metrics */
 	bool isolate_cpusets;

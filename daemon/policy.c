@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The policy engine (policy.h): candidates from the regions, in the order
+ * that matters most (the hottest first up, the coldest first down), cut
+ * where the history holds part of them back, then placed while the rate
+ * and the nodes' room allow.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "tracker.h"
+
+#define MIB			(1024ULL * 1024)
+/* a slow (or bind) node keeps this much free: move_pages(2) to a node at
+ * its watermarks makes the kernel reclaim there, page by page */
+#define CDMD_SLOW_RESERVE	(16 * MIB)
+/* the rate's refill counts at most this much time: no overflow, and an
+ * idle minute does not buy a burst of a minute's worth */
+#define RATE_MAX_REFILL_MS	60000
+
+static const char *const held_names[CDMD_HELD_NR] = {
+	[CDMD_HELD_RESIDENCY] = "min_residency",
+	[CDMD_HELD_PINGPONG] = "pingpong",
+	[CDMD_HELD_RATE] = "rate",
+	[CDMD_HELD_WATERMARK] = "watermark",
+	[CDMD_HELD_FULL] = "full",
+};
+
+const char *cdmd_held_name(enum cdmd_held why)
+{
+	return (unsigned int)why < CDMD_HELD_NR ? held_names[why] : "unknown";
+}
+
+static uint64_t page_size(void)
+{
+	static uint64_t size;
+
+	if (!size)
+		size = (uint64_t)sysconf(_SC_PAGESIZE);
+	return size;
+}
+
+/* ---- the history of moves ---- */
+
+/* index of the first range that ends after @addr (nr when none) */
+static size_t first_after(const struct cdmd_history *h, uint64_t addr)
+{
+	size_t lo = 0, hi = h->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->ranges[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int reserve(struct cdmd_history *h, size_t more)
+{
+	struct cdmd_moved_range *r;
+	size_t cap;
+
+	if (h->nr + more <= h->cap)
+		return 0;
+	cap = h->cap ? h->cap * 2 : 16;
+	while (cap < h->nr + more)
+		cap *= 2;
+	r = realloc(h->ranges, cap * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	h->ranges = r;
+	h->cap = cap;
+	return 0;
+}
+
+/* Split the range holding @addr (if one does, not at its start) in two
+ * at @addr; room for it was reserved */
+static void split_at(struct cdmd_history *h, uint64_t addr)
+{
+	size_t i = first_after(h, addr);
+	struct cdmd_moved_range *r = &h->ranges[i];
+
+	if (i == h->nr || r->start >= addr)
+		return;
+	memmove(r + 1, r, (h->nr - i) * sizeof(*r));
+	h->nr++;
+	r[0].end = addr;
+	r[1].start = addr;
+}
+
+static void insert_at(struct cdmd_history *h, size_t i, uint64_t start, uint64_t end,
+		      int64_t now_ms)
+{
+	struct cdmd_moved_range *r = &h->ranges[i];
+
+	memmove(r + 1, r, (h->nr - i) * sizeof(*r));
+	h->nr++;
+	*r = (struct cdmd_moved_range){ start, end, now_ms, CDMD_NEVER };
+}
+
+/* Forget what is older than @keep_ms and merge neighbours with the same
+ * times, so the history grows with the moves of the window only */
+static void compact(struct cdmd_history *h, int64_t now_ms, int64_t keep_ms)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->nr; i++) {
+		struct cdmd_moved_range *r = &h->ranges[i], *prev = n ? &h->ranges[n - 1] : NULL;
+
+		if (now_ms - r->last_ms >= keep_ms)
+			continue;
+		if (prev && prev->end == r->start && prev->last_ms == r->last_ms &&
+		    prev->prev_ms == r->prev_ms) {
+			prev->end = r->end;
+			continue;
+		}
+		h->ranges[n++] = *r;
+	}
+	h->nr = n;
+}
+
+int cdmd_history_record(struct cdmd_history *h, uint64_t start, uint64_t end,
+			int64_t now_ms, int64_t keep_ms)
+{
+	size_t i, holes = 0;
+	uint64_t pos;
+
+	if (start >= end)
+		return 0;
+	/* the most ranges this can add: two splits and a hole before each
+	 * range it covers, plus one after the last */
+	for (i = first_after(h, start); i < h->nr && h->ranges[i].start < end; i++)
+		holes++;
+	if (reserve(h, 2 + 2 * holes + 1))
+		return -ENOMEM;
+	split_at(h, start);
+	split_at(h, end);
+	pos = start;
+	i = first_after(h, start);
+	while (pos < end) {
+		struct cdmd_moved_range *r = &h->ranges[i];
+
+		if (i == h->nr || r->start >= end) {
+			insert_at(h, i, pos, end, now_ms);
+			break;
+		}
+		if (r->start > pos) {
+			insert_at(h, i, pos, r->start, now_ms);
+			i++;
+			r = &h->ranges[i];
+		}
+		r->prev_ms = r->last_ms;
+		r->last_ms = now_ms;
+		pos = r->end;
+		i++;
+	}
+	compact(h, now_ms, keep_ms);
+	return 0;
+}
+
+void cdmd_history_free(struct cdmd_history *h)
+{
+	free(h->ranges);
+	memset(h, 0, sizeof(*h));
+}
+
+/* What holds the range @r back from moving at @now_ms, or -1: nothing */
+static int held_by(const struct cdmd_moved_range *r, const struct cdmd_target *t,
+		   int64_t now_ms)
+{
+	if (r->last_ms != CDMD_NEVER && now_ms - r->last_ms < (int64_t)t->min_residency_s * 1000)
+		return CDMD_HELD_RESIDENCY;
+	if (r->prev_ms != CDMD_NEVER &&
+	    now_ms - r->prev_ms < (int64_t)t->pingpong_window_s * 1000)
+		return CDMD_HELD_PINGPONG;
+	return -1;
+}
+
+/* The stretch of [@pos, @end) from @pos that the history treats alike:
+ * its end in *@seg_end, and what holds it back (-1: nothing) */
+static int segment(const struct cdmd_history *h, const struct cdmd_target *t, int64_t now_ms,
+		   uint64_t pos, uint64_t end, uint64_t *seg_end)
+{
+	size_t i = first_after(h, pos);
+	const struct cdmd_moved_range *r;
+
+	if (i == h->nr || h->ranges[i].start >= end) {
+		*seg_end = end;
+		return -1;
+	}
+	r = &h->ranges[i];
+	if (r->start > pos) {
+		*seg_end = r->start;
+		return -1;
+	}
+	*seg_end = r->end < end ? r->end : end;
+	return held_by(r, t, now_ms);
+}
+
+/* ---- the rate limit ---- */
+
+static void rate_refill(struct cdmd_rate *rate, const struct cdmd_target *t, int64_t now_ms)
+{
+	int64_t per_s = (int64_t)t->rate_mb_s * MIB, dt, cap;
+
+	if (rate->last_ms == CDMD_NEVER) {
+		rate->tokens = per_s;
+		rate->last_ms = now_ms;
+		return;
+	}
+	dt = now_ms - rate->last_ms;
+	if (dt < 0)
+		dt = 0;
+	if (dt > RATE_MAX_REFILL_MS)
+		dt = RATE_MAX_REFILL_MS;
+	cap = per_s * (dt > 1000 ? dt : 1000) / 1000;
+	rate->tokens += per_s * dt / 1000;
+	if (rate->tokens > cap)
+		rate->tokens = cap;
+	rate->last_ms = now_ms;
+}
+
+void cdmd_rate_settle(struct cdmd_rate *rate, uint64_t planned, uint64_t moved)
+{
+	rate->tokens += (int64_t)planned - (int64_t)moved;
+}
+
+/* ---- planning ---- */
+
+struct plan {
+	const struct cdmd_target *t;
+	int64_t now_ms;
+	const struct cdmd_history *history;
+	struct cdmd_rate *rate;
+	uint64_t *node_free;
+	struct cdmd_move *moves;
+	size_t nr, cap;
+	struct cdmd_policy_stats *stats;
+};
+
+struct candidate {
+	const struct cdmd_policy_region *region;
+	enum cdmd_move_kind kind;
+	uint64_t movable;		/* estimated bytes not yet where they go */
+};
+
+static void hold(struct plan *p, enum cdmd_held why, uint64_t bytes)
+{
+	p->stats->held[why]++;
+	p->stats->held_bytes[why] += bytes;
+}
+
+/* the estimated bytes that move of @len bytes of candidate @c */
+static uint64_t estimate(const struct candidate *c, uint64_t len)
+{
+	uint64_t region_len = c->region->end - c->region->start;
+
+	return (uint64_t)((unsigned __int128)c->movable * len / region_len);
+}
+
+/* the node of @set with the most room above @keep, or -1 */
+static int roomiest(const struct cdm_nodeset *set, const uint64_t *node_free, uint64_t keep,
+		    uint64_t *room)
+{
+	int node, best = -1;
+
+	*room = 0;
+	cdm_nodeset_foreach(set, node) {
+		if (node_free[node] > keep && node_free[node] - keep > *room) {
+			*room = node_free[node] - keep;
+			best = node;
+		}
+	}
+	return best;
+}
+
+static int emit(struct plan *p, const struct candidate *c, uint64_t start, uint64_t end,
+		int node, uint64_t bytes)
+{
+	struct cdmd_move *m;
+
+	if (p->nr == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+
+		m = realloc(p->moves, cap * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		p->moves = m;
+		p->cap = cap;
+	}
+	p->moves[p->nr++] = (struct cdmd_move){
+		.start = start, .end = end, .kind = c->kind, .to_node = node, .bytes = bytes,
+		.accesses = c->region->accesses, .age = c->region->age, .hint = c->region->hint,
+	};
+	p->rate->tokens -= bytes;
+	p->node_free[node] -= bytes;
+	return 0;
+}
+
+/* Move as much of [@start, @end) of @c as the rate and the room allow;
+ * the rest is held back, counted by what stopped it */
+static int place(struct plan *p, const struct candidate *c, uint64_t start, uint64_t end)
+{
+	const struct cdm_nodeset *set;
+	uint64_t bytes = estimate(c, end - start), room, allow, len;
+	enum cdmd_held limit;
+	uint64_t keep;
+	int node;
+
+	if (!bytes)
+		return 0;
+	switch (c->kind) {
+	case CDMD_PROMOTE:
+		set = &p->t->fast_nodes;
+		keep = (uint64_t)p->t->fast_free_mb * MIB;
+		limit = CDMD_HELD_WATERMARK;
+		break;
+	case CDMD_DEMOTE:
+		set = &p->t->slow_nodes;
+		keep = CDMD_SLOW_RESERVE;
+		limit = CDMD_HELD_FULL;
+		break;
+	default:
+		set = &p->t->nodes;
+		keep = CDMD_SLOW_RESERVE;
+		limit = CDMD_HELD_FULL;
+		break;
+	}
+	node = roomiest(set, p->node_free, keep, &room);
+	if (node < 0) {
+		hold(p, limit, bytes);
+		return 0;
+	}
+	if (p->rate->tokens <= 0) {
+		hold(p, CDMD_HELD_RATE, bytes);
+		return 0;
+	}
+	allow = bytes;
+	if ((uint64_t)p->rate->tokens < allow) {
+		allow = (uint64_t)p->rate->tokens;
+		limit = CDMD_HELD_RATE;
+	}
+	if (room < allow)
+		allow = room;
+	len = end - start;
+	if (allow < bytes) {
+		len = (uint64_t)((unsigned __int128)len * allow / bytes);
+		len -= len % page_size();
+		hold(p, limit, bytes - estimate(c, len));
+		if (!len)
+			return 0;
+		bytes = estimate(c, len);
+	}
+	return emit(p, c, start, start + len, node, bytes);
+}
+
+/* Cut @c where the history holds parts back, and place the rest */
+static int plan_candidate(struct plan *p, const struct candidate *c)
+{
+	uint64_t pos = c->region->start, end = c->region->end, seg_end;
+	uint64_t piece = pos;		/* start of the stretch free to move */
+	int why, err;
+
+	while (pos < end) {
+		why = segment(p->history, p->t, p->now_ms, pos, end, &seg_end);
+		if (why >= 0) {
+			if (piece < pos) {
+				err = place(p, c, piece, pos);
+				if (err)
+					return err;
+			}
+			hold(p, why, estimate(c, seg_end - pos));
+			piece = seg_end;
+		}
+		pos = seg_end;
+	}
+	return piece < end ? place(p, c, piece, end) : 0;
+}
+
+/* Hints first; then promotions by accesses, most first, demotions by
+ * accesses, fewest first; among equals, the longest so (age) first */
+static int heat(const struct candidate *c)
+{
+	if (c->region->hint == CDMD_HINT_HOT)
+		return CDMD_SAMPLES + 1;
+	if (c->region->hint == CDMD_HINT_COLD)
+		return -1;
+	return (int)c->region->accesses;
+}
+
+static int candidate_cmp(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+	int hx = heat(x), hy = heat(y);
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;	/* promotions first */
+	if (hx != hy)
+		return (x->kind == CDMD_DEMOTE) == (hx < hy) ? -1 : 1;
+	if (x->region->age != y->region->age)
+		return x->region->age > y->region->age ? -1 : 1;
+	return x->region->start < y->region->start ? -1 : 1;
+}
+
+/* What @r is a candidate for, if anything: 0 and *@c, or -1 */
+static int classify(const struct cdmd_target *t, const struct cdmd_policy_region *r,
+		    struct candidate *c)
+{
+	bool hot, cold;
+
+	c->region = r;
+	if (t->policy == CDMD_POLICY_BIND) {
+		c->kind = CDMD_BIND;
+		c->movable = r->present > r->on_fast ? r->present - r->on_fast : 0;
+		return c->movable ? 0 : -1;
+	}
+	hot = r->hint == CDMD_HINT_HOT ||
+	      (r->hint == CDMD_HINT_NONE && r->accesses >= t->promote_accesses);
+	cold = r->hint == CDMD_HINT_COLD ||
+	       (r->hint == CDMD_HINT_NONE && r->accesses <= t->demote_accesses);
+	if (hot) {
+		c->kind = CDMD_PROMOTE;
+		c->movable = r->present > r->on_fast ? r->present - r->on_fast : 0;
+	} else if (cold) {
+		c->kind = CDMD_DEMOTE;
+		c->movable = r->present > r->on_slow ? r->present - r->on_slow : 0;
+	} else {
+		return -1;
+	}
+	return c->movable ? 0 : -1;
+}
+
+int cdmd_policy_plan(const struct cdmd_target *target, int64_t now_ms,
+		     const struct cdmd_policy_region *regions, size_t nr,
+		     const struct cdmd_history *history, struct cdmd_rate *rate,
+		     uint64_t *node_free, struct cdmd_move **moves, size_t *nr_moves,
+		     struct cdmd_policy_stats *stats)
+{
+	struct plan p = {
+		.t = target, .now_ms = now_ms, .history = history, .rate = rate,
+		.node_free = node_free, .stats = stats,
+	};
+	struct candidate *cands;
+	size_t i, nr_cands = 0;
+	int err = 0;
+
+	*moves = NULL;
+	*nr_moves = 0;
+	rate_refill(rate, target, now_ms);
+	cands = calloc(nr ? nr : 1, sizeof(*cands));
+	if (!cands)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++)
+		if (regions[i].end > regions[i].start &&
+		    !classify(target, &regions[i], &cands[nr_cands]))
+			nr_cands++;
+	qsort(cands, nr_cands, sizeof(*cands), candidate_cmp);
+	for (i = 0; i < nr_cands && !err; i++)
+		err = plan_candidate(&p, &cands[i]);
+	free(cands);
+	if (err) {
+		free(p.moves);
+		return err;
+	}
+	*moves = p.moves;
+	*nr_moves = p.nr;
+	return 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The policy engine: from a process's regions (how often each was used,
+ * where its pages are) to the ranges to move, for a target's policy.
+ * It makes no system call and reads no clock: the daemon hands it the
+ * time, the free memory of the nodes and what the tracker saw, and the
+ * host tests hand it synthetic traces.
+ *
+ * Tiering moves hot regions (promote_accesses or more) to a fast node
+ * and cold ones (demote_accesses or fewer) to a slow node; regions in
+ * between stay where they are (the hysteresis). Limits, each counted
+ * when it holds a move back:
+ *  - min_residency_s: a range moved less than this long ago stays;
+ *  - pingpong_window_s: a range moved twice within the window does not
+ *    move a third time until the older move leaves the window, so no
+ *    page ever moves more than twice in any window of that length;
+ *  - rate_mb_s: a token bucket of bytes holding at most one second's
+ *    worth (or one interval's, when intervals are longer), so that over
+ *    any T seconds at most rate_mb_s * (T + 1) MiB are planned;
+ *  - fast_free_mb: promotions stop where a fast node would be left with
+ *    less free memory than this;
+ *  - a slow node without room for the bytes takes no more.
+ * Bind moves every page outside the target's nodes onto them, at the
+ * same rate limit.
+ */
+#ifndef CDMD_POLICY_H
+#define CDMD_POLICY_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* An application's hint for a range (libcdm): it beats the tracker */
+enum cdmd_hint {
+	CDMD_HINT_NONE,
+	CDMD_HINT_HOT,
+	CDMD_HINT_COLD,
+};
+
+/* A region as the policy sees it: the tracker's counts and where its
+ * present pages are, estimated from samples (bytes) */
+struct cdmd_policy_region {
+	uint64_t start, end;
+	unsigned int accesses, age;	/* cdmd_region's */
+	enum cdmd_hint hint;
+	uint64_t present;		/* bytes of pages in memory */
+	uint64_t on_fast;		/* of them on the fast nodes (bind: its nodes) */
+	uint64_t on_slow;		/* on the slow nodes (bind: 0) */
+};
+
+enum cdmd_move_kind {
+	CDMD_PROMOTE,			/* to a fast node */
+	CDMD_DEMOTE,			/* to a slow node */
+	CDMD_BIND,			/* onto the bind nodes */
+};
+
+/* One range to move, and the numbers that decided it */
+struct cdmd_move {
+	uint64_t start, end;
+	enum cdmd_move_kind kind;
+	int to_node;
+	uint64_t bytes;			/* estimated bytes that move */
+	unsigned int accesses, age;	/* of the region */
+	enum cdmd_hint hint;
+};
+
+/* Why a move was held back */
+enum cdmd_held {
+	CDMD_HELD_RESIDENCY,		/* moved less than min_residency_s ago */
+	CDMD_HELD_PINGPONG,		/* moved twice within pingpong_window_s */
+	CDMD_HELD_RATE,			/* rate_mb_s spent for now */
+	CDMD_HELD_WATERMARK,		/* a fast node would fall below fast_free_mb */
+	CDMD_HELD_FULL,			/* no slow (bind: target) node has room */
+	CDMD_HELD_NR,
+};
+const char *cdmd_held_name(enum cdmd_held why);
+
+struct cdmd_policy_stats {
+	uint64_t held[CDMD_HELD_NR];		/* times a range was held back */
+	uint64_t held_bytes[CDMD_HELD_NR];	/* estimated bytes held back */
+};
+
+/* The ranges of one process moved lately: the time of each range's last
+ * two moves, disjoint and in address order */
+struct cdmd_moved_range {
+	uint64_t start, end;
+	int64_t last_ms, prev_ms;	/* CDMD_NEVER: no such move */
+};
+#define CDMD_NEVER	INT64_MIN
+
+struct cdmd_history {
+	struct cdmd_moved_range *ranges;
+	size_t nr, cap;
+};
+
+/* A target's rate limit: bytes it may still plan */
+struct cdmd_rate {
+	int64_t tokens;
+	int64_t last_ms;		/* CDMD_NEVER before the first plan */
+};
+
+/*
+ * Plan the moves of one process of @target at @now_ms (a monotonic
+ * clock) from its @regions (address order). @node_free: bytes free on
+ * each node (CDM_MAX_NODES entries), lowered by what the plan moves
+ * there, so the plans of several processes in one interval share the
+ * room. The moves go to *@moves (the caller frees it), their number to
+ * *@nr_moves; held-back moves are added to @stats. 0, or -ENOMEM.
+ * The rate is charged the planned bytes (cdmd_rate_settle() corrects it
+ * by what really moved); the history is not changed: the caller records
+ * what it moved with cdmd_history_record().
+ */
+int cdmd_policy_plan(const struct cdmd_target *target, int64_t now_ms,
+		     const struct cdmd_policy_region *regions, size_t nr,
+		     const struct cdmd_history *history, struct cdmd_rate *rate,
+		     uint64_t *node_free, struct cdmd_move **moves, size_t *nr_moves,
+		     struct cdmd_policy_stats *stats);
+
+/* Record that [@start, @end) moved at @now_ms, and forget ranges whose
+ * last move is older than @keep_ms (the longer of the residency time
+ * and the window). 0, or -ENOMEM with the history as it was. */
+int cdmd_history_record(struct cdmd_history *history, uint64_t start, uint64_t end,
+			int64_t now_ms, int64_t keep_ms);
+void cdmd_history_free(struct cdmd_history *history);
+
+/* A move planned at @planned bytes moved @moved: the rate pays the
+ * difference (it may go below zero, delaying the next plan) */
+void cdmd_rate_settle(struct cdmd_rate *rate, uint64_t planned, uint64_t moved);
+
+#endif

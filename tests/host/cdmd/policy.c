@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The policy engine (daemon/policy.c) driven by synthetic access traces
+ * on a simulated process: 64 MiB of 4 KiB pages whose node the
+ * simulation keeps, one region per 2 MiB as a tracker would report it,
+ * node 0 fast and node 1 slow. Every interval the test plans, applies
+ * the moves page by page, records them, and checks the promises of
+ * policy.h against what the pages went through: the hysteresis, the
+ * order, the rate limit over every stretch of time, the fast node's
+ * watermark, the minimum residency and the ping-pong bound (no page
+ * moves three times within a window: checked on every page, and shown
+ * to catch a policy without the bound).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "policy.h"
+#include "tracker.h"
+
+#define MIB		(1024ULL * 1024)
+#define PAGE		4096ULL
+#define GRANULE		(2 * MIB)
+#define NR_GRANULES	32
+#define PAGES_PER_G	(GRANULE / PAGE)
+#define NR_PAGES	(NR_GRANULES * PAGES_PER_G)
+#define BASE		0x7f0000000000ULL
+
+struct sim {
+	struct cdmd_target t;
+	int node[NR_PAGES];
+	int64_t moved_at[NR_PAGES][2];	/* the page's last two moves */
+	unsigned int moves[NR_PAGES];
+	unsigned int violations;	/* a third move within the window */
+	uint64_t capacity[2], other_use[2];
+	struct cdmd_history history;
+	struct cdmd_rate rate;
+	struct cdmd_policy_stats stats;
+	uint64_t moved_bytes;
+	struct cdmd_move first;		/* the first move planned */
+	size_t nr_planned;
+};
+
+static void sim_init(struct sim *s, enum cdmd_policy policy)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->t.policy = policy;
+	cdm_nodeset_add(&s->t.fast_nodes, 0);
+	cdm_nodeset_add(&s->t.slow_nodes, 1);
+	cdm_nodeset_add(&s->t.nodes, 1);
+	s->t.promote_accesses = 5;
+	s->t.demote_accesses = 1;
+	s->t.min_residency_s = 0;
+	s->t.rate_mb_s = 100000;
+	s->t.fast_free_mb = 0;
+	s->t.pingpong_window_s = 60;
+	s->capacity[0] = s->capacity[1] = 1024 * MIB;
+	s->rate.last_ms = CDMD_NEVER;
+	for (i = 0; i < NR_PAGES; i++)
+		s->moved_at[i][0] = s->moved_at[i][1] = CDMD_NEVER;
+}
+
+static void place_granule(struct sim *s, int g, int node)
+{
+	size_t i;
+
+	for (i = 0; i < PAGES_PER_G; i++)
+		s->node[g * PAGES_PER_G + i] = node;
+}
+
+static uint64_t node_used(const struct sim *s, int node)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < NR_PAGES; i++)
+		n += s->node[i] == node;
+	return n * PAGE + s->other_use[node];
+}
+
+static int granule_node(const struct sim *s, int g)
+{
+	return s->node[g * PAGES_PER_G];
+}
+
+/* accesses of granule @g in interval @k */
+typedef unsigned int (*trace_fn)(int g, int k);
+
+/*
+ * One interval at @now_ms: regions from the trace and the pages' nodes,
+ * a plan, the moves applied to the pages. Returns the bytes moved.
+ */
+static uint64_t sim_step(struct sim *s, trace_fn trace, int k, int64_t now_ms,
+			 const enum cdmd_hint *hints)
+{
+	struct cdmd_policy_region regions[NR_GRANULES];
+	uint64_t node_free[CDM_MAX_NODES] = { 0 };
+	int64_t keep = (int64_t)(s->t.min_residency_s > s->t.pingpong_window_s ?
+				 s->t.min_residency_s : s->t.pingpong_window_s) * 1000;
+	struct cdmd_move *moves;
+	uint64_t total = 0;
+	size_t nr, i;
+	int g;
+
+	for (g = 0; g < NR_GRANULES; g++) {
+		struct cdmd_policy_region *r = &regions[g];
+		size_t p;
+
+		memset(r, 0, sizeof(*r));
+		r->start = BASE + g * GRANULE;
+		r->end = r->start + GRANULE;
+		r->accesses = trace(g, k);
+		r->hint = hints ? hints[g] : CDMD_HINT_NONE;
+		r->present = GRANULE;
+		for (p = g * PAGES_PER_G; p < (g + 1) * PAGES_PER_G; p++) {
+			if (s->node[p] == 0)
+				r->on_fast += PAGE;
+			else if (s->t.policy == CDMD_POLICY_TIERING)
+				r->on_slow += PAGE;
+		}
+		if (s->t.policy == CDMD_POLICY_BIND)	/* on_fast: on its nodes */
+			r->on_fast = GRANULE - r->on_fast;
+	}
+	node_free[0] = s->capacity[0] - node_used(s, 0);
+	node_free[1] = s->capacity[1] - node_used(s, 1);
+	assert_int_equal(cdmd_policy_plan(&s->t, now_ms, regions, NR_GRANULES, &s->history,
+					  &s->rate, node_free, &moves, &nr, &s->stats), 0);
+	if (nr && !s->nr_planned)
+		s->first = moves[0];
+	s->nr_planned += nr;
+	for (i = 0; i < nr; i++) {
+		const struct cdmd_move *m = &moves[i];
+		uint64_t a, moved = 0;
+
+		assert_true(m->start >= BASE && m->end <= BASE + NR_PAGES * PAGE);
+		assert_true(m->start < m->end);
+		assert_int_equal(m->start % PAGE, 0);
+		assert_int_equal(m->end % PAGE, 0);
+		for (a = m->start; a < m->end; a += PAGE) {
+			size_t p = (a - BASE) / PAGE;
+
+			if (s->node[p] == m->to_node)
+				continue;
+			if (s->moved_at[p][1] != CDMD_NEVER &&
+			    now_ms - s->moved_at[p][1] < (int64_t)s->t.pingpong_window_s * 1000)
+				s->violations++;
+			s->moved_at[p][1] = s->moved_at[p][0];
+			s->moved_at[p][0] = now_ms;
+			s->node[p] = m->to_node;
+			s->moves[p]++;
+			moved += PAGE;
+		}
+		cdmd_rate_settle(&s->rate, m->bytes, moved);
+		assert_int_equal(cdmd_history_record(&s->history, m->start, m->end, now_ms, keep), 0);
+		total += moved;
+	}
+	free(moves);
+	s->moved_bytes += total;
+	return total;
+}
+
+static unsigned int trace_middling(int g, int k)
+{
+	return 2 + (g + k) % 3;		/* 2, 3, 4: between demote (1) and promote (5) */
+}
+
+static unsigned int trace_five(int g, int k)
+{
+	return 5;
+}
+
+/* accesses between the thresholds move nothing, however they change;
+ * at the promotion threshold they do */
+static void hysteresis(void **state)
+{
+	struct sim s;
+	int k, g;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (g = 0; g < NR_GRANULES; g++)
+		place_granule(&s, g, g % 2);
+	for (k = 0; k < 100; k++)
+		sim_step(&s, trace_middling, k, k * 1000, NULL);
+	assert_int_equal(s.moved_bytes, 0);
+	assert_int_equal(s.nr_planned, 0);
+	sim_step(&s, trace_five, 100, 100 * 1000, NULL);
+	assert_int_equal(s.moved_bytes, NR_GRANULES / 2 * GRANULE);
+	for (g = 0; g < NR_GRANULES; g++)
+		assert_int_equal(granule_node(&s, g), 0);
+	cdmd_history_free(&s.history);
+}
+
+/* granule g's accesses: the first 8 hot (20 down to 13), the rest cold */
+static unsigned int trace_graded(int g, int k)
+{
+	return g < 8 ? 20 - g : 0;
+}
+
+/* hot memory ends up on the fast node and cold on the slow, the hottest
+ * first when the rate lets only one granule move */
+static void hot_up_cold_down(void **state)
+{
+	struct sim s;
+	int k, g;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (g = 0; g < NR_GRANULES; g++)
+		place_granule(&s, g, g < 8 ? 1 : 0);
+	s.t.rate_mb_s = 2;		/* one granule a second */
+	for (k = 0; k < 40; k++)
+		sim_step(&s, trace_graded, k, k * 1000, NULL);
+	assert_int_equal(s.first.kind, CDMD_PROMOTE);
+	assert_int_equal(s.first.start, BASE);		/* granule 0: 20 accesses */
+	assert_int_equal(s.first.accesses, 20);
+	assert_int_equal(s.first.to_node, 0);
+	for (g = 0; g < NR_GRANULES; g++)
+		assert_int_equal(granule_node(&s, g), g < 8 ? 0 : 1);
+	assert_true(s.stats.held[CDMD_HELD_RATE] > 0);
+	cdmd_history_free(&s.history);
+}
+
+static unsigned int trace_hot(int g, int k)
+{
+	return 20;
+}
+
+/* planned bytes over every stretch of time stay within the rate plus one
+ * second's burst, and the rate is used: moves keep coming */
+static void rate_limit(void **state)
+{
+	const int interval_ms = 250, steps = 60;
+	uint64_t moved[61] = { 0 };
+	struct sim s;
+	int k, j;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (k = 0; k < NR_GRANULES; k++)
+		place_granule(&s, k, 1);
+	s.t.rate_mb_s = 8;
+	for (k = 0; k < steps; k++)
+		moved[k + 1] = moved[k] + sim_step(&s, trace_hot, k, (int64_t)k * interval_ms, NULL);
+	for (k = 0; k <= steps; k++)
+		for (j = k + 1; j <= steps; j++) {
+			/* moves of steps k..j-1 happened within (j-1-k) intervals */
+			uint64_t span_ms = (uint64_t)(j - 1 - k) * interval_ms;
+
+			assert_true(moved[j] - moved[k] <= 8 * MIB * (span_ms + 1000) / 1000);
+		}
+	/* 15 s at 8 MiB/s: 120 MiB plus the first second's tokens, of 64 */
+	assert_int_equal(moved[steps], NR_GRANULES * GRANULE);
+	assert_true(moved[steps / 2] >= 8 * MIB * (steps / 2 - 1) * interval_ms / 1000);
+	assert_true(s.stats.held[CDMD_HELD_RATE] > 0);
+	cdmd_history_free(&s.history);
+
+	/* a quiet stretch saves up no more than a second's worth */
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (k = 0; k < NR_GRANULES; k++)
+		place_granule(&s, k, 1);
+	s.t.rate_mb_s = 8;
+	for (k = 0; k < 30; k++)
+		sim_step(&s, trace_middling, k, (int64_t)k * 1000, NULL);
+	assert_int_equal(s.moved_bytes, 0);
+	assert_int_equal(sim_step(&s, trace_hot, 30, 30 * 1000, NULL), 8 * MIB);
+	cdmd_history_free(&s.history);
+}
+
+/* promotion stops where the fast node would drop below fast_free_mb,
+ * and says so */
+static void watermark(void **state)
+{
+	struct sim s;
+	int k;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (k = 0; k < NR_GRANULES; k++)
+		place_granule(&s, k, 1);
+	s.capacity[0] = 100 * MIB;
+	s.t.fast_free_mb = 64;
+	for (k = 0; k < 10; k++) {
+		sim_step(&s, trace_hot, k, k * 1000, NULL);
+		assert_true(s.capacity[0] - node_used(&s, 0) >= 64 * MIB);
+	}
+	assert_int_equal(node_used(&s, 0), 36 * MIB);
+	assert_true(s.stats.held[CDMD_HELD_WATERMARK] >= 9);
+	assert_true(s.stats.held_bytes[CDMD_HELD_WATERMARK] > 0);
+	cdmd_history_free(&s.history);
+}
+
+static unsigned int trace_hot_then_cold(int g, int k)
+{
+	return k == 0 ? 20 : 0;
+}
+
+/* a page moved stays for min_residency_s, then may go */
+static void min_residency(void **state)
+{
+	struct sim s;
+	int k;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (k = 0; k < NR_GRANULES; k++)
+		place_granule(&s, k, 1);
+	s.t.min_residency_s = 10;
+	sim_step(&s, trace_hot_then_cold, 0, 0, NULL);
+	assert_int_equal(node_used(&s, 0), NR_GRANULES * GRANULE);
+	for (k = 1; k < 10; k++) {
+		sim_step(&s, trace_hot_then_cold, k, k * 1000, NULL);
+		assert_int_equal(node_used(&s, 0), NR_GRANULES * GRANULE);
+	}
+	assert_int_equal(s.stats.held[CDMD_HELD_RESIDENCY], 9 * NR_GRANULES);
+	sim_step(&s, trace_hot_then_cold, 10, 10 * 1000, NULL);
+	assert_int_equal(node_used(&s, 1), NR_GRANULES * GRANULE);
+	cdmd_history_free(&s.history);
+}
+
+/* hot and cold by turns, every granule in its own phase */
+static unsigned int trace_oscillating(int g, int k)
+{
+	return ((k + g) / 3) % 2 ? 20 : 0;
+}
+
+static void run_oscillating(struct sim *s, int seconds)
+{
+	int k;
+
+	for (k = 0; k < NR_GRANULES; k++)
+		place_granule(s, k, k % 2);
+	for (k = 0; k < seconds; k++)
+		sim_step(s, trace_oscillating, k, k * 1000, NULL);
+}
+
+/* under an oscillating trace no page moves a third time within the
+ * window, the bound is counted when it holds, and pages still move */
+static void pingpong_bound(void **state)
+{
+	unsigned int most = 0;
+	struct sim *s = malloc(sizeof(*s));
+	size_t p;
+
+	assert_non_null(s);
+	sim_init(s, CDMD_POLICY_TIERING);
+	run_oscillating(s, 600);
+	assert_int_equal(s->violations, 0);
+	assert_true(s->stats.held[CDMD_HELD_PINGPONG] > 0);
+	for (p = 0; p < NR_PAGES; p++)
+		most = s->moves[p] > most ? s->moves[p] : most;
+	/* at most 2 per 60 s window: 20 in 600 s at the very most */
+	assert_true(most <= 20);
+	assert_true(most >= 10);
+	cdmd_history_free(&s->history);
+
+	/* the same checker on a policy whose window is too short to matter
+	 * here (1 s; the trace turns every 3 s): more than 20 moves of a page
+	 * in 600 s put three in one of its ten 60 s windows, which the
+	 * checks above must tell from the bounded run */
+	sim_init(s, CDMD_POLICY_TIERING);
+	s->t.pingpong_window_s = 1;
+	run_oscillating(s, 600);
+	most = 0;
+	for (p = 0; p < NR_PAGES; p++)
+		most = s->moves[p] > most ? s->moves[p] : most;
+	assert_true(most > 20);
+	cdmd_history_free(&s->history);
+	free(s);
+}
+
+/* bind: every page outside the nodes moves onto them, once */
+static void bind(void **state)
+{
+	struct sim s;
+	int k, g;
+
+	sim_init(&s, CDMD_POLICY_BIND);
+	for (g = 0; g < NR_GRANULES; g++)
+		place_granule(&s, g, g % 2);
+	s.t.rate_mb_s = 16;
+	for (k = 0; k < 5; k++)
+		sim_step(&s, trace_hot, k, k * 1000, NULL);
+	assert_int_equal(node_used(&s, 1), NR_GRANULES * GRANULE);
+	assert_int_equal(s.moved_bytes, NR_GRANULES / 2 * GRANULE);
+	assert_int_equal(s.first.kind, CDMD_BIND);
+	sim_step(&s, trace_hot, 5, 5 * 1000, NULL);
+	assert_int_equal(s.moved_bytes, NR_GRANULES / 2 * GRANULE);
+	cdmd_history_free(&s.history);
+}
+
+static unsigned int trace_inverse(int g, int k)
+{
+	return g < 8 ? 0 : 20;
+}
+
+/* a hint beats the tracker both ways */
+static void hints(void **state)
+{
+	enum cdmd_hint h[NR_GRANULES] = { 0 };
+	struct sim s;
+	int g;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (g = 0; g < NR_GRANULES; g++)
+		place_granule(&s, g, g < 8 ? 1 : 0);
+	for (g = 0; g < NR_GRANULES; g++)
+		h[g] = g < 8 ? CDMD_HINT_HOT : CDMD_HINT_COLD;
+	/* the tracker says the opposite: granules 0-7 cold, the rest hot */
+	sim_step(&s, trace_inverse, 0, 0, h);
+	for (g = 0; g < NR_GRANULES; g++)
+		assert_int_equal(granule_node(&s, g), g < 8 ? 0 : 1);
+	cdmd_history_free(&s.history);
+}
+
+/* a slow node without room takes nothing, and that is counted */
+static void slow_full(void **state)
+{
+	struct sim s;
+	int g;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (g = 0; g < NR_GRANULES; g++)
+		place_granule(&s, g, 0);
+	s.capacity[1] = 32 * MIB;
+	s.other_use[1] = 20 * MIB;	/* 12 MiB free, less than the reserve */
+	sim_step(&s, trace_hot_then_cold, 1, 1000, NULL);
+	assert_int_equal(s.moved_bytes, 0);
+	assert_int_equal(s.stats.held[CDMD_HELD_FULL], NR_GRANULES);
+	assert_int_equal(s.stats.held_bytes[CDMD_HELD_FULL], NR_GRANULES * GRANULE);
+	/* room for 4 MiB above the reserve: two granules, no more */
+	s.other_use[1] = 12 * MIB;
+	sim_step(&s, trace_hot_then_cold, 2, 2000, NULL);
+	assert_int_equal(s.moved_bytes, 4 * MIB);
+	cdmd_history_free(&s.history);
+}
+
+/* the history: splits, times and forgetting */
+static void history(void **state)
+{
+	struct cdmd_history h = { 0 };
+	const int64_t keep = 60000;
+
+	assert_int_equal(cdmd_history_record(&h, 0x10000, 0x20000, 1000, keep), 0);
+	assert_int_equal(cdmd_history_record(&h, 0x18000, 0x30000, 2000, keep), 0);
+	assert_int_equal(h.nr, 3);
+	assert_int_equal(h.ranges[0].start, 0x10000);
+	assert_int_equal(h.ranges[0].end, 0x18000);
+	assert_true(h.ranges[0].last_ms == 1000 && h.ranges[0].prev_ms == CDMD_NEVER);
+	assert_int_equal(h.ranges[1].start, 0x18000);
+	assert_int_equal(h.ranges[1].end, 0x20000);
+	assert_true(h.ranges[1].last_ms == 2000 && h.ranges[1].prev_ms == 1000);
+	assert_int_equal(h.ranges[2].start, 0x20000);
+	assert_int_equal(h.ranges[2].end, 0x30000);
+	assert_true(h.ranges[2].last_ms == 2000 && h.ranges[2].prev_ms == CDMD_NEVER);
+	/* covering all of it and a hole: one range of the same times again */
+	assert_int_equal(cdmd_history_record(&h, 0x40000, 0x50000, 3000, keep), 0);
+	assert_int_equal(cdmd_history_record(&h, 0x0, 0x60000, 4000, keep), 0);
+	/* 0-10 new, 10-18, 18-30 (its two parts had the same times), 30-40
+	 * new, 40-50, 50-60 new */
+	assert_int_equal(h.nr, 6);
+	assert_int_equal(h.ranges[0].start, 0);
+	assert_true(h.ranges[0].last_ms == 4000 && h.ranges[0].prev_ms == CDMD_NEVER);
+	assert_true(h.ranges[2].start == 0x18000 && h.ranges[2].end == 0x30000);
+	assert_true(h.ranges[2].last_ms == 4000 && h.ranges[2].prev_ms == 2000);
+	assert_true(h.ranges[4].last_ms == 4000 && h.ranges[4].prev_ms == 3000);
+	assert_int_equal(h.ranges[5].end, 0x60000);
+	/* an empty range changes nothing; old moves are forgotten */
+	assert_int_equal(cdmd_history_record(&h, 0x5000, 0x5000, 5000, keep), 0);
+	assert_int_equal(h.nr, 6);
+	assert_int_equal(cdmd_history_record(&h, 0x100000, 0x101000, 64001, keep), 0);
+	assert_int_equal(h.nr, 1);
+	assert_int_equal(h.ranges[0].start, 0x100000);
+	cdmd_history_free(&h);
+	assert_null(h.ranges);
+}
+
+/* no regions, empty regions: no moves, no crash */
+static void nothing(void **state)
+{
+	struct cdmd_policy_region r = { .start = 0x2000, .end = 0x1000, .accesses = 20,
+					.present = 0x1000 };
+	uint64_t node_free[CDM_MAX_NODES] = { [0] = 1ULL << 30, [1] = 1ULL << 30 };
+	struct cdmd_rate rate = { .last_ms = CDMD_NEVER };
+	struct cdmd_policy_stats st = { 0 };
+	struct cdmd_history h = { 0 };
+	struct cdmd_move *moves;
+	struct sim s;
+	size_t nr;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	assert_int_equal(cdmd_policy_plan(&s.t, 0, NULL, 0, &h, &rate, node_free,
+					  &moves, &nr, &st), 0);
+	assert_int_equal(nr, 0);
+	free(moves);
+	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free,
+					  &moves, &nr, &st), 0);
+	assert_int_equal(nr, 0);
+	free(moves);
+	assert_string_equal(cdmd_held_name(CDMD_HELD_PINGPONG), "pingpong");
+	assert_string_equal(cdmd_held_name(CDMD_HELD_NR), "unknown");
+	cdmd_history_free(&s.history);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hysteresis),
+		cmocka_unit_test(hot_up_cold_down),
+		cmocka_unit_test(rate_limit),
+		cmocka_unit_test(watermark),
+		cmocka_unit_test(min_residency),
+		cmocka_unit_test(pingpong_bound),
+		cmocka_unit_test(bind),
+		cmocka_unit_test(hints),
+		cmocka_unit_test(slow_full),
+		cmocka_unit_test(history),
+		cmocka_unit_test(nothing),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests_name("cdmd policy", tests, NULL, NULL);
+}
