@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * DAMON through its sysfs interface, /sys/kernel/mm/damon/admin
+ * (Documentation/admin-guide/mm/damon/usage.rst; the semantics below are
+ * those of mm/damon/sysfs.c and sysfs-schemes.c in Linux 6.12).
+ *
+ * One kdamond per tracked process. Regions are read through a DAMOS
+ * scheme with the action "stat" whose access pattern matches every
+ * region: writing "update_schemes_tried_regions" to the kdamond's state
+ * file fills schemes/0/tried_regions/N/{start,end,nr_accesses,age}. Those
+ * directories say nothing of the target a region belongs to, and a
+ * kdamond runs one context (sysfs.c refuses "on" unless nr_contexts is
+ * 1), so several processes in one context would need one scheme per
+ * target, each with a "target" filter: every region is then tested by
+ * every scheme, a cost that grows with the square of the processes. A
+ * kdamond per process needs nothing of the kind, and a process that
+ * exits stops its own kdamond (kdamond_need_stop(): no valid target
+ * left) without touching the others.
+ *
+ * The scheme is applied at every sampling interval (apply_interval_us =
+ * sample_us), not once per aggregation: an update request is served
+ * after the next application of the scheme, and the writer of "state"
+ * polls for that every 100 ms, so reading a process costs about 100 ms
+ * instead of up to a whole interval (the kdamonds run in step: reading N
+ * processes one after the other would take N intervals). What a tried
+ * region shows is nr_accesses_bp / 10000, DAMON's moving sum of the
+ * accesses over the last aggregation interval (core.c,
+ * damon_update_region_access_rate()), so it is a whole interval's count
+ * at any moment: 0..CDMD_SAMPLES with aggr_us / sample_us = CDMD_SAMPLES.
+ *
+ * Writing nr_kdamonds rebuilds every kdamond directory and fails with
+ * EBUSY while any kdamond runs. The kdamonds are kept as a pool that
+ * doubles when full: a new process takes a free kdamond that is off
+ * (configured anew and turned on alone); only a full pool makes every
+ * kdamond of ours stop, the pool grow and them start again, which costs
+ * each process one interval without regions (-EAGAIN).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracker-private.h"
+
+#define DAMON_ADMIN	"/sys/kernel/mm/damon/admin"
+#define KDAMONDS	DAMON_ADMIN "/kdamonds"
+#define CTX		"contexts/0/"
+#define SCHEME		CTX "schemes/0/"
+/*
+ * DAMON's own defaults: 10 regions at least, so a process is looked at
+ * in several places from the first interval on; at most 1000, which
+ * bounds the cost (a page checked per region and sample) and the sysfs
+ * files read per interval (4 per region), and is still fine enough to
+ * set apart a hot range of a few MiB in tens of GiB.
+ */
+#define MIN_REGIONS	"10"
+#define MAX_REGIONS	"1000"
+#define POOL_MIN	4
+/* most files take damon_sysfs_lock with a trylock: EBUSY while another
+ * writer, or a kdamond filling tried_regions, holds it for a moment */
+#define BUSY_TRIES	50
+#define BUSY_WAIT_US	10000
+
+struct kdamond {
+	pid_t pid;		/* the process it tracks; 0 free; -1 someone else's */
+	uint64_t on_ms;		/* when it was turned on */
+};
+
+struct damon {
+	struct kdamond *kd;
+	int nr;			/* kdamonds/nr_kdamonds */
+};
+
+static void kd_path(char *buf, size_t size, int i, const char *file)
+{
+	snprintf(buf, size, KDAMONDS "/%d/%s", i, file);
+}
+
+static int write_busy(const char *path, const char *value)
+{
+	int rc, tries = 0;
+
+	while ((rc = cdmd_write_str(path, value)) == -EBUSY && ++tries < BUSY_TRIES)
+		usleep(BUSY_WAIT_US);
+	return rc;
+}
+
+static int kd_write(int i, const char *file, const char *value)
+{
+	char path[256];
+
+	kd_path(path, sizeof(path), i, file);
+	return write_busy(path, value);
+}
+
+/* 1 when kdamond @i runs, 0 when it is off, or -errno */
+static int kd_on(int i)
+{
+	char path[256], state[8];
+	int rc, tries = 0;
+
+	kd_path(path, sizeof(path), i, "state");
+	while ((rc = cdmd_read_line(path, state, sizeof(state))) == -EBUSY && ++tries < BUSY_TRIES)
+		usleep(BUSY_WAIT_US);
+	return rc ? rc : !strcmp(state, "on");
+}
+
+static void kd_off(int i)
+{
+	if (kd_on(i) == 1)
+		kd_write(i, "state", "off");
+}
+
+/*
+ * Configure kdamond @i (off) for @pid and turn it on. nr_contexts,
+ * nr_targets and nr_schemes rebuild their directories, so nothing of an
+ * earlier user of the kdamond is left. A new scheme's access pattern is
+ * 0..0 in each range and matches nothing: every minimum and maximum is
+ * set. 0, -ESRCH when @pid exited, or -errno with a line on @err.
+ */
+static int kd_start(struct cdmd_tracker *t, int i, pid_t pid, FILE *err)
+{
+	struct damon *d = t->backend;
+	unsigned long long aggr_us = t->interval_ms * 1000ULL;
+	char sample[24], aggr[24], target[16];
+	const struct {
+		const char *file, *value;
+	} steps[] = {
+		{ "contexts/nr_contexts", "1" },
+		{ CTX "operations", "vaddr" },
+		{ CTX "monitoring_attrs/intervals/sample_us", sample },
+		{ CTX "monitoring_attrs/intervals/aggr_us", aggr },
+		/* the process's mappings are looked at again once an interval */
+		{ CTX "monitoring_attrs/intervals/update_us", aggr },
+		{ CTX "monitoring_attrs/nr_regions/min", MIN_REGIONS },
+		{ CTX "monitoring_attrs/nr_regions/max", MAX_REGIONS },
+		{ CTX "targets/nr_targets", "1" },
+		{ CTX "targets/0/pid_target", target },
+		{ CTX "schemes/nr_schemes", "1" },
+		{ SCHEME "action", "stat" },
+		{ SCHEME "apply_interval_us", sample },
+		{ SCHEME "access_pattern/sz/min", "0" },
+		{ SCHEME "access_pattern/sz/max", "18446744073709551615" },
+		{ SCHEME "access_pattern/nr_accesses/min", "0" },
+		{ SCHEME "access_pattern/nr_accesses/max", "4294967295" },
+		{ SCHEME "access_pattern/age/min", "0" },
+		{ SCHEME "access_pattern/age/max", "4294967295" },
+		{ "state", "on" },
+	};
+	size_t s;
+	int rc;
+
+	snprintf(sample, sizeof(sample), "%llu", aggr_us / CDMD_SAMPLES);
+	snprintf(aggr, sizeof(aggr), "%llu", aggr_us);
+	snprintf(target, sizeof(target), "%d", pid);
+	for (s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		rc = kd_write(i, steps[s].file, steps[s].value);
+		if (!rc)
+			continue;
+		/* "on" fails with EINVAL when the pid names no process */
+		if (kill(pid, 0) && errno == ESRCH)
+			return -ESRCH;
+		fprintf(err, "pid %d: damon: kdamonds/%d/%s: %s\n", pid, i, steps[s].file,
+			strerror(-rc));
+		return rc;
+	}
+	d->kd[i] = (struct kdamond){ .pid = pid, .on_ms = cdmd_now_ms() };
+	return 0;
+}
+
+/*
+ * Twice the kdamonds: ours stop, nr_kdamonds is written (every directory
+ * is made anew, empty) and ours start again with their processes. When
+ * the resize is refused (someone else's kdamond runs) ours start again
+ * as they were. A process that exited meanwhile loses its kdamond: its
+ * regions are -ENOENT from then on.
+ */
+static int pool_grow(struct cdmd_tracker *t, FILE *err)
+{
+	struct damon *d = t->backend;
+	int i, n = d->nr < POOL_MIN ? POOL_MIN : d->nr * 2, old = d->nr, rc;
+	struct kdamond *kd;
+	char nr[16];
+
+	kd = realloc(d->kd, n * sizeof(*kd));
+	if (!kd) {
+		fprintf(err, "damon: out of memory\n");
+		return -ENOMEM;
+	}
+	d->kd = kd;
+	for (i = 0; i < old; i++)
+		if (kd[i].pid > 0)
+			kd_off(i);
+	snprintf(nr, sizeof(nr), "%d", n);
+	rc = write_busy(KDAMONDS "/nr_kdamonds", nr);
+	if (rc == -EBUSY)
+		fprintf(err, "damon: %s/nr_kdamonds: a kdamond of someone else runs, "
+			"no room for more processes\n", KDAMONDS);
+	else if (rc)
+		fprintf(err, "damon: %s/nr_kdamonds: %s\n", KDAMONDS, strerror(-rc));
+	if (!rc) {
+		memset(kd + old, 0, (n - old) * sizeof(*kd));
+		d->nr = n;
+	}
+	for (i = 0; i < old; i++) {
+		if (kd[i].pid == -1 && !rc)
+			kd[i].pid = 0;		/* its directory is a new one */
+		if (kd[i].pid > 0 && kd_start(t, i, kd[i].pid, err))
+			kd[i].pid = 0;
+	}
+	return rc;
+}
+
+static int damon_add(struct cdmd_tracker *t, struct cdmd_tracked *p, FILE *err)
+{
+	struct damon *d = t->backend;
+	int i, rc;
+
+	for (i = 0;; i++) {
+		if (i == d->nr) {
+			rc = pool_grow(t, err);
+			if (rc)
+				return rc;
+		}
+		if (d->kd[i].pid)
+			continue;
+		/* free to us, but turned on by someone meanwhile? */
+		rc = kd_on(i);
+		if (rc < 0) {
+			fprintf(err, "pid %d: damon: kdamonds/%d/state: %s\n", p->pid, i,
+				strerror(-rc));
+			return rc;
+		}
+		if (rc) {
+			d->kd[i].pid = -1;
+			continue;
+		}
+		break;
+	}
+	rc = kd_start(t, i, p->pid, err);
+	if (rc)
+		return rc;
+	/* an index, not a pointer: pool_grow() moves the array */
+	p->priv = (void *)(uintptr_t)(i + 1);
+	return 0;
+}
+
+static int kd_of(const struct cdmd_tracked *p)
+{
+	return (int)(uintptr_t)p->priv - 1;
+}
+
+static void damon_drop(struct cdmd_tracker *t, struct cdmd_tracked *p)
+{
+	struct damon *d = t->backend;
+	int i = kd_of(p);
+
+	if (d->kd[i].pid != p->pid)
+		return;		/* its kdamond went with a pool_grow() */
+	kd_off(i);
+	d->kd[i].pid = 0;
+}
+
+static int read_region(int i, size_t n, struct cdmd_region *r)
+{
+	static const char *const files[] = { "start", "end", "nr_accesses", "age" };
+	uint64_t v[4];
+	char path[256], file[96];
+	int f, rc;
+
+	for (f = 0; f < 4; f++) {
+		snprintf(file, sizeof(file), SCHEME "tried_regions/%zu/%s", n, files[f]);
+		kd_path(path, sizeof(path), i, file);
+		rc = cdmd_read_u64(path, &v[f]);
+		if (rc)
+			return rc;
+	}
+	r->start = v[0];
+	r->end = v[1];
+	/* nr_accesses_bp / 10000 of a moving sum: CDMD_SAMPLES at most */
+	r->accesses = v[2] > CDMD_SAMPLES ? CDMD_SAMPLES : v[2];
+	r->age = v[3] > UINT32_MAX ? UINT32_MAX : v[3];
+	return 0;
+}
+
+static int cmp_region(const void *a, const void *b)
+{
+	const struct cdmd_region *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+static int damon_regions(struct cdmd_tracker *t, struct cdmd_tracked *p,
+			 struct cdmd_region **regions, size_t *nr, FILE *err)
+{
+	struct damon *d = t->backend;
+	struct cdmd_region *r = NULL, *bigger;
+	size_t n = 0, cap = 0;
+	int i = kd_of(p), rc;
+
+	if (d->kd[i].pid != p->pid)
+		return -ENOENT;
+	if (cdmd_now_ms() - d->kd[i].on_ms < t->interval_ms)
+		return -EAGAIN;
+	rc = kd_write(i, "state", "update_schemes_tried_regions");
+	/*
+	 * EINVAL: the kdamond is not running. It stops itself when its
+	 * process exits; a request it had not served when that happened
+	 * returns 0 with what it collected. Either way: off means gone.
+	 */
+	if ((!rc || rc == -EINVAL) && kd_on(i) == 0)
+		return -ENOENT;
+	if (rc) {
+		fprintf(err, "pid %d: damon: kdamonds/%d/state: update_schemes_tried_regions: %s\n",
+			p->pid, i, strerror(-rc));
+		return rc;
+	}
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			bigger = realloc(r, cap * sizeof(*r));
+			if (!bigger) {
+				rc = -ENOMEM;
+				break;
+			}
+			r = bigger;
+		}
+		rc = read_region(i, n, &r[n]);
+		if (rc)
+			break;
+		n++;
+	}
+	if (rc == -ENOENT)
+		rc = n ? 0 : -EAGAIN;	/* past the last one; none before the first interval */
+	else
+		fprintf(err, "pid %d: damon: kdamonds/%d/%stried_regions/%zu: %s\n", p->pid, i,
+			SCHEME, n, strerror(-rc));
+	if (rc) {
+		free(r);
+		return rc;
+	}
+	/* DAMON keeps a target's regions in address order; cheap to be sure */
+	qsort(r, n, sizeof(*r), cmp_region);
+	*regions = r;
+	*nr = n;
+	return 0;
+}
+
+static int damon_open(struct cdmd_tracker *t, FILE *err)
+{
+	struct damon *d;
+	uint64_t nr;
+	int i, rc;
+
+	if (access(DAMON_ADMIN, F_OK)) {
+		fprintf(err, "damon: %s: the kernel has no DAMON sysfs interface\n", DAMON_ADMIN);
+		return -ENOENT;
+	}
+	rc = cdmd_read_u64(KDAMONDS "/nr_kdamonds", &nr);
+	if (rc == -EACCES || rc == -EPERM) {
+		fprintf(err, "damon: %s/nr_kdamonds: permission denied (not root?)\n", KDAMONDS);
+		return -EPERM;
+	}
+	if (rc) {
+		fprintf(err, "damon: %s/nr_kdamonds: %s\n", KDAMONDS, strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < (int)nr; i++) {
+		rc = kd_on(i);
+		if (rc == 1) {
+			fprintf(err, "damon: kdamond %d is on: DAMON is in use by someone else\n",
+				i);
+			return -EBUSY;
+		}
+		if (rc < 0) {
+			fprintf(err, "damon: kdamonds/%d/state: %s\n", i, strerror(-rc));
+			return rc;
+		}
+	}
+	d = calloc(1, sizeof(*d));
+	/* directories left by someone (all off) are ours to reuse */
+	if (d)
+		d->kd = calloc(nr ? nr : 1, sizeof(*d->kd));
+	if (!d || !d->kd) {
+		free(d);
+		fprintf(err, "damon: out of memory\n");
+		return -ENOMEM;
+	}
+	d->nr = nr;
+	t->backend = d;
+	return 0;
+}
+
+/* Every process is dropped (its kdamond off) already. */
+static void damon_close(struct cdmd_tracker *t)
+{
+	struct damon *d = t->backend;
+	int i;
+
+	for (i = 0; i < d->nr; i++)
+		if (kd_on(i))
+			break;
+	/* give the directories back unless someone else's kdamond runs */
+	if (i == d->nr && d->nr)
+		write_busy(KDAMONDS "/nr_kdamonds", "0");
+	free(d->kd);
+	free(d);
+}
+
+const struct cdmd_tracker_ops cdmd_damon_ops = {
+	.name = "damon",
+	.open = damon_open,
+	.add = damon_add,
+	.drop = damon_drop,
+	.regions = damon_regions,
+	.close = damon_close,
+};
