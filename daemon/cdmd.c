@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cdmd: keeps each managed process's pages on the node where they
+ * belong, by how much they are used (tiering) or by rule (bind).
+ *
+ * Every interval_ms one round, top to bottom:
+ *   1. targets   which processes the configuration names (targets.c)
+ *   2. tracker   what each of them used in the interval (tracker.c)
+ *   3. placement where those regions' pages are now (migrate.c)
+ *   4. policy    what to move, and what holds moves back (policy.c)
+ *   5. migrate   move it through libcdm, record it, log why (migrate.c)
+ * Between rounds it sleeps in poll(2) on a timerfd and a signalfd:
+ * SIGHUP reloads the configuration (a file with problems is refused and
+ * the running one stays), SIGTERM and SIGINT stop it, after giving back
+ * the tracker's kernel state.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "log.h"
+#include "migrate.h"
+#include "policy.h"
+#include "targets.h"
+#include "tracker.h"
+
+#define DEFAULT_CONFIG	"/etc/cdm/cdmd.conf"
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+#define MIB		(1024.0 * 1024.0)
+
+/* A process being managed, and the moves of its pages lately */
+struct managed {
+	pid_t pid;
+	unsigned long long start_time;
+	int target;
+	struct cdmd_history history;
+};
+
+/* What a target's management came to since the start (or reload) */
+struct target_totals {
+	uint64_t promoted, demoted, bound;	/* bytes moved */
+	uint64_t batches, failed_batches;
+	struct cdmd_policy_stats held;
+};
+
+struct cdmd {
+	const char *config_path;
+	struct cdm_ctx *ctx;
+	struct cdmd_config *cfg;
+	struct cdmd_tracker *tracker;
+	struct cdmd_scan scan;
+	struct managed *procs;
+	size_t nr_procs;
+	struct cdmd_rate rates[CDMD_MAX_TARGETS];
+	struct target_totals totals[CDMD_MAX_TARGETS];
+	uint64_t node_free[CDM_MAX_NODES];
+	uint64_t rounds;
+	int timerfd, sigfd;
+	bool stop;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The parts write their problems to a FILE; this one collects them, and
+ * cdmd logs each line at the priority the caller chooses.
+ */
+struct errlog {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static FILE *errlog_open(struct errlog *e)
+{
+	e->buf = NULL;
+	e->f = open_memstream(&e->buf, &e->len);
+	return e->f ? e->f : stderr;
+}
+
+static void errlog_close(struct errlog *e, int priority)
+{
+	char *line, *save;
+
+	if (!e->f)
+		return;
+	fclose(e->f);
+	for (line = strtok_r(e->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		cdmd_log(priority, "%s", line);
+	free(e->buf);
+}
+
+/* ---- configuration ---- */
+
+static const char *const kind_names[] = {
+	[CDMD_PROMOTE] = "promote", [CDMD_DEMOTE] = "demote", [CDMD_BIND] = "bind",
+};
+
+static int open_tracker(struct cdmd *d, const struct cdmd_config *cfg,
+			struct cdmd_tracker **tracker)
+{
+	struct errlog e;
+	int err;
+
+	err = cdmd_tracker_open(cfg->tracker, cfg->interval_ms, errlog_open(&e), tracker);
+	errlog_close(&e, LOG_ERR);
+	if (!err)
+		log_notice("tracking accesses with %s, %u samples per %u ms",
+			   cdmd_tracker_name(*tracker), CDMD_SAMPLES, cfg->interval_ms);
+	return err;
+}
+
+static int arm_timer(struct cdmd *d)
+{
+	unsigned int ms = d->cfg->interval_ms;
+	struct itimerspec its = {
+		.it_interval = { ms / 1000, ms % 1000 * 1000000L },
+	};
+
+	its.it_value = its.it_interval;
+	return timerfd_settime(d->timerfd, 0, &its, NULL) ? -errno : 0;
+}
+
+static void forget_processes(struct cdmd *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_procs; i++)
+		cdmd_history_free(&d->procs[i].history);
+	free(d->procs);
+	d->procs = NULL;
+	d->nr_procs = 0;
+}
+
+/*
+ * SIGHUP: a new configuration replaces the running one only when it
+ * loads as a whole, and its tracker opens when it needs another. Targets
+ * start afresh (totals, rates, histories): their index may mean another
+ * target now.
+ */
+static void reload(struct cdmd *d)
+{
+	struct cdmd_tracker *tracker = NULL;
+	struct cdmd_config *cfg;
+	struct errlog e;
+	int err;
+
+	err = cdmd_config_load(d->ctx, d->config_path, errlog_open(&e), &cfg);
+	errlog_close(&e, LOG_ERR);
+	if (err) {
+		log_err("%s: not reloaded (%s); the configuration loaded before stays",
+			d->config_path, strerror(-err));
+		return;
+	}
+	if (cfg->tracker != d->cfg->tracker || cfg->interval_ms != d->cfg->interval_ms) {
+		cdmd_tracker_close(d->tracker);
+		d->tracker = NULL;
+		err = open_tracker(d, cfg, &tracker);
+		if (err) {
+			log_err("%s: not reloaded: its tracker did not start; going on with the one before",
+				d->config_path);
+			cdmd_config_free(cfg);
+			if (open_tracker(d, d->cfg, &d->tracker)) {
+				log_err("the tracker before did not start again either: stopping");
+				d->stop = true;
+			}
+			return;
+		}
+		d->tracker = tracker;
+	}
+	cdmd_config_free(d->cfg);
+	d->cfg = cfg;
+	forget_processes(d);
+	memset(d->totals, 0, sizeof(d->totals));
+	for (err = 0; err < CDMD_MAX_TARGETS; err++)
+		d->rates[err] = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
+	if (arm_timer(d))
+		log_err("interval of %u ms: %s", cfg->interval_ms, strerror(errno));
+	log_notice("%s: reloaded, %d targets", d->config_path, cfg->nr_targets);
+}
+
+/* ---- a round ---- */
+
+/* The processes of the new scan, keeping the history of those that were
+ * already managed (same pid, start time and target) */
+static int carry_processes(struct cdmd *d)
+{
+	struct managed *procs = calloc(d->scan.nr ? d->scan.nr : 1, sizeof(*procs));
+	size_t i, j = 0;
+
+	if (!procs)
+		return -ENOMEM;
+	for (i = 0; i < d->scan.nr; i++) {
+		const struct cdmd_proc *p = &d->scan.procs[i];
+
+		procs[i] = (struct managed){ .pid = p->pid, .start_time = p->start_time,
+					    .target = p->target };
+		while (j < d->nr_procs && d->procs[j].pid < p->pid)
+			j++;
+		if (j < d->nr_procs && d->procs[j].pid == p->pid &&
+		    d->procs[j].start_time == p->start_time && d->procs[j].target == p->target) {
+			procs[i].history = d->procs[j].history;
+			memset(&d->procs[j].history, 0, sizeof(d->procs[j].history));
+		}
+	}
+	forget_processes(d);
+	d->procs = procs;
+	d->nr_procs = d->scan.nr;
+	return 0;
+}
+
+static void read_node_free(struct cdmd *d)
+{
+	struct cdm_node *node;
+	unsigned long long bytes;
+
+	memset(d->node_free, 0, sizeof(d->node_free));
+	if (cdm_refresh(d->ctx))
+		log_warn("reading the nodes: %s", cdm_get_last_error(d->ctx));
+	cdm_node_foreach(d->ctx, node)
+		if (!cdm_node_get_mem_free(node, &bytes))
+			d->node_free[cdm_node_get_id(node)] = bytes;
+}
+
+/* 1536 KiB -> "1.5 MiB", 8 KiB -> "8 KiB" */
+static const char *format_bytes(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB", bytes / MIB);
+	else
+		snprintf(buf, len, "%" PRIu64 " KiB", bytes / 1024);
+	return buf;
+}
+
+static void log_move(const struct cdmd_target *t, pid_t pid, const struct cdmd_move *m,
+		     const struct cdmd_move_result *res)
+{
+	const struct cdmd_copy_counters *c = &res->copied;
+	char how[128] = "", size[32];
+
+	/* the counters move only when a copy engine is registered */
+	if (c->present && c->engine + c->cpu + c->fallback + c->declined)
+		snprintf(how, sizeof(how), ", folios copied by an engine %" PRIu64 ", by the CPU %"
+			 PRIu64 " (handed back %" PRIu64 ", declined %" PRIu64 ")",
+			 c->engine, c->cpu, c->fallback, c->declined);
+	cdmd_log(res->err && res->err != -EAGAIN ? LOG_WARNING : LOG_INFO,
+		 "%s: pid %d: %s 0x%" PRIx64 "-0x%" PRIx64 " (%s, accesses %u/%d, age %u%s)"
+		 " to node %d: %llu pages moved, %llu there already, %llu not moved%s%s%s",
+		 t->name, pid, kind_names[m->kind], m->start, m->end,
+		 format_bytes(m->bytes, size, sizeof(size)), m->accesses, CDMD_SAMPLES, m->age,
+		 m->hint == CDMD_HINT_HOT ? ", hinted hot" :
+		 m->hint == CDMD_HINT_COLD ? ", hinted cold" : "",
+		 m->to_node, res->moved, res->already, res->failed, how,
+		 res->err ? ": " : "", res->err ? res->message : "");
+}
+
+/* Carry out the plan for one process; false when it is gone */
+static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move *moves,
+		      size_t nr)
+{
+	const struct cdmd_target *t = &d->cfg->targets[p->target];
+	struct target_totals *tot = &d->totals[p->target];
+	int64_t keep = (int64_t)(t->min_residency_s > t->pingpong_window_s ?
+				 t->min_residency_s : t->pingpong_window_s) * 1000;
+	struct cdmd_move_result res;
+	size_t i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		const struct cdmd_move *m = &moves[i];
+		uint64_t bytes;
+
+		err = cdmd_migrate(d->ctx, p->pid, t, m, &res);
+		if (err) {
+			log_debug("%s: pid %d: %s to node %d not tried: %s", t->name, p->pid,
+				  kind_names[m->kind], m->to_node,
+				  res.message[0] ? res.message : strerror(-err));
+			cdmd_rate_settle(&d->rates[p->target], m->bytes, 0);
+			continue;
+		}
+		tot->batches++;
+		bytes = res.moved * (uint64_t)sysconf(_SC_PAGESIZE);
+		*(m->kind == CDMD_PROMOTE ? &tot->promoted :
+		  m->kind == CDMD_DEMOTE ? &tot->demoted : &tot->bound) += bytes;
+		cdmd_rate_settle(&d->rates[p->target], m->bytes, bytes);
+		/* a range tried counts as moved, even when nothing did: the
+		 * estimate that chose it stays the same for a while, and
+		 * trying it again every round would only cost */
+		if (cdmd_history_record(&p->history, m->start, m->end, now_ms(), keep))
+			log_err("%s: pid %d: out of memory recording a move", t->name, p->pid);
+		log_move(t, p->pid, m, &res);
+		if (res.err && res.err != -EAGAIN)
+			tot->failed_batches++;
+		if (res.err == -ESRCH)
+			return false;
+		if (res.err == -ENOSPC)	/* full: nothing more goes there this round */
+			d->node_free[m->to_node] = 0;
+	}
+	return true;
+}
+
+static void manage(struct cdmd *d, struct managed *p)
+{
+	const struct cdmd_target *t = &d->cfg->targets[p->target];
+	struct cdmd_policy_region *placed = NULL;
+	struct cdmd_region *regions = NULL;
+	struct cdmd_move *moves = NULL;
+	size_t nr = 0, nr_moves = 0;
+	struct errlog e;
+	int err;
+
+	err = cdmd_tracker_regions(d->tracker, p->pid, &regions, &nr, errlog_open(&e));
+	errlog_close(&e, LOG_WARNING);
+	if (err)		/* -EAGAIN: no interval yet; -ENOENT: it exited */
+		goto out;
+	placed = calloc(nr ? nr : 1, sizeof(*placed));
+	if (!placed) {
+		log_err("%s: pid %d: out of memory for %zu regions", t->name, p->pid, nr);
+		goto out;
+	}
+	err = cdmd_sample_placement(p->pid, t, regions, nr, placed);
+	if (err) {
+		if (err != -ESRCH)
+			log_warn("%s: pid %d: where its pages are: %s", t->name, p->pid,
+				 strerror(-err));
+		goto out;
+	}
+	err = cdmd_policy_plan(t, now_ms(), placed, nr, &p->history, &d->rates[p->target],
+			       d->node_free, &moves, &nr_moves, &d->totals[p->target].held);
+	if (err) {
+		log_err("%s: pid %d: planning: %s", t->name, p->pid, strerror(-err));
+		goto out;
+	}
+	carry_out(d, p, moves, nr_moves);
+out:
+	free(moves);
+	free(placed);
+	free(regions);
+}
+
+static void round_once(struct cdmd *d)
+{
+	struct errlog e;
+	size_t i;
+	int err;
+
+	err = cdmd_targets_scan(d->cfg, "/proc", CGROUP_ROOT, getpid(), &d->scan, errlog_open(&e));
+	errlog_close(&e, LOG_ERR);
+	if (err)
+		return;
+	err = cdmd_tracker_watch(d->tracker, &d->scan, errlog_open(&e));
+	errlog_close(&e, LOG_WARNING);
+	if (err || carry_processes(d))
+		return;
+	read_node_free(d);
+	for (i = 0; i < d->nr_procs; i++)
+		manage(d, &d->procs[i]);
+	d->rounds++;
+	sd_notifyf(0, "WATCHDOG=1\nSTATUS=%zu processes of %d targets, tracker %s",
+		   d->nr_procs, d->cfg->nr_targets, cdmd_tracker_name(d->tracker));
+}
+
+/* ---- start and the loop ---- */
+
+/* On a kernel without coherent device memory nodes nothing keeps default
+ * allocations off device memory: say so once */
+static void report_kernel(struct cdmd *d)
+{
+	struct cdm_node *node;
+	bool unknown = false;
+
+	cdm_node_foreach(d->ctx, node)
+		if (cdm_node_get_cdm_state(node) == CDM_NODE_STATE_UNKNOWN)
+			unknown = true;
+	if (unknown)
+		log_notice("this kernel has no coherent device memory nodes: CPU-less nodes are "
+			   "managed as memory tiers, without isolation from default allocations");
+}
+
+static int setup_fds(struct cdmd *d)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->sigfd < 0 || d->timerfd < 0)
+		return -errno;
+	return arm_timer(d);
+}
+
+static void handle_signals(struct cdmd *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			sd_notify(0, "RELOADING=1");
+			reload(d);
+			sd_notify(0, "READY=1");
+		} else {
+			log_notice("signal %u: stopping", si.ssi_signo);
+			d->stop = true;
+		}
+	}
+}
+
+static int loop(struct cdmd *d)
+{
+	struct pollfd fds[2] = {
+		{ .fd = d->sigfd, .events = POLLIN },
+		{ .fd = d->timerfd, .events = POLLIN },
+	};
+	uint64_t expirations;
+
+	while (!d->stop) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			return -errno;
+		}
+		if (fds[0].revents & POLLIN)
+			handle_signals(d);
+		if (!d->stop && (fds[1].revents & POLLIN) &&
+		    read(d->timerfd, &expirations, sizeof(expirations)) > 0)
+			round_once(d);
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cdmd [--config FILE] [--verbose] [--check]\n"
+		"Keeps managed processes' pages on the nodes where they belong (cdmd(8)).\n"
+		"  -c, --config FILE  the configuration (default " DEFAULT_CONFIG ")\n"
+		"  -v, --verbose      log every decision that held a move back (debug)\n"
+		"  -n, --check        read the configuration, report problems, exit\n"
+		"  -V, --version      print the versions of cdmd and libcdm\n"
+		"  -h, --help         this text\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct cdmd d = { .config_path = DEFAULT_CONFIG, .timerfd = -1, .sigfd = -1 };
+	int opt, err, priority = LOG_INFO;
+	bool check = false;
+	struct errlog e;
+
+	while ((opt = getopt_long(argc, argv, "c:vnVh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 'v':
+			priority = LOG_DEBUG;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'V':
+			printf("cdmd %s (libcdm %s)\n", CDMD_VERSION, cdm_get_version());
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cdmd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	cdmd_log_init(priority);
+	err = cdm_new(&d.ctx);
+	if (err) {
+		log_err("reading the machine's nodes: %s", strerror(-err));
+		return 1;
+	}
+	err = cdmd_config_load(d.ctx, d.config_path, errlog_open(&e), &d.cfg);
+	errlog_close(&e, LOG_ERR);
+	if (err || check) {
+		if (!err)
+			printf("%s: %d targets, no problems\n", d.config_path, d.cfg->nr_targets);
+		cdmd_config_free(d.cfg);
+		cdm_unref(d.ctx);
+		return err ? 1 : 0;
+	}
+	for (opt = 0; opt < CDMD_MAX_TARGETS; opt++)
+		d.rates[opt].last_ms = CDMD_NEVER;
+	report_kernel(&d);
+	err = open_tracker(&d, d.cfg, &d.tracker);
+	if (!err)
+		err = setup_fds(&d);
+	if (!err) {
+		log_notice("%s: %d targets, every %u ms", d.config_path, d.cfg->nr_targets,
+			   d.cfg->interval_ms);
+		sd_notify(0, "READY=1");
+		err = loop(&d);
+	} else if (err != -ENOENT && err != -EBUSY && err != -EPERM) {
+		log_err("starting: %s", strerror(-err));
+	}
+	sd_notify(0, "STOPPING=1");
+	cdmd_tracker_close(d.tracker);
+	forget_processes(&d);
+	cdmd_scan_free(&d.scan);
+	cdmd_config_free(d.cfg);
+	cdm_unref(d.ctx);
+	if (d.sigfd >= 0)
+		close(d.sigfd);
+	if (d.timerfd >= 0)
+		close(d.timerfd);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,140 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# cdmd.sh [TRACKER]: cdmd at work on a process (tests/vm/hotcold) whose
+# 32 MiB hot set starts on the slow node 1 and whose 96 MiB cold set
+# starts on the fast node 0: the exact opposite of where they belong.
+#   - before cdmd runs, the report shows them so (the check below can
+#     fail: without cdmd nothing moves);
+#   - cdmd (tiering, node 0 fast, node 1 slow; TRACKER damon or idle)
+#     brings at least 90% of the hot pages to node 0 and 90% of the cold
+#     ones to node 1 within 180 s, every page's content intact, and logs
+#     each batch: target, pid, range, the accesses that decided, nodes;
+#   - a configuration with a problem on SIGHUP is refused, naming its
+#     line, and cdmd keeps running; a good one is taken;
+#   - SIGTERM stops it with exit 0, and DAMON is given back (no kdamond
+#     left on).
+. "$CDM_TOP/tests/lib/tap.sh"
+tracker=${1:-damon}
+cdmd=$CDM_TOP/build/bin/cdmd
+conf=/tmp/cdmd.conf
+log=/tmp/cdmd.log
+out=/tmp/hotcold.out
+damon=/sys/kernel/mm/damon/admin/kdamonds
+hot_mib=32 cold_mib=96
+hot_pages=$((hot_mib * 256)) cold_pages=$((cold_mib * 256))
+
+write_conf() {	# write_conf [EXTRA LINE]
+	cat > $conf <<EOF
+[cdmd]
+interval_ms = 500
+tracker = $tracker
+
+[target hc]
+match = comm:hotcold
+policy = tiering
+fast_nodes = 0
+slow_nodes = 1
+promote_accesses = 4
+demote_accesses = 1
+min_residency_s = 2
+rate_mb_s = 64
+fast_free_mb = 64
+pingpong_window_s = 30
+$1
+EOF
+}
+
+# report: ask hotcold for a report after its current pass, print it
+report() {
+	_n=$(grep -c '^end' $out)
+	kill -USR1 $hc
+	_i=0
+	while [ "$(grep -c '^end' $out)" -le "$_n" ] && [ $_i -lt 600 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	awk -v n="$_n" '/^end/ { c++; next } c == n' $out
+}
+# pages REPORT SET NODE
+pages() {
+	echo "$1" | awk -v s="$2" -v n="$3" '$1 == s && $3 == n { c = $4 } END { print c + 0 }'
+}
+kdamonds_on() {
+	grep -l '^on' $damon/*/state 2>/dev/null | wc -l
+}
+
+"$CDM_TOP/build/tests/vm/hotcold" $hot_mib $cold_mib 1 0 > $out &
+hc=$!
+i=0
+while ! grep -q '^ready' $out && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+r=$(report)
+is "$(pages "$r" hot 1):$(pages "$r" cold 0)" "$hot_pages:$cold_pages" \
+	"before cdmd: the hot set on node 1, the cold set on node 0 (what cdmd must undo)"
+
+write_conf
+check "cdmd --check accepts the configuration" "$cdmd" --check -c $conf
+cdmd_start=$(date +%s)
+"$cdmd" -c $conf 2> $log &
+cdmd_pid=$!
+sleep 2
+if grep -q "tracking accesses with $tracker" $log; then
+	pass "cdmd tracks with $tracker"
+else
+	fail "cdmd tracks with $tracker" "$(cat $log)"
+fi
+[ "$tracker" = damon ] && cmp_ok "$(kdamonds_on)" -ge 1 "  ... a kdamond of cdmd's is on"
+
+hot0=0 cold1=0
+while [ $(($(date +%s) - cdmd_start)) -lt 180 ]; do
+	sleep 5
+	r=$(report)
+	hot0=$(pages "$r" hot 0) cold1=$(pages "$r" cold 1)
+	diag "$(($(date +%s) - cdmd_start)) s: hot on node 0 $hot0/$hot_pages, cold on node 1 $cold1/$cold_pages"
+	[ $((hot0 * 100)) -ge $((hot_pages * 95)) ] && [ $((cold1 * 100)) -ge $((cold_pages * 95)) ] && break
+done
+took=$(($(date +%s) - cdmd_start))
+cmp_ok $((hot0 * 100)) -ge $((hot_pages * 90)) "hot set on node 0: $hot0 of $hot_pages pages after $took s"
+cmp_ok $((cold1 * 100)) -ge $((cold_pages * 90)) "cold set on node 1: $cold1 of $cold_pages pages"
+is "$(echo "$r" | sed -n 's/^content //p')" ok "every page's content intact"
+promote=$(grep -c "hc: pid $hc: promote 0x.*(.* accesses [0-9]*/20, age [0-9]*) to node 0: [0-9]* pages moved" $log)
+demote=$(grep -c "hc: pid $hc: demote 0x.*accesses [01]/20.* to node 1: [0-9]* pages moved" $log)
+cmp_ok "$promote" -ge 1 "the log explains promotions ($promote batches: range, accesses, node)"
+cmp_ok "$demote" -ge 1 "the log explains demotions ($demote batches)"
+is "$(grep -c 'error' $log)" 0 "no errors logged"
+
+write_conf "bogus_key = 1"
+kill -HUP $cdmd_pid
+sleep 2
+if grep -q "$conf:16: .*bogus_key" $log && grep -q 'not reloaded' $log; then
+	pass "SIGHUP with an unknown key: refused, naming the line"
+else
+	fail "SIGHUP with an unknown key: refused, naming the line" "$(tail -5 $log)"
+fi
+check "  ... cdmd is still running" kill -0 $cdmd_pid
+write_conf
+kill -HUP $cdmd_pid
+sleep 2
+if grep -q "$conf: reloaded, 1 targets" $log; then
+	pass "SIGHUP with a good configuration: reloaded"
+else
+	fail "SIGHUP with a good configuration: reloaded" "$(tail -5 $log)"
+fi
+
+kill -TERM $cdmd_pid
+i=0
+while kill -0 $cdmd_pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait $cdmd_pid
+is "$?" 0 "SIGTERM: cdmd exits 0"
+is "$(kdamonds_on)" 0 "  ... no kdamond left on"
+if grep -q 'signal 15: stopping' $log; then
+	pass "  ... and logged why"
+else
+	fail "  ... and logged why" "$(tail -3 $log)"
+fi
+kill $hc
+wait $hc 2>/dev/null
+diag "cdmd's log: $(wc -l < $log) lines; the first 12 and the last 3:"
+head -12 $log | sed 's/^/# /'
+tail -3 $log | sed 's/^/# /'
+done_testing

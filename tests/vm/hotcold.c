@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hotcold HOT_MIB COLD_MIB HOT_NODE COLD_NODE: a workload for cdmd. It
+ * maps HOT_MIB of memory it keeps using and COLD_MIB it never touches
+ * again, placed where a manager has work to do: the hot memory on
+ * HOT_NODE, the cold on COLD_NODE (each by MPOL_BIND while it is first
+ * written, then the policy is dropped, so only the pages' places
+ * remain). Every page holds a pattern of its own in all but its first
+ * word, which the hot loop keeps incrementing.
+ *
+ * After each pass it writes and drops 64 scratch pages (MADV_DONTNEED):
+ * more than x86's tlb_single_page_flush_ceiling (33), so the kernel
+ * flushes the whole TLB. x86 sets a page's accessed bit only when the TLB
+ * loads its entry, and DAMON and idle tracking clear the bits without a
+ * flush; QEMU's soft TLB is large enough to hold the whole hot set, so
+ * without the flush a process alone on its vCPU would look idle (hardware
+ * TLBs, far smaller, evict the entries of a set this size by themselves).
+ *
+ * It prints "hot START END" and "cold START END" (hex) and "ready" on
+ * stdout, then runs until killed. On SIGUSR1 it prints a report after
+ * its current pass over the hot pages:
+ *   hot node N COUNT / cold node N COUNT   where the pages are (move_pages(2))
+ *   passes N                                passes over the hot pages so far
+ *   content ok|corrupt                      every page's pattern intact
+ *   end
+ */
+#include <errno.h>
+#include <numaif.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MAX_NODES	64
+#define FLUSH_PAGES	64
+
+static volatile sig_atomic_t report_wanted;
+static long page;
+
+static void on_usr1(int sig)
+{
+	report_wanted = 1;
+}
+
+static uint64_t pattern(uint64_t pageno, size_t word)
+{
+	return (pageno * 0x9e3779b97f4a7c15ULL) ^ (word * 0xff51afd7ed558ccdULL);
+}
+
+/* map @mib MiB, written while bound to @node, then without a policy */
+static uint64_t *place(unsigned long mib, int node, uint64_t first_pageno)
+{
+	size_t len = mib << 20, words = page / sizeof(uint64_t), i, w;
+	unsigned long mask = 1UL << node;
+	uint64_t *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("hotcold: mmap");
+		exit(1);
+	}
+	madvise(p, len, MADV_NOHUGEPAGE);	/* 4 KiB pages: every page counts alike */
+	if (mbind(p, len, MPOL_BIND, &mask, MAX_NODES, 0)) {
+		perror("hotcold: mbind");
+		exit(1);
+	}
+	for (i = 0; i < len / page; i++)
+		for (w = 0; w < words; w++)
+			p[i * words + w] = pattern(first_pageno + i, w);
+	if (mbind(p, len, MPOL_DEFAULT, NULL, 0, 0)) {
+		perror("hotcold: mbind default");
+		exit(1);
+	}
+	return p;
+}
+
+static void count_nodes(const char *name, uint64_t *p, size_t npages)
+{
+	unsigned long counts[MAX_NODES] = { 0 }, other = 0;
+	void **pages = malloc(npages * sizeof(*pages));
+	int *status = malloc(npages * sizeof(*status));
+	size_t i;
+
+	if (!pages || !status) {
+		perror("hotcold");
+		exit(1);
+	}
+	for (i = 0; i < npages; i++)
+		pages[i] = (char *)p + i * page;
+	if (move_pages(0, npages, pages, NULL, status, 0)) {
+		perror("hotcold: move_pages");
+		exit(1);
+	}
+	for (i = 0; i < npages; i++) {
+		if (status[i] >= 0 && status[i] < MAX_NODES)
+			counts[status[i]]++;
+		else
+			other++;
+	}
+	for (i = 0; i < MAX_NODES; i++)
+		if (counts[i])
+			printf("%s node %zu %lu\n", name, i, counts[i]);
+	if (other)
+		printf("%s node none %lu\n", name, other);
+	free(pages);
+	free(status);
+}
+
+static int intact(const uint64_t *p, size_t npages, uint64_t first_pageno)
+{
+	size_t words = page / sizeof(uint64_t), i, w;
+
+	for (i = 0; i < npages; i++)
+		for (w = 1; w < words; w++)
+			if (p[i * words + w] != pattern(first_pageno + i, w))
+				return 0;
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long hot_mib, cold_mib, passes = 0;
+	size_t hot_pages, cold_pages, words, i;
+	uint64_t *hot, *cold;
+	int hot_node, cold_node;
+	char *scratch;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: hotcold HOT_MIB COLD_MIB HOT_NODE COLD_NODE\n");
+		return 2;
+	}
+	page = sysconf(_SC_PAGESIZE);
+	words = page / sizeof(uint64_t);
+	hot_mib = strtoul(argv[1], NULL, 0);
+	cold_mib = strtoul(argv[2], NULL, 0);
+	hot_node = atoi(argv[3]);
+	cold_node = atoi(argv[4]);
+	if (!hot_mib || !cold_mib || hot_node < 0 || hot_node >= MAX_NODES ||
+	    cold_node < 0 || cold_node >= MAX_NODES) {
+		fprintf(stderr, "hotcold: bad arguments\n");
+		return 2;
+	}
+	hot_pages = (hot_mib << 20) / page;
+	cold_pages = (cold_mib << 20) / page;
+	/* cold first: the two mappings do not merge into one VMA that way
+	 * round either, and the hot one sits at the lower address */
+	cold = place(cold_mib, cold_node, hot_pages);
+	hot = place(hot_mib, hot_node, 0);
+	scratch = mmap(NULL, FLUSH_PAGES * page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (scratch == MAP_FAILED) {
+		perror("hotcold: mmap");
+		return 1;
+	}
+	signal(SIGUSR1, on_usr1);
+	printf("hot %p %p\ncold %p %p\nready\n",
+	       (void *)hot, (void *)((char *)hot + (hot_mib << 20)),
+	       (void *)cold, (void *)((char *)cold + (cold_mib << 20)));
+	fflush(stdout);
+	for (;;) {
+		for (i = 0; i < hot_pages; i++)
+			hot[i * words]++;
+		memset(scratch, 1, FLUSH_PAGES * page);
+		madvise(scratch, FLUSH_PAGES * page, MADV_DONTNEED);
+		passes++;
+		if (report_wanted) {
+			report_wanted = 0;
+			count_nodes("hot", hot, hot_pages);
+			count_nodes("cold", cold, cold_pages);
+			printf("passes %lu\ncontent %s\nend\n", passes,
+			       intact(hot, hot_pages, 0) && intact(cold, cold_pages, hot_pages) ?
+			       "ok" : "corrupt");
+			fflush(stdout);
+		}
+	}
+}
