@@ -1,21 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# cdmd.sh [TRACKER]: cdmd at work on a process (tests/vm/hotcold) whose
+# cdmd.sh TRACKER [stock]: cdmd at work on a process (tests/vm/hotcold) whose
 # 32 MiB hot set starts on the slow node 1 and whose 96 MiB cold set
 # starts on the fast node 0: the exact opposite of where they belong.
 #   - before cdmd runs, the report shows them so (the check below can
 #     fail: without cdmd nothing moves);
-#   - cdmd (tiering, node 0 fast, node 1 slow; TRACKER damon or idle)
+#   - cdmd (tiering, node 0 fast, node 1 slow; TRACKER damon, idle or
+#     auto)
 #     brings at least 90% of the hot pages to node 0 and 90% of the cold
 #     ones to node 1 within 180 s, every page's content intact, and logs
 #     each batch: target, pid, range, the accesses that decided, nodes;
 #   - a configuration with a problem on SIGHUP is refused, naming its
 #     line, and cdmd keeps running; a good one is taken;
+#   - it says at start whether the kernel isolates device memory: only
+#     on Debian's stock kernel ("stock") does it say it does not;
 #   - SIGTERM stops it with exit 0, and DAMON is given back (no kdamond
 #     left on).
 . "$CDM_TOP/tests/lib/tap.sh"
 tracker=${1:-damon}
+kernel=${2:-cdm}
 cdmd=$CDM_TOP/build/bin/cdmd
 conf=/tmp/cdmd.conf
 log=/tmp/cdmd.log
@@ -78,12 +82,22 @@ cdmd_start=$(date +%s)
 "$cdmd" -c $conf 2> $log &
 cdmd_pid=$!
 sleep 2
-if grep -q "tracking accesses with $tracker" $log; then
-	pass "cdmd tracks with $tracker"
+used=$(sed -n 's/.*tracking accesses with \([a-z]*\),.*/\1/p' $log)
+case "$tracker:$used" in
+damon:damon | idle:idle | auto:damon | auto:idle) pass "tracker $tracker: cdmd tracks with $used" ;;
+*) fail "tracker $tracker: cdmd tracks with $tracker" "$(cat $log)" ;;
+esac
+if [ "$used" = damon ]; then
+	cmp_ok "$(kdamonds_on)" -ge 1 "  ... a kdamond of cdmd's is on"
 else
-	fail "cdmd tracks with $tracker" "$(cat $log)"
+	is "$(kdamonds_on)" 0 "  ... no kdamond is on"
 fi
-[ "$tracker" = damon ] && cmp_ok "$(kdamonds_on)" -ge 1 "  ... a kdamond of cdmd's is on"
+notice=$(grep -c 'this kernel has no coherent device memory nodes' $log)
+if [ "$kernel" = stock ]; then
+	is "$notice" 1 "on the stock kernel cdmd says that device memory is not isolated"
+else
+	is "$notice" 0 "on the project's kernel cdmd does not say that isolation is absent"
+fi
 
 hot0=0 cold1=0
 while [ $(($(date +%s) - cdmd_start)) -lt 180 ]; do
