@@ -24,13 +24,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "cdmd.h"
 #include "config.h"
+#include "control.h"
 #include "log.h"
 #include "migrate.h"
 #include "policy.h"
@@ -41,38 +45,7 @@
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 #define MIB		(1024.0 * 1024.0)
 
-/* A process being managed, and the moves of its pages lately */
-struct managed {
-	pid_t pid;
-	unsigned long long start_time;
-	int target;
-	struct cdmd_history history;
-};
-
-/* What a target's management came to since the start (or reload) */
-struct target_totals {
-	uint64_t promoted, demoted, bound;	/* bytes moved */
-	uint64_t batches, failed_batches;
-	struct cdmd_policy_stats held;
-};
-
-struct cdmd {
-	const char *config_path;
-	struct cdm_ctx *ctx;
-	struct cdmd_config *cfg;
-	struct cdmd_tracker *tracker;
-	struct cdmd_scan scan;
-	struct managed *procs;
-	size_t nr_procs;
-	struct cdmd_rate rates[CDMD_MAX_TARGETS];
-	struct target_totals totals[CDMD_MAX_TARGETS];
-	uint64_t node_free[CDM_MAX_NODES];
-	uint64_t rounds;
-	int timerfd, sigfd;
-	bool stop;
-};
-
-static int64_t now_ms(void)
+int64_t cdmd_now(void)
 {
 	struct timespec ts;
 
@@ -97,21 +70,27 @@ static FILE *errlog_open(struct errlog *e)
 	return e->f ? e->f : stderr;
 }
 
-static void errlog_close(struct errlog *e, int priority)
+/* log what was collected; the first line also into @first (NULL: no) */
+static void errlog_close(struct errlog *e, int priority, char *first, size_t len)
 {
 	char *line, *save;
 
 	if (!e->f)
 		return;
 	fclose(e->f);
-	for (line = strtok_r(e->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	for (line = strtok_r(e->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		cdmd_log(priority, "%s", line);
+		if (first && len) {
+			snprintf(first, len, "%s", line);
+			first = NULL;
+		}
+	}
 	free(e->buf);
 }
 
 /* ---- configuration ---- */
 
-static const char *const kind_names[] = {
+const char *const cdmd_move_kind_names[] = {
 	[CDMD_PROMOTE] = "promote", [CDMD_DEMOTE] = "demote", [CDMD_BIND] = "bind",
 };
 
@@ -122,7 +101,7 @@ static int open_tracker(struct cdmd *d, const struct cdmd_config *cfg,
 	int err;
 
 	err = cdmd_tracker_open(cfg->tracker, cfg->interval_ms, errlog_open(&e), tracker);
-	errlog_close(&e, LOG_ERR);
+	errlog_close(&e, LOG_ERR, NULL, 0);
 	if (!err)
 		log_notice("tracking accesses with %s, %u samples per %u ms",
 			   cdmd_tracker_name(*tracker), CDMD_SAMPLES, cfg->interval_ms);
@@ -144,38 +123,43 @@ static void forget_processes(struct cdmd *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->nr_procs; i++)
+	for (i = 0; i < d->nr_procs; i++) {
 		cdmd_history_free(&d->procs[i].history);
+		free(d->procs[i].regions);
+	}
 	free(d->procs);
 	d->procs = NULL;
 	d->nr_procs = 0;
 }
 
 /*
- * SIGHUP: a new configuration replaces the running one only when it
- * loads as a whole, and its tracker opens when it needs another. Targets
- * start afresh (totals, rates, histories): their index may mean another
- * target now.
+ * SIGHUP or cdmctl reload: a new configuration replaces the running one
+ * only when it loads as a whole, and its tracker opens when it needs
+ * another. Targets start afresh (totals, rates, histories, pauses):
+ * their index may mean another target now.
  */
-static void reload(struct cdmd *d)
+int cdmd_reload(struct cdmd *d, char *why, size_t len)
 {
 	struct cdmd_tracker *tracker = NULL;
 	struct cdmd_config *cfg;
 	struct errlog e;
-	int err;
+	int err, i;
 
+	snprintf(why, len, "%s", "");
 	err = cdmd_config_load(d->ctx, d->config_path, errlog_open(&e), &cfg);
-	errlog_close(&e, LOG_ERR);
+	errlog_close(&e, LOG_ERR, why, len);
 	if (err) {
 		log_err("%s: not reloaded (%s); the configuration loaded before stays",
 			d->config_path, strerror(-err));
-		return;
+		return err;
 	}
 	if (cfg->tracker != d->cfg->tracker || cfg->interval_ms != d->cfg->interval_ms) {
 		cdmd_tracker_close(d->tracker);
 		d->tracker = NULL;
 		err = open_tracker(d, cfg, &tracker);
 		if (err) {
+			snprintf(why, len, "%s: its tracker did not start (%s)", d->config_path,
+				 strerror(-err));
 			log_err("%s: not reloaded: its tracker did not start; going on with the one before",
 				d->config_path);
 			cdmd_config_free(cfg);
@@ -183,7 +167,7 @@ static void reload(struct cdmd *d)
 				log_err("the tracker before did not start again either: stopping");
 				d->stop = true;
 			}
-			return;
+			return err;
 		}
 		d->tracker = tracker;
 	}
@@ -191,11 +175,14 @@ static void reload(struct cdmd *d)
 	d->cfg = cfg;
 	forget_processes(d);
 	memset(d->totals, 0, sizeof(d->totals));
-	for (err = 0; err < CDMD_MAX_TARGETS; err++)
-		d->rates[err] = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
+	memset(d->paused, 0, sizeof(d->paused));
+	d->explain_nr = 0;
+	for (i = 0; i < CDMD_MAX_TARGETS; i++)
+		d->rates[i] = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
 	if (arm_timer(d))
 		log_err("interval of %u ms: %s", cfg->interval_ms, strerror(errno));
 	log_notice("%s: reloaded, %d targets", d->config_path, cfg->nr_targets);
+	return 0;
 }
 
 /* ---- a round ---- */
@@ -265,12 +252,28 @@ static void log_move(const struct cdmd_target *t, pid_t pid, const struct cdmd_m
 	cdmd_log(res->err && res->err != -EAGAIN ? LOG_WARNING : LOG_INFO,
 		 "%s: pid %d: %s 0x%" PRIx64 "-0x%" PRIx64 " (%s, accesses %u/%d, age %u%s)"
 		 " to node %d: %llu pages moved, %llu there already, %llu not moved%s%s%s",
-		 t->name, pid, kind_names[m->kind], m->start, m->end,
+		 t->name, pid, cdmd_move_kind_names[m->kind], m->start, m->end,
 		 format_bytes(m->bytes, size, sizeof(size)), m->accesses, CDMD_SAMPLES, m->age,
 		 m->hint == CDMD_HINT_HOT ? ", hinted hot" :
 		 m->hint == CDMD_HINT_COLD ? ", hinted cold" : "",
 		 m->to_node, res->moved, res->already, res->failed, how,
 		 res->err ? ": " : "", res->err ? res->message : "");
+}
+
+/* Keep the decision for "cdmctl explain", the oldest making room */
+static void remember(struct cdmd *d, const struct managed *p, const struct cdmd_move *m,
+		     const struct cdmd_move_result *res)
+{
+	struct cdmd_decision *dec = &d->explain[d->explain_next];
+
+	dec->when = time(NULL);
+	dec->target = p->target;
+	dec->pid = p->pid;
+	dec->move = *m;
+	dec->result = *res;
+	d->explain_next = (d->explain_next + 1) % CDMD_EXPLAIN_MAX;
+	if (d->explain_nr < CDMD_EXPLAIN_MAX)
+		d->explain_nr++;
 }
 
 /* Carry out the plan for one process; false when it is gone */
@@ -292,7 +295,7 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 		err = cdmd_migrate(d->ctx, p->pid, t, m, &res);
 		if (err) {
 			log_debug("%s: pid %d: %s to node %d not tried: %s", t->name, p->pid,
-				  kind_names[m->kind], m->to_node,
+				  cdmd_move_kind_names[m->kind], m->to_node,
 				  res.message[0] ? res.message : strerror(-err));
 			cdmd_rate_settle(&d->rates[p->target], m->bytes, 0);
 			continue;
@@ -305,9 +308,10 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 		/* a range tried counts as moved, even when nothing did: the
 		 * estimate that chose it stays the same for a while, and
 		 * trying it again every round would only cost */
-		if (cdmd_history_record(&p->history, m->start, m->end, now_ms(), keep))
+		if (cdmd_history_record(&p->history, m->start, m->end, cdmd_now(), keep))
 			log_err("%s: pid %d: out of memory recording a move", t->name, p->pid);
 		log_move(t, p->pid, m, &res);
+		remember(d, p, m, &res);
 		if (res.err && res.err != -EAGAIN)
 			tot->failed_batches++;
 		if (res.err == -ESRCH)
@@ -329,7 +333,7 @@ static void manage(struct cdmd *d, struct managed *p)
 	int err;
 
 	err = cdmd_tracker_regions(d->tracker, p->pid, &regions, &nr, errlog_open(&e));
-	errlog_close(&e, LOG_WARNING);
+	errlog_close(&e, LOG_WARNING, NULL, 0);
 	if (err)		/* -EAGAIN: no interval yet; -ENOENT: it exited */
 		goto out;
 	placed = calloc(nr ? nr : 1, sizeof(*placed));
@@ -344,7 +348,13 @@ static void manage(struct cdmd *d, struct managed *p)
 				 strerror(-err));
 		goto out;
 	}
-	err = cdmd_policy_plan(t, now_ms(), placed, nr, &p->history, &d->rates[p->target],
+	free(p->regions);
+	p->regions = placed;
+	p->nr_regions = nr;
+	placed = NULL;
+	if (d->paused[p->target])
+		goto out;
+	err = cdmd_policy_plan(t, cdmd_now(), p->regions, nr, &p->history, &d->rates[p->target],
 			       d->node_free, &moves, &nr_moves, &d->totals[p->target].held);
 	if (err) {
 		log_err("%s: pid %d: planning: %s", t->name, p->pid, strerror(-err));
@@ -359,22 +369,24 @@ out:
 
 static void round_once(struct cdmd *d)
 {
+	int64_t start = cdmd_now();
 	struct errlog e;
 	size_t i;
 	int err;
 
 	err = cdmd_targets_scan(d->cfg, "/proc", CGROUP_ROOT, getpid(), &d->scan, errlog_open(&e));
-	errlog_close(&e, LOG_ERR);
+	errlog_close(&e, LOG_ERR, NULL, 0);
 	if (err)
 		return;
 	err = cdmd_tracker_watch(d->tracker, &d->scan, errlog_open(&e));
-	errlog_close(&e, LOG_WARNING);
+	errlog_close(&e, LOG_WARNING, NULL, 0);
 	if (err || carry_processes(d))
 		return;
 	read_node_free(d);
 	for (i = 0; i < d->nr_procs; i++)
 		manage(d, &d->procs[i]);
 	d->rounds++;
+	d->last_round_ms = cdmd_now() - start;
 	sd_notifyf(0, "WATCHDOG=1\nSTATUS=%zu processes of %d targets, tracker %s",
 		   d->nr_procs, d->cfg->nr_targets, cdmd_tracker_name(d->tracker));
 }
@@ -391,6 +403,7 @@ static void report_kernel(struct cdmd *d)
 	cdm_node_foreach(d->ctx, node)
 		if (cdm_node_get_cdm_state(node) == CDM_NODE_STATE_UNKNOWN)
 			unknown = true;
+	d->isolated = !unknown;
 	if (unknown)
 		log_notice("this kernel has no coherent device memory nodes: CPU-less nodes are "
 			   "managed as memory tiers, without isolation from default allocations");
@@ -408,9 +421,11 @@ static int setup_fds(struct cdmd *d)
 		return -errno;
 	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (d->sigfd < 0 || d->timerfd < 0)
+	if (d->sigfd < 0 || d->timerfd < 0 || arm_timer(d)) {
+		log_err("setting up signals and the interval's timer: %s", strerror(errno));
 		return -errno;
-	return arm_timer(d);
+	}
+	return 0;
 }
 
 static void handle_signals(struct cdmd *d)
@@ -419,8 +434,10 @@ static void handle_signals(struct cdmd *d)
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
+			char why[256];
+
 			sd_notify(0, "RELOADING=1");
-			reload(d);
+			cdmd_reload(d, why, sizeof(why));
 			sd_notify(0, "READY=1");
 		} else {
 			log_notice("signal %u: stopping", si.ssi_signo);
@@ -429,16 +446,18 @@ static void handle_signals(struct cdmd *d)
 	}
 }
 
+/* signals, the interval's timer and the control socket's connections */
 static int loop(struct cdmd *d)
 {
-	struct pollfd fds[2] = {
-		{ .fd = d->sigfd, .events = POLLIN },
-		{ .fd = d->timerfd, .events = POLLIN },
-	};
+	struct pollfd fds[2 + CDMD_CONTROL_POLLFDS];
 	uint64_t expirations;
+	int n;
 
 	while (!d->stop) {
-		if (poll(fds, 2, -1) < 0) {
+		fds[0] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = d->timerfd, .events = POLLIN };
+		n = cdmd_control_pollfds(d->control, fds + 2);
+		if (poll(fds, 2 + n, cdmd_control_timeout(d->control, cdmd_now())) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -446,6 +465,7 @@ static int loop(struct cdmd *d)
 		}
 		if (fds[0].revents & POLLIN)
 			handle_signals(d);
+		cdmd_control_serve(d->control, fds + 2, n, cdmd_now());
 		if (!d->stop && (fds[1].revents & POLLIN) &&
 		    read(d->timerfd, &expirations, sizeof(expirations)) > 0)
 			round_once(d);
@@ -453,13 +473,38 @@ static int loop(struct cdmd *d)
 	return 0;
 }
 
+/* The control socket, in a directory made for it when there is none
+ * (systemd's RuntimeDirectory= makes /run/cdmd itself) */
+static int open_control(struct cdmd *d)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *slash;
+	struct errlog e;
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s", d->socket_path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST) {
+			log_err("control socket %s: making %s: %s", d->socket_path, dir,
+				strerror(errno));
+			return -errno;
+		}
+	}
+	err = cdmd_control_open(d->socket_path, d->cfg->socket_group, cdmd_answer, d,
+				errlog_open(&e), &d->control);
+	errlog_close(&e, LOG_ERR, NULL, 0);
+	return err;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: cdmd [--config FILE] [--verbose] [--check]\n"
+		"usage: cdmd [--config FILE] [--socket PATH] [--verbose] [--check]\n"
 		"Keeps managed processes' pages on the nodes where they belong (cdmd(8)).\n"
 		"  -c, --config FILE  the configuration (default " DEFAULT_CONFIG ")\n"
-		"  -v, --verbose      log every decision that held a move back (debug)\n"
+		"  -s, --socket PATH  the control socket (default " CDMD_SOCKET_PATH ")\n"
+		"  -v, --verbose      log at the debug level too\n"
 		"  -n, --check        read the configuration, report problems, exit\n"
 		"  -V, --version      print the versions of cdmd and libcdm\n"
 		"  -h, --help         this text\n");
@@ -469,21 +514,26 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct cdmd d = { .config_path = DEFAULT_CONFIG, .timerfd = -1, .sigfd = -1 };
+	struct cdmd d = { .config_path = DEFAULT_CONFIG, .socket_path = CDMD_SOCKET_PATH,
+			  .timerfd = -1, .sigfd = -1 };
 	int opt, err, priority = LOG_INFO;
 	bool check = false;
 	struct errlog e;
 
-	while ((opt = getopt_long(argc, argv, "c:vnVh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:vnVh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			d.config_path = optarg;
+			break;
+		case 's':
+			d.socket_path = optarg;
 			break;
 		case 'v':
 			priority = LOG_DEBUG;
@@ -514,7 +564,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	err = cdmd_config_load(d.ctx, d.config_path, errlog_open(&e), &d.cfg);
-	errlog_close(&e, LOG_ERR);
+	errlog_close(&e, LOG_ERR, NULL, 0);
 	if (err || check) {
 		if (!err)
 			printf("%s: %d targets, no problems\n", d.config_path, d.cfg->nr_targets);
@@ -525,18 +575,20 @@ int main(int argc, char **argv)
 	for (opt = 0; opt < CDMD_MAX_TARGETS; opt++)
 		d.rates[opt].last_ms = CDMD_NEVER;
 	report_kernel(&d);
+	d.started_ms = cdmd_now();
 	err = open_tracker(&d, d.cfg, &d.tracker);
 	if (!err)
 		err = setup_fds(&d);
+	if (!err)
+		err = open_control(&d);
 	if (!err) {
 		log_notice("%s: %d targets, every %u ms", d.config_path, d.cfg->nr_targets,
 			   d.cfg->interval_ms);
 		sd_notify(0, "READY=1");
 		err = loop(&d);
-	} else if (err != -ENOENT && err != -EBUSY && err != -EPERM) {
-		log_err("starting: %s", strerror(-err));
 	}
 	sd_notify(0, "STOPPING=1");
+	cdmd_control_close(d.control);
 	cdmd_tracker_close(d.tracker);
 	forget_processes(&d);
 	cdmd_scan_free(&d.scan);

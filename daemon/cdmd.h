@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cdmd's state, shared by the round (cdmd.c) and the answers to control
+ * requests (requests.c).
+ */
+#ifndef CDMD_H
+#define CDMD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <libcdm.h>
+
+#include "config.h"
+#include "control.h"
+#include "migrate.h"
+#include "policy.h"
+#include "targets.h"
+#include "tracker.h"
+
+/* the decisions cdmd remembers for "cdmctl explain" */
+#define CDMD_EXPLAIN_MAX	256
+
+/* A process being managed, and the moves of its pages lately */
+struct managed {
+	pid_t pid;
+	unsigned long long start_time;
+	int target;
+	struct cdmd_history history;
+	/* the last round's regions and where their pages were ("top") */
+	struct cdmd_policy_region *regions;
+	size_t nr_regions;
+};
+
+/* What a target's management came to since the start (or reload) */
+struct target_totals {
+	uint64_t promoted, demoted, bound;	/* bytes moved */
+	uint64_t batches, failed_batches;
+	struct cdmd_policy_stats held;
+};
+
+/* One batch cdmd moved, and why */
+struct cdmd_decision {
+	int64_t when;			/* seconds since the epoch */
+	int target;
+	pid_t pid;
+	struct cdmd_move move;
+	struct cdmd_move_result result;
+};
+
+struct cdmd {
+	const char *config_path;
+	struct cdm_ctx *ctx;
+	struct cdmd_config *cfg;
+	struct cdmd_tracker *tracker;
+	struct cdmd_scan scan;
+	struct managed *procs;
+	size_t nr_procs;
+	struct cdmd_rate rates[CDMD_MAX_TARGETS];
+	struct target_totals totals[CDMD_MAX_TARGETS];
+	uint64_t node_free[CDM_MAX_NODES];
+	uint64_t rounds;
+	int64_t started_ms, last_round_ms;	/* cdmd_now() at start, a round's length */
+	bool isolated;			/* the kernel has CDM nodes */
+	bool paused[CDMD_MAX_TARGETS];
+	struct cdmd_decision explain[CDMD_EXPLAIN_MAX];	/* a ring */
+	size_t explain_next, explain_nr;
+	const char *socket_path;
+	struct cdmd_control *control;
+	int timerfd, sigfd;
+	bool stop;
+};
+
+
+/* CLOCK_MONOTONIC, in ms */
+int64_t cdmd_now(void);
+/* Read the configuration again (SIGHUP, cdmctl reload): 0, or -errno
+ * with the configuration running as it was and the first problem in
+ * @why */
+int cdmd_reload(struct cdmd *d, char *why, size_t len);
+extern const char *const cdmd_move_kind_names[];
+
+/* requests.c: the answer to a control request */
+json_object *cdmd_answer(const struct cdmd_request *req, uid_t peer, void *cdmd);
+
+#endif
