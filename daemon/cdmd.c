@@ -132,6 +132,23 @@ static void forget_processes(struct cdmd *d)
 	d->nr_procs = 0;
 }
 
+/* The metrics endpoint of metrics_port, or none for 0 */
+static int start_metrics(struct cdmd *d)
+{
+	struct errlog e;
+	int err;
+
+	cdmd_metrics_stop(d->metrics);
+	d->metrics = NULL;
+	if (!d->cfg->metrics_port)
+		return 0;
+	err = cdmd_metrics_start(d->cfg->metrics_port, errlog_open(&e), &d->metrics);
+	errlog_close(&e, LOG_ERR, NULL, 0);
+	if (!err)
+		log_notice("metrics at http://127.0.0.1:%u/metrics", d->cfg->metrics_port);
+	return err;
+}
+
 /*
  * SIGHUP or cdmctl reload: a new configuration replaces the running one
  * only when it loads as a whole, and its tracker opens when it needs
@@ -142,6 +159,7 @@ int cdmd_reload(struct cdmd *d, char *why, size_t len)
 {
 	struct cdmd_tracker *tracker = NULL;
 	struct cdmd_config *cfg;
+	unsigned int port;
 	struct errlog e;
 	int err, i;
 
@@ -171,8 +189,12 @@ int cdmd_reload(struct cdmd *d, char *why, size_t len)
 		}
 		d->tracker = tracker;
 	}
+	port = d->cfg->metrics_port;
 	cdmd_config_free(d->cfg);
 	d->cfg = cfg;
+	if (cfg->metrics_port != port && start_metrics(d))
+		log_err("metrics: port %u did not open; cdmd goes on without metrics",
+			cfg->metrics_port);
 	forget_processes(d);
 	memset(d->totals, 0, sizeof(d->totals));
 	memset(d->paused, 0, sizeof(d->paused));
@@ -312,8 +334,11 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 			log_err("%s: pid %d: out of memory recording a move", t->name, p->pid);
 		log_move(t, p->pid, m, &res);
 		remember(d, p, m, &res);
-		if (res.err && res.err != -EAGAIN)
+		if (res.err && res.err != -EAGAIN) {
 			tot->failed_batches++;
+			if (-res.err < CDMD_ERRNO_MAX)
+				tot->failed_by_errno[-res.err]++;
+		}
 		if (res.err == -ESRCH)
 			return false;
 		if (res.err == -ENOSPC)	/* full: nothing more goes there this round */
@@ -367,7 +392,8 @@ out:
 	free(regions);
 }
 
-static void round_once(struct cdmd *d)
+/* One round; its outcome for systemd's status line in @status */
+static void round_once(struct cdmd *d, char *status, size_t len)
 {
 	int64_t start = cdmd_now();
 	struct errlog e;
@@ -375,20 +401,43 @@ static void round_once(struct cdmd *d)
 	int err;
 
 	err = cdmd_targets_scan(d->cfg, "/proc", CGROUP_ROOT, getpid(), &d->scan, errlog_open(&e));
-	errlog_close(&e, LOG_ERR, NULL, 0);
+	errlog_close(&e, LOG_ERR, status, len);
 	if (err)
 		return;
 	err = cdmd_tracker_watch(d->tracker, &d->scan, errlog_open(&e));
-	errlog_close(&e, LOG_WARNING, NULL, 0);
-	if (err || carry_processes(d))
+	errlog_close(&e, LOG_WARNING, status, len);
+	if (err)
 		return;
+	if (carry_processes(d)) {
+		snprintf(status, len, "out of memory for %zu processes", d->scan.nr);
+		log_err("%s", status);
+		return;
+	}
 	read_node_free(d);
 	for (i = 0; i < d->nr_procs; i++)
 		manage(d, &d->procs[i]);
 	d->rounds++;
 	d->last_round_ms = cdmd_now() - start;
-	sd_notifyf(0, "WATCHDOG=1\nSTATUS=%zu processes of %d targets, tracker %s",
-		   d->nr_procs, d->cfg->nr_targets, cdmd_tracker_name(d->tracker));
+	snprintf(status, len, "%zu processes of %d targets, tracker %s", d->nr_procs,
+		 d->cfg->nr_targets, cdmd_tracker_name(d->tracker));
+}
+
+/* A round, and systemd told that cdmd lives: the watchdog is for a
+ * daemon that hangs; one whose rounds fail says why in its status */
+static void round_and_notify(struct cdmd *d)
+{
+	struct cdmd_metrics_text page = { 0 };
+	char status[256] = "";
+
+	round_once(d, status, sizeof(status));
+	sd_notifyf(0, "WATCHDOG=1\nSTATUS=%s", status);
+	if (d->metrics) {
+		if (!cdmd_render_metrics(d, &page))
+			cdmd_metrics_publish(d->metrics, page.buf, page.len);
+		else
+			log_err("metrics: out of memory rendering the page");
+		cdmd_metrics_text_free(&page);
+	}
 }
 
 /* ---- start and the loop ---- */
@@ -468,7 +517,7 @@ static int loop(struct cdmd *d)
 		cdmd_control_serve(d->control, fds + 2, n, cdmd_now());
 		if (!d->stop && (fds[1].revents & POLLIN) &&
 		    read(d->timerfd, &expirations, sizeof(expirations)) > 0)
-			round_once(d);
+			round_and_notify(d);
 	}
 	return 0;
 }
@@ -581,6 +630,8 @@ int main(int argc, char **argv)
 		err = setup_fds(&d);
 	if (!err)
 		err = open_control(&d);
+	if (!err)
+		err = start_metrics(&d);
 	if (!err) {
 		log_notice("%s: %d targets, every %u ms", d.config_path, d.cfg->nr_targets,
 			   d.cfg->interval_ms);
@@ -588,6 +639,7 @@ int main(int argc, char **argv)
 		err = loop(&d);
 	}
 	sd_notify(0, "STOPPING=1");
+	cdmd_metrics_stop(d.metrics);
 	cdmd_control_close(d.control);
 	cdmd_tracker_close(d.tracker);
 	forget_processes(&d);

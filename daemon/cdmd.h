@@ -14,10 +14,14 @@
 
 #include "config.h"
 #include "control.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "policy.h"
 #include "targets.h"
 #include "tracker.h"
+
+/* errno values counted apart in a target's failed moves */
+#define CDMD_ERRNO_MAX		134
 
 /* the decisions cdmd remembers for "cdmctl explain" */
 #define CDMD_EXPLAIN_MAX	256
@@ -37,6 +41,7 @@ struct managed {
 struct target_totals {
 	uint64_t promoted, demoted, bound;	/* bytes moved */
 	uint64_t batches, failed_batches;
+	uint64_t failed_by_errno[CDMD_ERRNO_MAX];
 	struct cdmd_policy_stats held;
 };
 
@@ -68,6 +73,7 @@ struct cdmd {
 	size_t explain_next, explain_nr;
 	const char *socket_path;
 	struct cdmd_control *control;
+	struct cdmd_metrics *metrics;	/* NULL: metrics_port 0 */
 	int timerfd, sigfd;
 	bool stop;
 };
@@ -81,7 +87,8 @@ int64_t cdmd_now(void);
 int cdmd_reload(struct cdmd *d, char *why, size_t len);
 extern const char *const cdmd_move_kind_names[];
 
-/* requests.c: the answer to a control request */
+/* requests.c: the answer to a control request, and the metrics page */
 json_object *cdmd_answer(const struct cdmd_request *req, uid_t peer, void *cdmd);
+int cdmd_render_metrics(struct cdmd *d, struct cdmd_metrics_text *text);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The answers to control requests (protocol.h), from cdmd's state. The
+ * The answers to control requests (protocol.h) and the metrics page
+ * (metrics.h), from cdmd's state. The
  * shapes of the data objects are what cdmctl(1) and scripts read; keys
  * are only ever added. Addresses are strings ("0x7f..."): JSON numbers
  * lose precision above 2^53. Sizes are bytes.
@@ -357,4 +358,148 @@ json_object *cdmd_answer(const struct cdmd_request *req, uid_t peer, void *data)
 	default:
 		return cdmd_reply_error(-EINVAL, "command %d: no such command", req->command);
 	}
+}
+
+/* ---- the metrics page (metrics.h names them) ---- */
+
+/* one family: a sample per target, @get giving the target's value */
+static int per_target(struct cdmd *d, struct cdmd_metrics_text *t, const char *name,
+		      const char *type, const char *help,
+		      double (*get)(struct cdmd *d, int target))
+{
+	int i, err = cdmd_metrics_family(t, name, type, help);
+
+	for (i = 0; i < d->cfg->nr_targets && !err; i++)
+		err = cdmd_metrics_sample(t, name, get(d, i), "target", d->cfg->targets[i].name,
+					  NULL);
+	return err;
+}
+
+static double processes(struct cdmd *d, int target)
+{
+	size_t p, n = 0;
+
+	for (p = 0; p < d->nr_procs; p++)
+		n += d->procs[p].target == target;
+	return n;
+}
+
+static double regions(struct cdmd *d, int target)
+{
+	size_t p, n = 0;
+
+	for (p = 0; p < d->nr_procs; p++)
+		if (d->procs[p].target == target)
+			n += d->procs[p].nr_regions;
+	return n;
+}
+
+static double promoted(struct cdmd *d, int i) { return d->totals[i].promoted; }
+static double demoted(struct cdmd *d, int i) { return d->totals[i].demoted; }
+static double bound(struct cdmd *d, int i) { return d->totals[i].bound; }
+static double batches(struct cdmd *d, int i) { return d->totals[i].batches; }
+static double paused(struct cdmd *d, int i) { return d->paused[i]; }
+static double pingpong(struct cdmd *d, int i)
+{
+	return d->totals[i].held.held[CDMD_HELD_PINGPONG];
+}
+
+/* the families with a reason label: held back, and failed by errno */
+static int by_reason(struct cdmd *d, struct cdmd_metrics_text *t)
+{
+	int i, why, e, err;
+
+	err = cdmd_metrics_family(t, "cdmd_held_total", "counter",
+				  "Moves held back, by what held them");
+	for (i = 0; i < d->cfg->nr_targets && !err; i++)
+		for (why = 0; why < CDMD_HELD_NR && !err; why++)
+			err = cdmd_metrics_sample(t, "cdmd_held_total", d->totals[i].held.held[why],
+						  "target", d->cfg->targets[i].name,
+						  "reason", cdmd_held_name(why), NULL);
+	if (!err)
+		err = cdmd_metrics_family(t, "cdmd_held_bytes_total", "counter",
+					  "Estimated bytes of the moves held back");
+	for (i = 0; i < d->cfg->nr_targets && !err; i++)
+		for (why = 0; why < CDMD_HELD_NR && !err; why++)
+			err = cdmd_metrics_sample(t, "cdmd_held_bytes_total",
+						  d->totals[i].held.held_bytes[why],
+						  "target", d->cfg->targets[i].name,
+						  "reason", cdmd_held_name(why), NULL);
+	if (!err)
+		err = cdmd_metrics_family(t, "cdmd_failed_batches_total", "counter",
+					  "Moves that failed, by the error's name");
+	for (i = 0; i < d->cfg->nr_targets && !err; i++)
+		for (e = 1; e < CDMD_ERRNO_MAX && !err; e++)
+			if (d->totals[i].failed_by_errno[e])
+				err = cdmd_metrics_sample(t, "cdmd_failed_batches_total",
+							  d->totals[i].failed_by_errno[e],
+							  "target", d->cfg->targets[i].name,
+							  "reason", strerrorname_np(e) ?: "unknown",
+							  NULL);
+	return err;
+}
+
+int cdmd_render_metrics(struct cdmd *d, struct cdmd_metrics_text *t)
+{
+	struct cdm_node *node;
+	char id[16];
+	int err;
+
+	err = cdmd_metrics_family(t, "cdmd_up", "gauge", "1 while cdmd runs");
+	if (!err)
+		err = cdmd_metrics_sample(t, "cdmd_up", 1, NULL);
+	if (!err)
+		err = cdmd_metrics_family(t, "cdmd_rounds_total", "counter", "Rounds run");
+	if (!err)
+		err = cdmd_metrics_sample(t, "cdmd_rounds_total", d->rounds, NULL);
+	if (!err)
+		err = cdmd_metrics_family(t, "cdmd_round_seconds", "gauge",
+					  "How long the last round took");
+	if (!err)
+		err = cdmd_metrics_sample(t, "cdmd_round_seconds", d->last_round_ms / 1000.0, NULL);
+	if (!err)
+		err = per_target(d, t, "cdmd_tracker_regions", "gauge",
+				 "Regions the tracker watches", regions);
+	if (!err)
+		err = per_target(d, t, "cdmd_processes", "gauge", "Processes of the target",
+				 processes);
+	if (!err)
+		err = per_target(d, t, "cdmd_promoted_bytes_total", "counter",
+				 "Bytes moved to a fast node", promoted);
+	if (!err)
+		err = per_target(d, t, "cdmd_demoted_bytes_total", "counter",
+				 "Bytes moved to a slow node", demoted);
+	if (!err)
+		err = per_target(d, t, "cdmd_bound_bytes_total", "counter",
+				 "Bytes moved onto a bind node", bound);
+	if (!err)
+		err = per_target(d, t, "cdmd_batches_total", "counter", "Moves tried", batches);
+	if (!err)
+		err = by_reason(d, t);
+	if (!err)
+		err = per_target(d, t, "cdmd_pingpong_bound_hits_total", "counter",
+				 "Moves the ping-pong bound held back", pingpong);
+	if (!err)
+		err = per_target(d, t, "cdmd_paused", "gauge", "1 while the target is paused",
+				 paused);
+	if (!err)
+		err = cdmd_metrics_family(t, "cdmd_node_free_bytes", "gauge",
+					  "The node's free memory");
+	cdm_node_foreach(d->ctx, node) {
+		if (err || !cdm_node_has_memory(node))
+			continue;
+		snprintf(id, sizeof(id), "%d", cdm_node_get_id(node));
+		err = cdmd_metrics_sample(t, "cdmd_node_free_bytes",
+					  d->node_free[cdm_node_get_id(node)], "node", id, NULL);
+	}
+	if (!err)
+		err = cdmd_metrics_family(t, "cdmd_node_total_bytes", "gauge", "The node's memory");
+	cdm_node_foreach(d->ctx, node) {
+		if (err || !cdm_node_has_memory(node))
+			continue;
+		snprintf(id, sizeof(id), "%d", cdm_node_get_id(node));
+		err = cdmd_metrics_sample(t, "cdmd_node_total_bytes", cdm_node_get_mem_total(node),
+					  "node", id, NULL);
+	}
+	return err;
 }
