@@ -10,6 +10,9 @@
  *   cdmctl migrate --pid PID (--to | --from) POOL [--range START-END] [--json]
  *   cdmctl online DAXDEV [--json]
  *   cdmctl offline DAXDEV [--release] [--json]
+ *   cdmctl status | targets | reload [--socket PATH] [--json]
+ *   cdmctl top | explain [--count N] [--target NAME] [--socket PATH] [--json]
+ *   cdmctl pause | resume [--target NAME] [--socket PATH] [--json]
  *   cdmctl help [COMMAND]
  *
  * One table of subcommands; each family lives in its own file.
@@ -32,6 +35,20 @@ static const struct cdmctl_cmd commands[] = {
 	  "put a dax device's memory online as a CDM node (cxl_cdm)" },
 	{ "offline", cmd_offline, offline_usage,
 	  "take a dax device's memory off its CDM node" },
+	{ "status", cmd_daemon, status_usage,
+	  "cdmd's state: tracker, rounds, bytes moved, free memory per node" },
+	{ "targets", cmd_daemon, targets_usage,
+	  "cdmd's targets: policy, nodes, processes, bytes moved, moves held back" },
+	{ "top", cmd_daemon, top_usage,
+	  "the hottest regions cdmd tracks, and where their pages are" },
+	{ "explain", cmd_daemon, explain_usage,
+	  "cdmd's latest moves: why, where to, and what moved" },
+	{ "reload", cmd_daemon, reload_usage,
+	  "make cdmd read its configuration again" },
+	{ "pause", cmd_daemon, pause_usage,
+	  "stop cdmd moving pages, for a target or all" },
+	{ "resume", cmd_daemon, resume_usage,
+	  "let cdmd move pages again" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -32,6 +32,11 @@ int cmd_offline(int argc, char **argv, struct cdm_ctx *ctx);
 int cmd_devices(int argc, char **argv, struct cdm_ctx *ctx);
 extern const char nodes_usage[], residency_usage[], migrate_usage[], online_usage[],
 	offline_usage[], devices_usage[];
+/* daemon.c: status, targets, top, explain, reload, pause, resume (cdmd's
+ * control socket); argv[0] names the command */
+int cmd_daemon(int argc, char **argv, struct cdm_ctx *ctx);
+extern const char status_usage[], targets_usage[], top_usage[], explain_usage[],
+	reload_usage[], pause_usage[], resume_usage[];
 
 /* util.c */
 /* "cdmctl CMD: MESSAGE" on stderr; returns @code */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* cdmctl helpers: messages, strict argument parsers, sizes, JSON output. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -65,7 +66,7 @@ static bool parse_u64(const char *s, uint64_t *val)
 {
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
 		return false;
 	errno = 0;
 	*val = strtoull(s, &end, 0);
@@ -77,7 +78,8 @@ bool parse_int(const char *s, int min, int max, int *val)
 	char *end;
 	long v;
 
-	if (!s || !*s || *s == ' ' || *s == '+')
+	/* strtol() would skip leading whitespace and take a + */
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '+')
 		return false;
 	errno = 0;
 	v = strtol(s, &end, 10);

@@ -13,6 +13,7 @@ man=$top/daemon/cdmctl
 [ -x "$cdmctl" ] || bail_out "$cdmctl not built (make all)"
 # no command may act on this machine while its options are tried
 export CDM_SYSFS_ROOT=/nonexistent
+export CDMCTL_SOCKET=/nonexistent/cdmd.sock
 
 # roff SECTION FILE: the tags (the line after each .TP) of a section, as
 # they render: "-p, --pid PID"; SYNOPSIS: its options, one a line
