@@ -11,6 +11,11 @@
 #     brings at least 90% of the hot pages to node 0 and 90% of the cold
 #     ones to node 1 within 180 s, every page's content intact, and logs
 #     each batch: target, pid, range, the accesses that decided, nodes;
+#   - cdmctl status, targets, top and explain answer from the control
+#     socket (mode 0600) with what the test sees: the tracker, the
+#     process, the hot set as the hottest region, the batches moved;
+#     pause stops moves (pages moved back by hand stay), resume starts
+#     them again; the Prometheus page counts the bytes moved;
 #   - a configuration with a problem on SIGHUP is refused, naming its
 #     line, and cdmd keeps running; a good one is taken;
 #   - it says at start whether the kernel isolates device memory: only
@@ -33,6 +38,7 @@ write_conf() {	# write_conf [EXTRA LINE]
 [cdmd]
 interval_ms = 500
 tracker = $tracker
+metrics_port = 9477
 
 [target hc]
 match = comm:hotcold
@@ -68,6 +74,10 @@ kdamonds_on() {
 	grep -l '^on' $damon/*/state 2>/dev/null | wc -l
 }
 
+ip link set lo up	# the metrics listen on loopback
+# NUMA balancing would move the hot pages to node 0 itself on the stock
+# kernel (the project's keeps it off CDM nodes): cdmd's work is measured
+echo 0 > /proc/sys/kernel/numa_balancing 2>/dev/null
 "$CDM_TOP/build/tests/vm/hotcold" $hot_mib $cold_mib 1 0 > $out &
 hc=$!
 i=0
@@ -117,10 +127,63 @@ cmp_ok "$promote" -ge 1 "the log explains promotions ($promote batches: range, a
 cmp_ok "$demote" -ge 1 "the log explains demotions ($demote batches)"
 is "$(grep -c 'error' $log)" 0 "no errors logged"
 
+# ---- the control socket and the metrics ----
+get() { "$CDM_TOP/build/tests/vm/libcdm/jsonget" "$@"; }
+sock=/run/cdmd/cdmd.sock
+is "$(stat -c '%a %U %F' $sock)" "600 root socket" "the control socket: $sock, root's, mode 0600"
+json=$(cdmctl status --json)
+is "$?:$(echo "$json" | get result tracker targets processes isolation | tr '\n' ' ')" \
+	"0:ok $used 1 1 $([ "$kernel" = stock ] && echo false || echo true) " \
+	"cdmctl status: the tracker, 1 target, 1 process, isolation as the kernel has it"
+moved=$(echo "$json" | get promoted_bytes)
+cmp_ok "${moved:-0}" -ge $((hot_mib * 1024 * 1024 * 9 / 10)) "  ... promoted bytes: $moved"
+json=$(cdmctl targets --json)
+is "$(echo "$json" | get targets.# targets.0.name targets.0.processes.0 | tr '\n' ' ')" "1 hc $hc " \
+	"cdmctl targets: hc with the process"
+json=$(cdmctl top --count 1 --json)
+top_start=$(echo "$json" | get regions.0.start)
+hot_start=$(sed -n 's/^hot \(0x[0-9a-f]*\) .*/\1/p' $out) hot_end=$(sed -n 's/^hot 0x[0-9a-f]* //p' $out)
+if [ -n "$top_start" ] && [ $((top_start)) -ge $((hot_start)) ] && [ $((top_start)) -lt $((hot_end)) ]; then
+	pass "cdmctl top: the hottest region ($top_start) is in the hot set"
+else
+	fail "cdmctl top: the hottest region is in the hot set" "top: $json" "hot: $hot_start-$hot_end"
+fi
+json=$(cdmctl explain --count 2 --json)
+is "$(echo "$json" | get result decisions.# decisions.0.target decisions.0.pid | tr '\n' ' ')" \
+	"ok 2 hc $hc " "cdmctl explain: the last decisions, for hc's process"
+page=$(wget -q -O - http://127.0.0.1:9477/metrics)
+if echo "$page" | grep -q '^cdmd_up 1$' &&
+   echo "$page" | grep -q "^cdmd_promoted_bytes_total{target=\"hc\"} [1-9]"; then
+	pass "metrics: cdmd_up 1 and the promoted bytes of hc"
+else
+	fail "metrics: cdmd_up 1 and the promoted bytes of hc" "$(echo "$page" | head -20)"
+fi
+
+# pause: hot pages moved back to node 1 by hand stay there; resume: back
+json=$(cdmctl pause --json)
+is "$?:$(echo "$json" | get paused.0)" "0:hc" "cdmctl pause: hc paused"
+r=$(report)
+before=$(pages "$r" hot 1)
+check "  ... 2 MiB of the hot set moved to node 1 by hand" \
+	cdmctl migrate --pid $hc --range "$hot_start-$((hot_start + 2 * 1024 * 1024))" --to 1
+sleep 4
+r=$(report)
+is "$(pages "$r" hot 1)" $((before + 512)) "  ... paused: they stay on node 1 for 4 s"
+is "$(cdmctl resume --json | get result paused.# | tr '\n' ' ')" "ok 0 " "cdmctl resume"
+i=0
+while [ $i -lt 30 ]; do
+	sleep 2
+	r=$(report)
+	[ "$(pages "$r" hot 1)" -le "$before" ] && break
+	i=$((i + 1))
+done
+cmp_ok "$(pages "$r" hot 1)" -le "$before" \
+	"  ... resumed: cdmd brought them back to node 0 ($((i * 2 + 2)) s)"
+
 write_conf "bogus_key = 1"
 kill -HUP $cdmd_pid
 sleep 2
-if grep -q "$conf:16: .*bogus_key" $log && grep -q 'not reloaded' $log; then
+if grep -q "$conf:17: .*bogus_key" $log && grep -q 'not reloaded' $log; then
 	pass "SIGHUP with an unknown key: refused, naming the line"
 else
 	fail "SIGHUP with an unknown key: refused, naming the line" "$(tail -5 $log)"
