@@ -13,6 +13,8 @@
 #   make modules     kernel/drivers/* and tests/kernel against it
 #   make kselftests  the kernel's mm selftests for migration and NUMA
 #   make all         libraries, tools and test programs into build/
+#   make install     libcdm, cdmd, cdmctl, man pages, unit, config (install.mk:
+#                    PREFIX, DESTDIR, BINDIR, LIBDIR, ...); make uninstall
 #
 # Every target that needs packages runs scripts/install-deps first.
 
@@ -31,7 +33,7 @@ RUN_TESTS := scripts/run-tests $(BUILD)/test-logs
 PHASE := scripts/phase
 
 .PHONY: all deps kernel kernel-debug kernel-each-patch modules modules-debug kselftests \
-	check check-host check-vm check-debug demo clean
+	check check-host check-vm check-debug demo clean install uninstall
 
 all:
 
@@ -41,6 +43,7 @@ ALL_TARGETS :=
 HOST_TEST_PROGS :=
 VM_TEST_PROGS :=
 include $(wildcard lib/*/Makefile.inc daemon/Makefile.inc tests/*/Makefile.inc tests/*/*/Makefile.inc bench/Makefile.inc)
+include install.mk
 
 all: $(ALL_TARGETS) $(HOST_TEST_PROGS) $(VM_TEST_PROGS)
 
