@@ -392,6 +392,32 @@ out:
 	free(regions);
 }
 
+/*
+ * isolate_cpusets, on a kernel without CDM nodes: every top-level cgroup
+ * but those holding a target's process kept to the nodes with CPUs
+ * (cpusets.c), checked every round as cgroups come and go; what cdmd
+ * changed is given back when the key is switched off or cdmd stops.
+ */
+static void isolate_cpusets(struct cdmd *d)
+{
+	struct cdm_nodeset fast;
+	struct errlog e;
+	int changed;
+
+	if (d->cfg->isolate_cpusets && !d->isolated && !cdmd_cpu_nodes(d->ctx, &fast)) {
+		changed = cdmd_cpusets_apply(&d->cpusets, CGROUP_ROOT, &fast, &d->scan, "/proc",
+					     errlog_open(&e));
+		errlog_close(&e, LOG_WARNING, NULL, 0);
+		if (changed > 0)
+			log_notice("isolate_cpusets: %d cgroups kept off the CPU-less nodes",
+				   changed);
+	} else if (d->cpusets.root) {
+		cdmd_cpusets_restore(&d->cpusets, errlog_open(&e));
+		errlog_close(&e, LOG_WARNING, NULL, 0);
+		log_notice("isolate_cpusets: the cgroups' cpuset.mems given back");
+	}
+}
+
 /* One round; its outcome for systemd's status line in @status */
 static void round_once(struct cdmd *d, char *status, size_t len)
 {
@@ -404,6 +430,7 @@ static void round_once(struct cdmd *d, char *status, size_t len)
 	errlog_close(&e, LOG_ERR, status, len);
 	if (err)
 		return;
+	isolate_cpusets(d);
 	err = cdmd_tracker_watch(d->tracker, &d->scan, errlog_open(&e));
 	errlog_close(&e, LOG_WARNING, status, len);
 	if (err)
@@ -639,6 +666,11 @@ int main(int argc, char **argv)
 		err = loop(&d);
 	}
 	sd_notify(0, "STOPPING=1");
+	if (d.cpusets.root) {
+		cdmd_cpusets_restore(&d.cpusets, errlog_open(&e));
+		errlog_close(&e, LOG_WARNING, NULL, 0);
+		log_notice("isolate_cpusets: the cgroups' cpuset.mems given back");
+	}
 	cdmd_metrics_stop(d.metrics);
 	cdmd_control_close(d.control);
 	cdmd_tracker_close(d.tracker);

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "cpusets.h"
 #include "metrics.h"
 #include "migrate.h"
 #include "policy.h"
@@ -74,10 +75,10 @@ struct cdmd {
 	const char *socket_path;
 	struct cdmd_control *control;
 	struct cdmd_metrics *metrics;	/* NULL: metrics_port 0 */
+	struct cdmd_cpusets cpusets;	/* isolate_cpusets: what cdmd changed */
 	int timerfd, sigfd;
 	bool stop;
 };
-
 
 /* CLOCK_MONOTONIC, in ms */
 int64_t cdmd_now(void);

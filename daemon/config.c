@@ -464,9 +464,7 @@ static void begin_section(struct parse *p, const char *section)
 	p->in_bad = false;
 }
 
-/* The nodes with CPUs and memory: the fast nodes of a tiering target
- * that names none */
-static int cpu_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set)
+int cdmd_cpu_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set)
 {
 	struct cdm_node *node;
 
@@ -518,7 +516,7 @@ static void finish_target(struct parse *p)
 	}
 	if (!KEY_SET(t, "slow_nodes"))
 		problem(p, t->line, "target '%s': policy tiering needs slow_nodes", t->name);
-	if (!KEY_SET(t, "fast_nodes") && cpu_nodes(p->ctx, &t->fast_nodes))
+	if (!KEY_SET(t, "fast_nodes") && cdmd_cpu_nodes(p->ctx, &t->fast_nodes))
 		problem(p, t->line, "target '%s': no node has CPUs and memory: set fast_nodes",
 			t->name);
 	for (both = t->fast_nodes, n = 0; n < CDM_MAX_NODES; n++)

@@ -73,6 +73,9 @@ struct cdmd_config {
 int cdmd_config_load(struct cdm_ctx *ctx, const char *path, FILE *err,
 		     struct cdmd_config **cfg);
 void cdmd_config_free(struct cdmd_config *cfg);
+/* The nodes with CPUs and memory (the fast nodes of a tiering target that
+ * names none, what isolate_cpusets leaves the cgroups): 0, or -ENODEV */
+int cdmd_cpu_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set);
 
 /* The keys, for cdmd.conf(5) and its test: name, section ("cdmd" or
  * "target"), type, default and range as the man page shows them */

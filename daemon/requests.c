@@ -236,10 +236,11 @@ static json_object *decision_json(const struct cdmd *d, const struct cdmd_decisi
 {
 	const struct cdmd_move *m = &dec->move;
 	const struct cdmd_move_result *res = &dec->result;
+	const char *name = d->cfg->targets[dec->target].name;
 	json_object *e = json_object_new_object();
 
 	json_object_object_add(e, "time", json_object_new_int64(dec->when));
-	json_object_object_add(e, "target", json_object_new_string(d->cfg->targets[dec->target].name));
+	json_object_object_add(e, "target", json_object_new_string(name));
 	json_object_object_add(e, "pid", json_object_new_int(dec->pid));
 	json_object_object_add(e, "action", json_object_new_string(cdmd_move_kind_names[m->kind]));
 	json_object_object_add(e, "start", hex(m->start));
@@ -314,7 +315,8 @@ static json_object *pause_resume(struct cdmd *d, const struct cdmd_request *req,
 	list = json_object_new_array();
 	for (i = 0; i < d->cfg->nr_targets; i++)
 		if (d->paused[i])
-			json_object_array_add(list, json_object_new_string(d->cfg->targets[i].name));
+			json_object_array_add(list,
+					      json_object_new_string(d->cfg->targets[i].name));
 	json_object_object_add(o, "paused", list);
 	return cdmd_reply_ok(o);
 }

@@ -20,6 +20,10 @@
 #     line, and cdmd keeps running; a good one is taken;
 #   - it says at start whether the kernel isolates device memory: only
 #     on Debian's stock kernel ("stock") does it say it does not;
+#   - isolate_cpusets: on the stock kernel every top-level cgroup but the
+#     one holding the target (work.slice) is kept to node 0 (cpuset.mems,
+#     and a process's Mems_allowed_list there), and all is given back at
+#     the stop; the project's kernel isolates by itself: nothing touched;
 #   - SIGTERM stops it with exit 0, and DAMON is given back (no kdamond
 #     left on).
 . "$CDM_TOP/tests/lib/tap.sh"
@@ -39,6 +43,7 @@ write_conf() {	# write_conf [EXTRA LINE]
 interval_ms = 500
 tracker = $tracker
 metrics_port = 9477
+isolate_cpusets = yes
 
 [target hc]
 match = comm:hotcold
@@ -82,6 +87,14 @@ echo 0 > /proc/sys/kernel/numa_balancing 2>/dev/null
 hc=$!
 i=0
 while ! grep -q '^ready' $out && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+# cgroups: hc in work.slice, a sleeper in other.slice
+cg=/sys/fs/cgroup
+grep -q "^cgroup2 $cg " /proc/mounts || mount -t cgroup2 none $cg
+mkdir -p $cg/work.slice $cg/other.slice
+echo $hc > $cg/work.slice/cgroup.procs
+sh -c "echo \$\$ > $cg/other.slice/cgroup.procs; exec sleep 1000" &
+sleeper=$!
+mems_allowed() { sed -n 's/^Mems_allowed_list:[[:space:]]*//p' /proc/$1/status; }
 r=$(report)
 is "$(pages "$r" hot 1):$(pages "$r" cold 0)" "$hot_pages:$cold_pages" \
 	"before cdmd: the hot set on node 1, the cold set on node 0 (what cdmd must undo)"
@@ -107,6 +120,21 @@ if [ "$kernel" = stock ]; then
 	is "$notice" 1 "on the stock kernel cdmd says that device memory is not isolated"
 else
 	is "$notice" 0 "on the project's kernel cdmd does not say that isolation is absent"
+fi
+
+if [ "$kernel" = stock ]; then
+	is "$(cat $cg/other.slice/cpuset.mems 2>&1):$(mems_allowed $sleeper)" "0:0" \
+		"isolate_cpusets: other.slice kept to node 0, its process's Mems_allowed_list 0"
+	is "$(cat $cg/work.slice/cpuset.mems 2>&1):$(mems_allowed $hc)" ":0-1" \
+		"  ... work.slice, which holds the target, left alone"
+	if grep -q "work.slice.*left alone" $log; then
+		pass "  ... and cdmd said why"
+	else
+		fail "  ... and cdmd said why" "$(grep cpuset $log)"
+	fi
+else
+	is "$(grep -c cpuset $cg/cgroup.subtree_control):$(mems_allowed $sleeper)" "0:0-1" \
+		"isolate_cpusets: nothing to do on the project's kernel, nothing touched"
 fi
 
 hot0=0 cold1=0
@@ -183,7 +211,7 @@ cmp_ok "$(pages "$r" hot 1)" -le "$before" \
 write_conf "bogus_key = 1"
 kill -HUP $cdmd_pid
 sleep 2
-if grep -q "$conf:17: .*bogus_key" $log && grep -q 'not reloaded' $log; then
+if grep -q "$conf:18: .*bogus_key" $log && grep -q 'not reloaded' $log; then
 	pass "SIGHUP with an unknown key: refused, naming the line"
 else
 	fail "SIGHUP with an unknown key: refused, naming the line" "$(tail -5 $log)"
@@ -204,6 +232,9 @@ while kill -0 $cdmd_pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)
 wait $cdmd_pid
 is "$?" 0 "SIGTERM: cdmd exits 0"
 is "$(kdamonds_on)" 0 "  ... no kdamond left on"
+is "$(grep -c cpuset $cg/cgroup.subtree_control):$(mems_allowed $sleeper)" "0:0-1" \
+	"  ... the cpuset controller as it was, the sleeper's nodes 0-1 again"
+kill $sleeper
 if grep -q 'signal 15: stopping' $log; then
 	pass "  ... and logged why"
 else
