@@ -34,12 +34,20 @@
  * (configured anew and turned on alone); only a full pool makes every
  * kdamond of ours stop, the pool grow and them start again, which costs
  * each process one interval without regions (-EAGAIN).
+ *
+ * The kdamonds cdmd turned on are listed in a file (OWNERS_FILE), with
+ * cdmd's pid and start time: a cdmd killed by SIGKILL leaves them on,
+ * and the next cdmd turns off those its dead predecessor listed, instead
+ * of taking them for someone else's and going without DAMON.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tracker-private.h"
@@ -58,6 +66,8 @@
 #define MIN_REGIONS	"10"
 #define MAX_REGIONS	"1000"
 #define POOL_MIN	4
+/* the kdamonds cdmd turned on; CDMD_KDAMONDS_FILE replaces it (tests) */
+#define OWNERS_FILE	"/run/cdmd/kdamonds"
 /* most files take damon_sysfs_lock with a trylock: EBUSY while another
  * writer, or a kdamond filling tried_regions, holds it for a moment */
 #define BUSY_TRIES	50
@@ -72,6 +82,48 @@ struct damon {
 	struct kdamond *kd;
 	int nr;			/* kdamonds/nr_kdamonds */
 };
+
+static const char *owners_file(void)
+{
+	const char *path = getenv("CDMD_KDAMONDS_FILE");
+
+	return path && *path ? path : OWNERS_FILE;
+}
+
+/* "PID START_TIME" of this cdmd, then the indices of its kdamonds that
+ * are on; written whole (a new file renamed over the old) after every
+ * change, removed when none is left */
+static void record_owned(const struct damon *d)
+{
+	char tmp[PATH_MAX], *slash;
+	unsigned long long start = 0;
+	int i, any = 0;
+	FILE *f;
+
+	for (i = 0; i < d->nr; i++)
+		any |= d->kd[i].pid > 0;
+	if (!any) {
+		unlink(owners_file());
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s", owners_file());
+	slash = strrchr(tmp, '/');
+	if (slash && slash != tmp) {
+		*slash = '\0';
+		mkdir(tmp, 0755);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.new", owners_file());
+	f = fopen(tmp, "we");
+	if (!f)
+		return;
+	cdmd_proc_start_time("/proc", getpid(), &start);
+	fprintf(f, "%d %llu\n", getpid(), start);
+	for (i = 0; i < d->nr; i++)
+		if (d->kd[i].pid > 0)
+			fprintf(f, "%d\n", i);
+	if (fclose(f) || rename(tmp, owners_file()))
+		unlink(tmp);
+}
 
 static void kd_path(char *buf, size_t size, int i, const char *file)
 {
@@ -111,6 +163,32 @@ static void kd_off(int i)
 {
 	if (kd_on(i) == 1)
 		kd_write(i, "state", "off");
+}
+
+/*
+ * Kdamonds a cdmd that is gone left on (SIGKILL): turned off, each said
+ * on @err. Those of a cdmd that still runs stay, and so do all others.
+ */
+static void reclaim_leftovers(FILE *err)
+{
+	unsigned long long start, now_start;
+	int pid, i;
+	FILE *f;
+
+	f = fopen(owners_file(), "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%d %llu", &pid, &start) == 2 && pid > 0 &&
+	    (cdmd_proc_start_time("/proc", pid, &now_start) || now_start != start)) {
+		while (fscanf(f, "%d", &i) == 1)
+			if (i >= 0 && kd_on(i) == 1) {
+				kd_off(i);
+				fprintf(err, "damon: kdamond %d was left on by cdmd %d, which is "
+					"gone: turned off\n", i, pid);
+			}
+		unlink(owners_file());
+	}
+	fclose(f);
 }
 
 /*
@@ -167,6 +245,7 @@ static int kd_start(struct cdmd_tracker *t, int i, pid_t pid, FILE *err)
 		return rc;
 	}
 	d->kd[i] = (struct kdamond){ .pid = pid, .on_ms = cdmd_now_ms() };
+	record_owned(d);
 	return 0;
 }
 
@@ -261,6 +340,7 @@ static void damon_drop(struct cdmd_tracker *t, struct cdmd_tracked *p)
 		return;		/* its kdamond went with a pool_grow() */
 	kd_off(i);
 	d->kd[i].pid = 0;
+	record_owned(d);
 }
 
 static int read_region(int i, size_t n, struct cdmd_region *r)
@@ -367,6 +447,7 @@ static int damon_open(struct cdmd_tracker *t, FILE *err)
 		fprintf(err, "damon: %s/nr_kdamonds: %s\n", KDAMONDS, strerror(-rc));
 		return rc;
 	}
+	reclaim_leftovers(err);
 	for (i = 0; i < (int)nr; i++) {
 		rc = kd_on(i);
 		if (rc == 1) {
@@ -405,6 +486,7 @@ static void damon_close(struct cdmd_tracker *t)
 	/* give the directories back unless someone else's kdamond runs */
 	if (i == d->nr && d->nr)
 		write_busy(KDAMONDS "/nr_kdamonds", "0");
+	unlink(owners_file());
 	free(d->kd);
 	free(d);
 }

@@ -258,6 +258,16 @@ int cdmd_targets_scan(const struct cdmd_config *cfg, const char *proc_root,
 	return rc;
 }
 
+int cdmd_proc_start_time(const char *proc_root, pid_t pid, unsigned long long *start_time)
+{
+	struct stat_info st;
+	int rc = read_stat(proc_root, pid, &st);
+
+	if (!rc)
+		*start_time = st.start_time;
+	return rc;
+}
+
 const struct cdmd_proc *cdmd_scan_find(const struct cdmd_scan *scan, pid_t pid)
 {
 	struct cdmd_proc key = { .pid = pid };

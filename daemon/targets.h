@@ -37,6 +37,8 @@ struct cdmd_scan {
  */
 int cdmd_targets_scan(const struct cdmd_config *cfg, const char *proc_root,
 		      const char *cgroup_root, pid_t self, struct cdmd_scan *scan, FILE *err);
+/* /proc/PID/stat's start time of @pid: 0, -ENOENT when it is gone */
+int cdmd_proc_start_time(const char *proc_root, pid_t pid, unsigned long long *start_time);
 /* the process @pid of the last scan, or NULL */
 const struct cdmd_proc *cdmd_scan_find(const struct cdmd_scan *scan, pid_t pid);
 void cdmd_scan_free(struct cdmd_scan *scan);

@@ -24,6 +24,9 @@
 #     one holding the target (work.slice) is kept to node 0 (cpuset.mems,
 #     and a process's Mems_allowed_list there), and all is given back at
 #     the stop; the project's kernel isolates by itself: nothing touched;
+#   - killed by SIGKILL, cdmd leaves its kdamond on and its socket behind;
+#     the next cdmd turns the kdamond off, says so, uses DAMON and
+#     answers on the socket (damon runs);
 #   - SIGTERM stops it with exit 0, and DAMON is given back (no kdamond
 #     left on).
 . "$CDM_TOP/tests/lib/tap.sh"
@@ -235,6 +238,30 @@ is "$(kdamonds_on)" 0 "  ... no kdamond left on"
 is "$(grep -c cpuset $cg/cgroup.subtree_control):$(mems_allowed $sleeper)" "0:0-1" \
 	"  ... the cpuset controller as it was, the sleeper's nodes 0-1 again"
 kill $sleeper
+
+if [ "$used" = damon ]; then
+	"$cdmd" -c $conf 2> $log.killed &
+	p=$!
+	sleep 3
+	kill -KILL $p
+	wait $p 2>/dev/null
+	cmp_ok "$(kdamonds_on)" -ge 1 "SIGKILL: the kdamond of the killed cdmd is still on"
+	check "  ... and its socket is left behind" test -S $sock
+	"$cdmd" -c $conf 2> $log.next &
+	p=$!
+	sleep 3
+	if grep -q "kdamond [0-9]* was left on by cdmd [0-9]*, which is gone: turned off" $log.next &&
+	   grep -q "tracking accesses with damon" $log.next; then
+		pass "  ... the next cdmd turns it off, says so, and tracks with DAMON"
+	else
+		fail "  ... the next cdmd turns it off, says so, and tracks with DAMON" "$(cat $log.next)"
+	fi
+	is "$(cdmctl status --json | get result processes | tr '\n' ' ')" "ok 1 " \
+		"  ... and answers on the socket"
+	kill -TERM $p
+	wait $p
+	is "$?:$(kdamonds_on)" "0:0" "  ... and stops cleanly"
+fi
 if grep -q 'signal 15: stopping' $log; then
 	pass "  ... and logged why"
 else
