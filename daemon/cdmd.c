@@ -5,14 +5,16 @@
  *
  * Every interval_ms one round, top to bottom:
  *   1. targets   which processes the configuration names (targets.c)
- *   2. tracker   what each of them used in the interval (tracker.c)
+ *   2. tracker   what each of them used in the interval (tracker.c),
+ *                cut where the process's own hints begin and end (hints.c)
  *   3. placement where those regions' pages are now (migrate.c)
  *   4. policy    what to move, and what holds moves back (policy.c)
  *   5. migrate   move it through libcdm, record it, log why (migrate.c)
  * Between rounds it sleeps in poll(2) on a timerfd and a signalfd:
  * SIGHUP reloads the configuration (a file with problems is refused and
  * the running one stays), SIGTERM and SIGINT stop it, after giving back
- * the tracker's kernel state.
+ * the tracker's kernel state. The control socket and the hint socket
+ * are served from the same poll(2), never blocking it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +37,7 @@
 #include "cdmd.h"
 #include "config.h"
 #include "control.h"
+#include "hints.h"
 #include "log.h"
 #include "migrate.h"
 #include "policy.h"
@@ -277,7 +280,8 @@ static void log_move(const struct cdmd_target *t, pid_t pid, const struct cdmd_m
 		 t->name, pid, cdmd_move_kind_names[m->kind], m->start, m->end,
 		 format_bytes(m->bytes, size, sizeof(size)), m->accesses, CDMD_SAMPLES, m->age,
 		 m->hint == CDMD_HINT_HOT ? ", hinted hot" :
-		 m->hint == CDMD_HINT_COLD ? ", hinted cold" : "",
+		 m->hint == CDMD_HINT_COLD ? ", hinted cold" :
+		 m->hint == CDMD_HINT_NODE ? ", hinted to this node" : "",
 		 m->to_node, res->moved, res->already, res->failed, how,
 		 res->err ? ": " : "", res->err ? res->message : "");
 }
@@ -351,7 +355,7 @@ static void manage(struct cdmd *d, struct managed *p)
 {
 	const struct cdmd_target *t = &d->cfg->targets[p->target];
 	struct cdmd_policy_region *placed = NULL;
-	struct cdmd_region *regions = NULL;
+	struct cdmd_region *regions = NULL, *pieces = NULL;
 	struct cdmd_move *moves = NULL;
 	size_t nr = 0, nr_moves = 0;
 	struct errlog e;
@@ -361,16 +365,19 @@ static void manage(struct cdmd *d, struct managed *p)
 	errlog_close(&e, LOG_WARNING, NULL, 0);
 	if (err)		/* -EAGAIN: no interval yet; -ENOENT: it exited */
 		goto out;
-	placed = calloc(nr ? nr : 1, sizeof(*placed));
-	if (!placed) {
+	/* the process's hints beat the tracker: each piece has one */
+	err = cdmd_hints_split(&d->hints, p->pid, regions, nr, &pieces, &placed, &nr);
+	if (err) {
 		log_err("%s: pid %d: out of memory for %zu regions", t->name, p->pid, nr);
 		goto out;
 	}
-	err = cdmd_sample_placement(p->pid, t, regions, nr, placed);
+	err = cdmd_sample_placement(p->pid, t, pieces, nr, placed);
 	if (err) {
 		if (err != -ESRCH)
 			log_warn("%s: pid %d: where its pages are: %s", t->name, p->pid,
 				 strerror(-err));
+		else
+			cdmd_hints_forget(&d->hints, p->pid);
 		goto out;
 	}
 	free(p->regions);
@@ -389,6 +396,7 @@ static void manage(struct cdmd *d, struct managed *p)
 out:
 	free(moves);
 	free(placed);
+	free(pieces);
 	free(regions);
 }
 
@@ -440,6 +448,7 @@ static void round_once(struct cdmd *d, char *status, size_t len)
 		log_err("%s", status);
 		return;
 	}
+	cdmd_hints_prune(&d->hints, &d->scan);
 	read_node_free(d);
 	for (i = 0; i < d->nr_procs; i++)
 		manage(d, &d->procs[i]);
@@ -522,18 +531,29 @@ static void handle_signals(struct cdmd *d)
 	}
 }
 
-/* signals, the interval's timer and the control socket's connections */
+/* A process of the last scan: one whose hints cdmd takes (a process
+ * that started since is taken from the next round on) */
+static bool is_managed(pid_t pid, void *data)
+{
+	const struct cdmd *d = data;
+
+	return cdmd_scan_find(&d->scan, pid) != NULL;
+}
+
+/* signals, the interval's timer, the hint socket and the control
+ * socket's connections */
 static int loop(struct cdmd *d)
 {
-	struct pollfd fds[2 + CDMD_CONTROL_POLLFDS];
+	struct pollfd fds[3 + CDMD_CONTROL_POLLFDS];
 	uint64_t expirations;
 	int n;
 
 	while (!d->stop) {
 		fds[0] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
 		fds[1] = (struct pollfd){ .fd = d->timerfd, .events = POLLIN };
-		n = cdmd_control_pollfds(d->control, fds + 2);
-		if (poll(fds, 2 + n, cdmd_control_timeout(d->control, cdmd_now())) < 0) {
+		fds[2] = (struct pollfd){ .fd = cdmd_hints_fd(&d->hints), .events = POLLIN };
+		n = cdmd_control_pollfds(d->control, fds + 3);
+		if (poll(fds, 3 + n, cdmd_control_timeout(d->control, cdmd_now())) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -541,7 +561,9 @@ static int loop(struct cdmd *d)
 		}
 		if (fds[0].revents & POLLIN)
 			handle_signals(d);
-		cdmd_control_serve(d->control, fds + 2, n, cdmd_now());
+		if (fds[2].revents)
+			cdmd_hints_serve(&d->hints, is_managed, d);
+		cdmd_control_serve(d->control, fds + 3, n, cdmd_now());
 		if (!d->stop && (fds[1].revents & POLLIN) &&
 		    read(d->timerfd, &expirations, sizeof(expirations)) > 0)
 			round_and_notify(d);
@@ -573,13 +595,28 @@ static int open_control(struct cdmd *d)
 	return err;
 }
 
+/* The hint socket, in the control socket's directory by default (made
+ * by open_control() or systemd) */
+static int open_hints(struct cdmd *d)
+{
+	struct errlog e;
+	int err;
+
+	err = cdmd_hints_open(&d->hints, d->hint_socket_path, errlog_open(&e));
+	errlog_close(&e, LOG_ERR, NULL, 0);
+	return err;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: cdmd [--config FILE] [--socket PATH] [--verbose] [--check]\n"
+		"usage: cdmd [--config FILE] [--socket PATH] [--hint-socket PATH] [--verbose]\n"
+		"            [--check]\n"
 		"Keeps managed processes' pages on the nodes where they belong (cdmd(8)).\n"
 		"  -c, --config FILE  the configuration (default " DEFAULT_CONFIG ")\n"
 		"  -s, --socket PATH  the control socket (default " CDMD_SOCKET_PATH ")\n"
+		"  -H, --hint-socket PATH\n"
+		"                     applications' hints (default " CDM_HINT_SOCKET ")\n"
 		"  -v, --verbose      log at the debug level too\n"
 		"  -n, --check        read the configuration, report problems, exit\n"
 		"  -V, --version      print the versions of cdmd and libcdm\n"
@@ -591,6 +628,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "hint-socket", required_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "version", no_argument, NULL, 'V' },
@@ -598,18 +636,21 @@ int main(int argc, char **argv)
 		{ }
 	};
 	struct cdmd d = { .config_path = DEFAULT_CONFIG, .socket_path = CDMD_SOCKET_PATH,
-			  .timerfd = -1, .sigfd = -1 };
+			  .hint_socket_path = CDM_HINT_SOCKET, .timerfd = -1, .sigfd = -1 };
 	int opt, err, priority = LOG_INFO;
 	bool check = false;
 	struct errlog e;
 
-	while ((opt = getopt_long(argc, argv, "c:s:vnVh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:H:vnVh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			d.config_path = optarg;
 			break;
 		case 's':
 			d.socket_path = optarg;
+			break;
+		case 'H':
+			d.hint_socket_path = optarg;
 			break;
 		case 'v':
 			priority = LOG_DEBUG;
@@ -658,6 +699,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = open_control(&d);
 	if (!err)
+		err = open_hints(&d);
+	if (!err)
 		err = start_metrics(&d);
 	if (!err) {
 		log_notice("%s: %d targets, every %u ms", d.config_path, d.cfg->nr_targets,
@@ -673,6 +716,7 @@ int main(int argc, char **argv)
 	}
 	cdmd_metrics_stop(d.metrics);
 	cdmd_control_close(d.control);
+	cdmd_hints_close(&d.hints);
 	cdmd_tracker_close(d.tracker);
 	forget_processes(&d);
 	cdmd_scan_free(&d.scan);

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "control.h"
 #include "cpusets.h"
+#include "hints.h"
 #include "metrics.h"
 #include "migrate.h"
 #include "policy.h"
@@ -74,6 +75,8 @@ struct cdmd {
 	size_t explain_next, explain_nr;
 	const char *socket_path;
 	struct cdmd_control *control;
+	const char *hint_socket_path;
+	struct cdmd_hints hints;	/* applications' hints (hints.h) */
 	struct cdmd_metrics *metrics;	/* NULL: metrics_port 0 */
 	struct cdmd_cpusets cpusets;	/* isolate_cpusets: what cdmd changed */
 	int timerfd, sigfd;

@@ -19,6 +19,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "sockets.h"
 
 struct client {
 	int fd;				/* -1: a free slot */
@@ -46,34 +47,6 @@ static int refuse(FILE *err, const char *path, int e, const char *what)
 	return -e;
 }
 
-/* An old socket file at @path: in use by a running cdmd (-EADDRINUSE),
- * or left behind by one that died (removed) */
-static int clear_stale(const struct sockaddr_un *addr, FILE *err)
-{
-	struct stat st;
-	int fd, in_use;
-
-	if (lstat(addr->sun_path, &st))
-		return errno == ENOENT ? 0 : refuse(err, addr->sun_path, errno, "lstat");
-	if (!S_ISSOCK(st.st_mode)) {
-		fprintf(err, "control socket %s: exists and is no socket: not replaced\n",
-			addr->sun_path);
-		return -EEXIST;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return refuse(err, addr->sun_path, errno, "socket");
-	in_use = !connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
-	close(fd);
-	if (in_use) {
-		fprintf(err, "control socket %s: another cdmd answers there\n", addr->sun_path);
-		return -EADDRINUSE;
-	}
-	if (unlink(addr->sun_path) && errno != ENOENT)
-		return refuse(err, addr->sun_path, errno, "removing the old socket");
-	return 0;
-}
-
 int cdmd_control_open(const char *path, const char *group, cdmd_control_fn fn, void *data,
 		      FILE *err, struct cdmd_control **out)
 {
@@ -98,7 +71,7 @@ int cdmd_control_open(const char *path, const char *group, cdmd_control_fn fn, v
 		}
 	}
 	strcpy(addr.sun_path, path);
-	rc = clear_stale(&addr, err);
+	rc = cdmd_socket_clear_stale(&addr, SOCK_STREAM, "control socket", err);
 	if (rc)
 		return rc;
 	ctl = calloc(1, sizeof(*ctl));

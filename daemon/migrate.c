@@ -60,7 +60,9 @@ int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target,
 	for (i = 0; i < nr; i++) {
 		struct cdmd_policy_region *r = &out[i];
 		uint64_t len = regions[i].end - regions[i].start;
-		unsigned int present = 0, in = 0, slow = 0;
+		unsigned int present = 0, in = 0, slow = 0, hinted = 0;
+		int hint_node = r->hint == CDMD_HINT_NODE ? r->hint_node : -1;
+		enum cdmd_hint hint = r->hint;
 
 		for (j = 0; j < CDMD_PLACEMENT_SAMPLES; j++) {
 			int node = status[i * CDMD_PLACEMENT_SAMPLES + j];
@@ -68,6 +70,8 @@ int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target,
 			if (node < 0 || node >= CDM_MAX_NODES)
 				continue;	/* not present, or no node (-ENOENT, -EFAULT) */
 			present++;
+			if (node == hint_node)
+				hinted++;
 			if (cdm_nodeset_has(inside, node))
 				in++;
 			else if (target->policy == CDMD_POLICY_TIERING &&
@@ -75,6 +79,8 @@ int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target,
 				slow++;
 		}
 		memset(r, 0, sizeof(*r));
+		r->hint = hint;
+		r->hint_node = hint_node;
 		r->start = regions[i].start;
 		r->end = regions[i].end;
 		r->accesses = regions[i].accesses;
@@ -82,6 +88,7 @@ int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target,
 		r->present = len / CDMD_PLACEMENT_SAMPLES * present;
 		r->on_fast = len / CDMD_PLACEMENT_SAMPLES * in;
 		r->on_slow = len / CDMD_PLACEMENT_SAMPLES * slow;
+		r->on_hint_node = len / CDMD_PLACEMENT_SAMPLES * hinted;
 	}
 out:
 	free(pages);
@@ -132,11 +139,12 @@ void cdmd_copy_counters_delta(const struct cdmd_copy_counters *before,
 }
 
 /* the nodes a move takes pages from: every node with memory outside the
- * set it moves them into */
+ * set it moves them into (a NODE hint's: its node alone) */
 static int source_nodes(struct cdm_ctx *ctx, const struct cdmd_target *target,
 			const struct cdmd_move *m, struct cdm_nodeset *from)
 {
 	const struct cdm_nodeset *into;
+	struct cdm_nodeset none;
 	int node, err;
 
 	switch (m->kind) {
@@ -150,6 +158,9 @@ static int source_nodes(struct cdm_ctx *ctx, const struct cdmd_target *target,
 		into = &target->nodes;
 		break;
 	}
+	cdm_nodeset_zero(&none);
+	if (m->hint == CDMD_HINT_NODE)
+		into = &none;
 	err = cdm_get_memory_nodes(ctx, from);
 	if (err)
 		return err;

@@ -24,7 +24,9 @@
  * The policy's view of @pid's @regions: for each, the bytes present and
  * on @target's fast (tiering) or bind nodes and slow nodes, estimated
  * from CDMD_PLACEMENT_SAMPLES pages spread over it, asked in one
- * move_pages(2) call. @out has @nr entries. 0, or -errno (-ESRCH: the
+ * move_pages(2) call. @out has @nr entries, whose hint and hint_node the
+ * caller set (cdmd_hints_split()) and are kept: a NODE hint's pages on
+ * its node are counted too (on_hint_node). 0, or -errno (-ESRCH: the
  * process is gone).
  */
 int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target,

@@ -247,6 +247,8 @@ struct plan {
 struct candidate {
 	const struct cdmd_policy_region *region;
 	enum cdmd_move_kind kind;
+	enum cdmd_hint hint;		/* the region's, NONE for a NODE hint passed over */
+	int hint_node;			/* a NODE hint's node, -1: none */
 	uint64_t movable;		/* estimated bytes not yet where they go */
 };
 
@@ -296,11 +298,36 @@ static int emit(struct plan *p, const struct candidate *c, uint64_t start, uint6
 	}
 	p->moves[p->nr++] = (struct cdmd_move){
 		.start = start, .end = end, .kind = c->kind, .to_node = node, .bytes = bytes,
-		.accesses = c->region->accesses, .age = c->region->age, .hint = c->region->hint,
+		.accesses = c->region->accesses, .age = c->region->age, .hint = c->hint,
 	};
 	p->rate->tokens -= bytes;
 	p->node_free[node] -= bytes;
 	return 0;
+}
+
+/* Where @c goes: the nodes, the free memory each keeps, and what holds
+ * the move back when none has room. A NODE hint: its node alone (@one),
+ * a fast node keeping its watermark. */
+static const struct cdm_nodeset *destination(const struct plan *p, const struct candidate *c,
+					     struct cdm_nodeset *one, uint64_t *keep,
+					     enum cdmd_held *limit)
+{
+	bool fast = c->kind == CDMD_PROMOTE;
+	const struct cdm_nodeset *set;
+
+	if (c->hint_node >= 0) {
+		cdm_nodeset_zero(one);
+		cdm_nodeset_add(one, c->hint_node);
+		fast = p->t->policy == CDMD_POLICY_TIERING &&
+		       cdm_nodeset_has(&p->t->fast_nodes, c->hint_node);
+		set = one;
+	} else {
+		set = c->kind == CDMD_PROMOTE ? &p->t->fast_nodes :
+		      c->kind == CDMD_DEMOTE ? &p->t->slow_nodes : &p->t->nodes;
+	}
+	*keep = fast ? (uint64_t)p->t->fast_free_mb * MIB : CDMD_SLOW_RESERVE;
+	*limit = fast ? CDMD_HELD_WATERMARK : CDMD_HELD_FULL;
+	return set;
 }
 
 /* Move as much of [@start, @end) of @c as the rate and the room allow;
@@ -309,29 +336,14 @@ static int place(struct plan *p, const struct candidate *c, uint64_t start, uint
 {
 	const struct cdm_nodeset *set;
 	uint64_t bytes = estimate(c, end - start), room, allow, len;
+	struct cdm_nodeset one;
 	enum cdmd_held limit;
 	uint64_t keep;
 	int node;
 
 	if (!bytes)
 		return 0;
-	switch (c->kind) {
-	case CDMD_PROMOTE:
-		set = &p->t->fast_nodes;
-		keep = (uint64_t)p->t->fast_free_mb * MIB;
-		limit = CDMD_HELD_WATERMARK;
-		break;
-	case CDMD_DEMOTE:
-		set = &p->t->slow_nodes;
-		keep = CDMD_SLOW_RESERVE;
-		limit = CDMD_HELD_FULL;
-		break;
-	default:
-		set = &p->t->nodes;
-		keep = CDMD_SLOW_RESERVE;
-		limit = CDMD_HELD_FULL;
-		break;
-	}
+	set = destination(p, c, &one, &keep, &limit);
 	node = roomiest(set, p->node_free, keep, &room);
 	if (node < 0) {
 		hold(p, limit, bytes);
@@ -399,6 +411,8 @@ static int candidate_cmp(const void *a, const void *b)
 	const struct candidate *x = a, *y = b;
 	int hx = heat(x), hy = heat(y);
 
+	if ((x->hint_node >= 0) != (y->hint_node >= 0))
+		return x->hint_node >= 0 ? -1 : 1;	/* hinted to a node first */
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;	/* promotions first */
 	if (hx != hy)
@@ -408,22 +422,44 @@ static int candidate_cmp(const void *a, const void *b)
 	return x->region->start < y->region->start ? -1 : 1;
 }
 
+/* The node @r is hinted onto, when it is one of @t's; else -1 */
+static int hinted_node(const struct cdmd_target *t, const struct cdmd_policy_region *r)
+{
+	int node = r->hint_node;
+
+	if (r->hint != CDMD_HINT_NODE || node < 0 || node >= CDM_MAX_NODES)
+		return -1;
+	if (t->policy == CDMD_POLICY_BIND)
+		return cdm_nodeset_has(&t->nodes, node) ? node : -1;
+	return cdm_nodeset_has(&t->fast_nodes, node) ||
+	       cdm_nodeset_has(&t->slow_nodes, node) ? node : -1;
+}
+
 /* What @r is a candidate for, if anything: 0 and *@c, or -1 */
 static int classify(const struct cdmd_target *t, const struct cdmd_policy_region *r,
 		    struct candidate *c)
 {
+	/* a NODE hint the target cannot follow reads as none */
+	enum cdmd_hint hint = r->hint == CDMD_HINT_NODE ? CDMD_HINT_NONE : r->hint;
 	bool hot, cold;
 
 	c->region = r;
+	c->hint_node = hinted_node(t, r);
+	c->hint = c->hint_node >= 0 ? CDMD_HINT_NODE : hint;
+	if (c->hint_node >= 0) {
+		c->kind = CDMD_BIND;
+		c->movable = r->present > r->on_hint_node ? r->present - r->on_hint_node : 0;
+		return c->movable ? 0 : -1;
+	}
 	if (t->policy == CDMD_POLICY_BIND) {
 		c->kind = CDMD_BIND;
 		c->movable = r->present > r->on_fast ? r->present - r->on_fast : 0;
 		return c->movable ? 0 : -1;
 	}
-	hot = r->hint == CDMD_HINT_HOT ||
-	      (r->hint == CDMD_HINT_NONE && r->accesses >= t->promote_accesses);
-	cold = r->hint == CDMD_HINT_COLD ||
-	       (r->hint == CDMD_HINT_NONE && r->accesses <= t->demote_accesses);
+	hot = hint == CDMD_HINT_HOT ||
+	      (hint == CDMD_HINT_NONE && r->accesses >= t->promote_accesses);
+	cold = hint == CDMD_HINT_COLD ||
+	       (hint == CDMD_HINT_NONE && r->accesses <= t->demote_accesses);
 	if (hot) {
 		c->kind = CDMD_PROMOTE;
 		c->movable = r->present > r->on_fast ? r->present - r->on_fast : 0;

@@ -22,6 +22,16 @@
  *  - a slow node without room for the bytes takes no more.
  * Bind moves every page outside the target's nodes onto them, at the
  * same rate limit.
+ *
+ * An application's hint (libcdm's cdm_hint(), hints.h) beats the
+ * tracker: HOT is promoted and COLD demoted whatever the accesses; NODE
+ * moves the range onto its node as bind does (a CDMD_BIND move with the
+ * hint NODE), first of all candidates, held by the same limits (and by
+ * fast_free_mb on a fast node). A NODE hint counts only for a node of the
+ * target (tiering: fast or slow; bind: its nodes); any other is passed
+ * over as no hint, so a process cannot take its pages where the
+ * configuration does not send them. Under bind, HOT and COLD change
+ * nothing.
  */
 #ifndef CDMD_POLICY_H
 #define CDMD_POLICY_H
@@ -36,6 +46,7 @@ enum cdmd_hint {
 	CDMD_HINT_NONE,
 	CDMD_HINT_HOT,
 	CDMD_HINT_COLD,
+	CDMD_HINT_NODE,			/* the range belongs on hint_node */
 };
 
 /* A region as the policy sees it: the tracker's counts and where its
@@ -44,15 +55,18 @@ struct cdmd_policy_region {
 	uint64_t start, end;
 	unsigned int accesses, age;	/* cdmd_region's */
 	enum cdmd_hint hint;
+	int hint_node;			/* CDMD_HINT_NODE's node */
 	uint64_t present;		/* bytes of pages in memory */
 	uint64_t on_fast;		/* of them on the fast nodes (bind: its nodes) */
 	uint64_t on_slow;		/* on the slow nodes (bind: 0) */
+	uint64_t on_hint_node;		/* on hint_node (CDMD_HINT_NODE) */
 };
 
 enum cdmd_move_kind {
 	CDMD_PROMOTE,			/* to a fast node */
 	CDMD_DEMOTE,			/* to a slow node */
-	CDMD_BIND,			/* onto the bind nodes */
+	CDMD_BIND,			/* onto the bind nodes, or (hint NODE)
+					 * onto the hinted node */
 };
 
 /* One range to move, and the numbers that decided it */

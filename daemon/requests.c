@@ -251,7 +251,8 @@ static json_object *decision_json(const struct cdmd *d, const struct cdmd_decisi
 	json_object_object_add(e, "age", u64(m->age));
 	if (m->hint != CDMD_HINT_NONE)
 		json_object_object_add(e, "hint", json_object_new_string(m->hint == CDMD_HINT_HOT ?
-									 "hot" : "cold"));
+									 "hot" : m->hint == CDMD_HINT_COLD ?
+									 "cold" : "node"));
 	json_object_object_add(e, "to_node", json_object_new_int(m->to_node));
 	json_object_object_add(e, "moved_pages", u64(res->moved));
 	json_object_object_add(e, "already_pages", u64(res->already));

@@ -816,6 +816,51 @@ int cdm_pool_migrate(struct cdm_pool *pool, pid_t pid, uint64_t start, uint64_t 
 		     unsigned int flags, unsigned long long *pages,
 		     unsigned long long *moved);
 
+/* ---- hints to cdmd (hints.c) ---- */
+/*
+ * A process telling cdmd (the cdm daemon) how a range of its own memory
+ * is used, which beats what cdmd's access tracker guesses: HOT ranges are
+ * promoted to the target's fast nodes and COLD ones demoted to its slow
+ * nodes whatever the tracker saw; NODE puts the range on one node (one
+ * of the target's nodes: cdmd passes over a hint to any other), moved as
+ * bind moves it, within the same rate, room and ping-pong limits; CLEAR
+ * forgets the hints on the range. A new hint replaces the ones it
+ * overlaps; cdmd forgets a process's hints when it exits or is no longer
+ * managed. cdmd acts on them at its next rounds: a hint changes no
+ * memory policy and moves nothing itself.
+ */
+enum cdm_hint {
+	CDM_HINT_HOT = 1,
+	CDM_HINT_COLD,
+	CDM_HINT_NODE,
+	CDM_HINT_CLEAR,
+};
+/*
+ * Hint [@addr, @addr + @len) of the calling process to cdmd: @addr page
+ * aligned, @len > 0, rounded up to whole pages (as madvise(2) does);
+ * @node the node for CDM_HINT_NODE (online, with memory), -1 for the
+ * others. The request goes to cdmd's hint socket (/run/cdmd/hints.sock,
+ * or $CDM_HINT_SOCKET) and the call waits at most 1 s for its answer.
+ * Returns 0 when cdmd took the hint, or a negative errno with a message
+ * naming the range ("hint 0x7f00000000-0x7f00200000: ..."):
+ *  -EINVAL      an unknown hint, a range not page aligned, empty or
+ *               wrapping around, a node not online or without memory,
+ *               or a node given to a hint other than NODE: nothing is
+ *               sent;
+ *  -ENOENT      cdmd is not running (no socket, or no one answers);
+ *  -ESRCH       this process is not one cdmd manages;
+ *  -ENOSPC      cdmd holds as many hinted ranges of this process as it
+ *               keeps (256; neighbouring ranges of the same hint count
+ *               as one): clear some first;
+ *  -ETIMEDOUT   cdmd did not answer within 1 s;
+ *  -EAGAIN      cdmd's socket has too many connections waiting;
+ *  -EACCES, -EPROTO, ...  the socket refused, an answer cdmd should not
+ *               have given.
+ * Thread-safe: each call has a connection of its own.
+ */
+int cdm_hint(struct cdm_ctx *ctx, const void *addr, size_t len, enum cdm_hint hint,
+	     int node);
+
 #ifdef __cplusplus
 }
 #endif

@@ -416,6 +416,161 @@ static void hints(void **state)
 	cdmd_history_free(&s.history);
 }
 
+/* A plan's surroundings for tests of a few hand-made regions: node 0
+ * fast, 1 and 2 slow (1 has more room), or bind to 1 and 2 */
+struct plan_env {
+	struct sim s;
+	uint64_t node_free[CDM_MAX_NODES];
+	struct cdmd_history h;
+	struct cdmd_policy_stats st;
+};
+
+static void env_init(struct plan_env *e, enum cdmd_policy policy)
+{
+	memset(e, 0, sizeof(*e));
+	sim_init(&e->s, policy);
+	cdm_nodeset_add(policy == CDMD_POLICY_BIND ? &e->s.t.nodes : &e->s.t.slow_nodes, 2);
+	e->node_free[0] = e->node_free[1] = 1024 * MIB;
+	e->node_free[2] = 512 * MIB;
+}
+
+/* One plan of @r at @now_ms, with a full rate: the number of moves,
+ * the moves in *@moves (the caller frees them) */
+static size_t plan_once(struct plan_env *e, const struct cdmd_policy_region *r, size_t n,
+			int64_t now_ms, struct cdmd_move **moves)
+{
+	struct cdmd_rate rate = { .last_ms = CDMD_NEVER };
+	size_t nr;
+
+	assert_int_equal(cdmd_policy_plan(&e->s.t, now_ms, r, n, &e->h, &rate, e->node_free,
+					  moves, &nr, &e->st), 0);
+	return nr;
+}
+
+/* a region of 2 MiB at granule @g, all present, none where it belongs */
+static struct cdmd_policy_region hinted(int g, unsigned int accesses, enum cdmd_hint hint,
+					int node)
+{
+	return (struct cdmd_policy_region){
+		.start = BASE + g * GRANULE, .end = BASE + (g + 1) * GRANULE,
+		.accesses = accesses, .hint = hint, .hint_node = node, .present = GRANULE,
+	};
+}
+
+/* NODE hints, tiering: the range goes to its node (a bind move, first of
+ * all), a node not the target's reads as no hint, one already there
+ * stays; held by the rate, the fast node's watermark, a full node and
+ * the history like any move */
+static void node_hints_tiering(void **state)
+{
+	struct cdmd_policy_region r[4];
+	struct plan_env e;
+	struct cdmd_move *m;
+	size_t nr;
+
+	env_init(&e, CDMD_POLICY_TIERING);
+	r[0] = hinted(0, 0, CDMD_HINT_HOT, -1);		/* promoted */
+	r[1] = hinted(1, 20, CDMD_HINT_NODE, 2);	/* hot, but belongs on 2 */
+	r[2] = hinted(2, 20, CDMD_HINT_NODE, 2);	/* already on 2 */
+	r[2].on_hint_node = GRANULE;
+	r[3] = hinted(3, 0, CDMD_HINT_NODE, 5);		/* node 5 not the target's */
+	nr = plan_once(&e, r, 4, 0, &m);
+	assert_int_equal(nr, 3);
+	assert_int_equal(m[0].start, r[1].start);	/* the NODE hint first */
+	assert_int_equal(m[0].kind, CDMD_BIND);
+	assert_int_equal(m[0].to_node, 2);
+	assert_int_equal(m[0].hint, CDMD_HINT_NODE);
+	assert_int_equal(m[0].bytes, GRANULE);
+	assert_int_equal(m[1].start, r[0].start);
+	assert_int_equal(m[1].kind, CDMD_PROMOTE);
+	assert_int_equal(m[2].start, r[3].start);	/* demoted as unhinted */
+	assert_int_equal(m[2].kind, CDMD_DEMOTE);
+	assert_int_equal(m[2].to_node, 1);		/* the roomiest slow node */
+	assert_int_equal(m[2].hint, CDMD_HINT_NONE);
+	assert_int_equal(e.node_free[2], 510 * MIB);
+	free(m);
+
+	/* half of it there already: half the bytes estimated */
+	r[1].on_hint_node = GRANULE / 2;
+	nr = plan_once(&e, &r[1], 1, 0, &m);
+	assert_int_equal(nr, 1);
+	assert_int_equal(m[0].bytes, GRANULE / 2);
+	free(m);
+	r[1].on_hint_node = 0;
+
+	/* the rate: 2 MiB a second, all of it for the NODE hint */
+	e.s.t.rate_mb_s = 2;
+	nr = plan_once(&e, r, 4, 0, &m);
+	assert_int_equal(nr, 1);
+	assert_int_equal(m[0].to_node, 2);
+	assert_int_equal(e.st.held[CDMD_HELD_RATE], 2);
+	free(m);
+	e.s.t.rate_mb_s = 100000;
+
+	/* onto a fast node: its watermark holds */
+	r[1] = hinted(1, 0, CDMD_HINT_NODE, 0);
+	e.s.t.fast_free_mb = 2048;
+	nr = plan_once(&e, &r[1], 1, 0, &m);
+	assert_int_equal(nr, 0);
+	assert_int_equal(e.st.held[CDMD_HELD_WATERMARK], 1);
+	free(m);
+	e.s.t.fast_free_mb = 0;
+	nr = plan_once(&e, &r[1], 1, 0, &m);
+	assert_int_equal(nr, 1);
+	assert_int_equal(m[0].to_node, 0);
+	free(m);
+
+	/* a slow node without room */
+	r[1] = hinted(1, 20, CDMD_HINT_NODE, 2);
+	e.node_free[2] = 8 * MIB;
+	nr = plan_once(&e, &r[1], 1, 0, &m);
+	assert_int_equal(nr, 0);
+	assert_int_equal(e.st.held[CDMD_HELD_FULL], 1);
+	free(m);
+	e.node_free[2] = 512 * MIB;
+
+	/* moved a moment ago: min_residency holds it */
+	e.s.t.min_residency_s = 10;
+	assert_int_equal(cdmd_history_record(&e.h, r[1].start, r[1].end, 0, 60000), 0);
+	nr = plan_once(&e, &r[1], 1, 1000, &m);
+	assert_int_equal(nr, 0);
+	assert_int_equal(e.st.held[CDMD_HELD_RESIDENCY], 1);
+	free(m);
+	nr = plan_once(&e, &r[1], 1, 11000, &m);
+	assert_int_equal(nr, 1);
+	free(m);
+	cdmd_history_free(&e.h);
+}
+
+/* NODE hints, bind: one of the bind nodes chosen by the hint, not by
+ * room; a node outside them is no hint; HOT and COLD change nothing */
+static void node_hints_bind(void **state)
+{
+	struct cdmd_policy_region r[3];
+	struct plan_env e;
+	struct cdmd_move *m;
+	size_t nr;
+
+	env_init(&e, CDMD_POLICY_BIND);			/* bind to 1 and 2 */
+	r[0] = hinted(0, 0, CDMD_HINT_NODE, 2);
+	r[0].on_fast = GRANULE;				/* on a bind node: 1 */
+	r[1] = hinted(1, 0, CDMD_HINT_NODE, 0);		/* 0 is no bind node */
+	r[2] = hinted(2, 20, CDMD_HINT_COLD, -1);
+	nr = plan_once(&e, r, 3, 0, &m);
+	assert_int_equal(nr, 3);
+	assert_int_equal(m[0].start, r[0].start);
+	assert_int_equal(m[0].to_node, 2);
+	assert_int_equal(m[0].hint, CDMD_HINT_NODE);
+	assert_int_equal(m[0].kind, CDMD_BIND);
+	assert_int_equal(m[1].start, r[1].start);
+	assert_int_equal(m[1].to_node, 1);		/* the roomiest bind node */
+	assert_int_equal(m[1].hint, CDMD_HINT_NONE);
+	assert_int_equal(m[2].kind, CDMD_BIND);
+	assert_int_equal(m[2].to_node, 1);
+	free(m);
+	cdmd_history_free(&e.h);
+}
+
 /* a slow node without room takes nothing, and that is counted */
 static void slow_full(void **state)
 {
@@ -516,6 +671,8 @@ int main(void)
 		cmocka_unit_test(pingpong_bound),
 		cmocka_unit_test(bind),
 		cmocka_unit_test(hints),
+		cmocka_unit_test(node_hints_tiering),
+		cmocka_unit_test(node_hints_bind),
 		cmocka_unit_test(slow_full),
 		cmocka_unit_test(history),
 		cmocka_unit_test(nothing),
