@@ -357,7 +357,7 @@ static void manage(struct cdmd *d, struct managed *p)
 	struct cdmd_policy_region *placed = NULL;
 	struct cdmd_region *regions = NULL, *pieces = NULL;
 	struct cdmd_move *moves = NULL;
-	size_t nr = 0, nr_moves = 0;
+	size_t nr = 0, nr_moves = 0, i;
 	struct errlog e;
 	int err;
 
@@ -380,6 +380,8 @@ static void manage(struct cdmd *d, struct managed *p)
 			cdmd_hints_forget(&d->hints, p->pid);
 		goto out;
 	}
+	for (i = 0; i < nr; i++)	/* the tracker counts age in intervals */
+		placed[i].age_ms = (uint64_t)placed[i].age * d->cfg->interval_ms;
 	free(p->regions);
 	p->regions = placed;
 	p->nr_regions = nr;

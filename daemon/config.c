@@ -70,6 +70,8 @@ static const struct key keys[] = {
 	       "integer", "1-1000, above demote_accesses"),
 	TARGET("demote_accesses", KEY_UINT, demote_accesses, 0, 999, "0", FOR_TIERING,
 	       "integer", "0-999, below promote_accesses"),
+	TARGET("cold_age_s", KEY_UINT, cold_age_s, 0, 86400, "5", FOR_TIERING,
+	       "integer", "0-86400 (s)"),
 	TARGET("min_residency_s", KEY_UINT, min_residency_s, 0, 86400, "10", FOR_TIERING,
 	       "integer", "0-86400 (s)"),
 	TARGET("rate_mb_s", KEY_UINT, rate_mb_s, 1, 100000, "256", FOR_TIERING,

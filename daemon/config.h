@@ -46,7 +46,7 @@ struct cdmd_target {
 	/* tiering */
 	struct cdm_nodeset fast_nodes, slow_nodes;
 	unsigned int promote_accesses, demote_accesses;
-	unsigned int min_residency_s, rate_mb_s, fast_free_mb, pingpong_window_s;
+	unsigned int cold_age_s, min_residency_s, rate_mb_s, fast_free_mb, pingpong_window_s;
 	/* bind */
 	struct cdm_nodeset nodes;
 	unsigned long long keys_set;	/* bit per key of the table (config.c) */

@@ -459,7 +459,8 @@ static int classify(const struct cdmd_target *t, const struct cdmd_policy_region
 	hot = hint == CDMD_HINT_HOT ||
 	      (hint == CDMD_HINT_NONE && r->accesses >= t->promote_accesses);
 	cold = hint == CDMD_HINT_COLD ||
-	       (hint == CDMD_HINT_NONE && r->accesses <= t->demote_accesses);
+	       (hint == CDMD_HINT_NONE && r->accesses <= t->demote_accesses &&
+		r->age_ms >= (uint64_t)t->cold_age_s * 1000);
 	if (hot) {
 		c->kind = CDMD_PROMOTE;
 		c->movable = r->present > r->on_fast ? r->present - r->on_fast : 0;

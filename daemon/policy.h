@@ -7,8 +7,8 @@
  * host tests hand it synthetic traces.
  *
  * Tiering moves hot regions (promote_accesses or more) to a fast node
- * and cold ones (demote_accesses or fewer) to a slow node; regions in
- * between stay where they are (the hysteresis). Limits, each counted
+ * and cold ones (demote_accesses or fewer for cold_age_s at least) to a
+ * slow node; regions in between stay where they are (the hysteresis). Limits, each counted
  * when it holds a move back:
  *  - min_residency_s: a range moved less than this long ago stays;
  *  - pingpong_window_s: a range moved twice within the window does not
@@ -54,6 +54,7 @@ enum cdmd_hint {
 struct cdmd_policy_region {
 	uint64_t start, end;
 	unsigned int accesses, age;	/* cdmd_region's */
+	uint64_t age_ms;		/* the age in ms: how long the accesses stayed so */
 	enum cdmd_hint hint;
 	int hint_node;			/* CDMD_HINT_NODE's node */
 	uint64_t present;		/* bytes of pages in memory */

@@ -138,6 +138,7 @@ static void defaults(void **state)
 	assert_string_equal(nodes(&t->slow_nodes), "1");
 	assert_int_equal(t->promote_accesses, 5);
 	assert_int_equal(t->demote_accesses, 0);
+	assert_int_equal(t->cold_age_s, 5);
 	assert_int_equal(t->min_residency_s, 10);
 	assert_int_equal(t->rate_mb_s, 256);
 	assert_int_equal(t->fast_free_mb, 256);
@@ -163,6 +164,7 @@ static void every_key(void **state)
 		"slow_nodes = 1-2\n"
 		"promote_accesses = 1000\n"
 		"demote_accesses = 999\n"
+		"cold_age_s = 86400\n"
 		"min_residency_s = 86400\n"
 		"rate_mb_s = 100000\n"
 		"fast_free_mb = 1048576\n"
@@ -188,6 +190,7 @@ static void every_key(void **state)
 	assert_string_equal(nodes(&cfg->targets[0].slow_nodes), "1-2");
 	assert_int_equal(cfg->targets[0].promote_accesses, 1000);
 	assert_int_equal(cfg->targets[0].demote_accesses, 999);
+	assert_int_equal(cfg->targets[0].cold_age_s, 86400);
 	assert_int_equal(cfg->targets[0].min_residency_s, 86400);
 	assert_int_equal(cfg->targets[0].rate_mb_s, 100000);
 	assert_int_equal(cfg->targets[0].fast_free_mb, 1048576);
@@ -315,6 +318,7 @@ static void values(void **state)
 		{ "promote_accesses = 0", "promote_accesses = '0': not 1-1000, above demote_accesses" },
 		{ "rate_mb_s = 0", "rate_mb_s = '0': not 1-100000 (MiB/s)" },
 		{ "pingpong_window_s = 86401", "pingpong_window_s = '86401': not 1-86400 (s)" },
+		{ "cold_age_s = 86401", "cold_age_s = '86401': not 0-86400 (s)" },
 		{ "fast_nodes = 5", "fast_nodes: " },
 		{ "fast_nodes = 0-", "fast_nodes: " },
 		{ "fast_nodes = ", "fast_nodes: " },
@@ -415,7 +419,7 @@ static void man_page(void **state)
 		if (!strstr(page, want))
 			fail_msg("cdmd.conf.5 lacks:\n%s", want);
 	}
-	assert_int_equal(i, 16);
+	assert_int_equal(i, 17);
 	free(page);
 }
 

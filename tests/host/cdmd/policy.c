@@ -44,6 +44,7 @@ struct sim {
 	struct cdmd_policy_stats stats;
 	uint64_t moved_bytes;
 	struct cdmd_move first;		/* the first move planned */
+	uint64_t age_ms;		/* every region's age_ms */
 	size_t nr_planned;
 };
 
@@ -118,6 +119,7 @@ static uint64_t sim_step(struct sim *s, trace_fn trace, int k, int64_t now_ms,
 		r->start = BASE + g * GRANULE;
 		r->end = r->start + GRANULE;
 		r->accesses = trace(g, k);
+		r->age_ms = s->age_ms;
 		r->hint = hints ? hints[g] : CDMD_HINT_NONE;
 		r->present = GRANULE;
 		for (p = g * PAGES_PER_G; p < (g + 1) * PAGES_PER_G; p++) {
@@ -317,6 +319,37 @@ static void min_residency(void **state)
 	}
 	assert_int_equal(s.stats.held[CDMD_HELD_RESIDENCY], 9 * NR_GRANULES);
 	sim_step(&s, trace_hot_then_cold, 10, 10 * 1000, NULL);
+	assert_int_equal(node_used(&s, 1), NR_GRANULES * GRANULE);
+	cdmd_history_free(&s.history);
+}
+
+static unsigned int trace_cold(int g, int k)
+{
+	return 0;
+}
+
+/* a region cold for less than cold_age_s stays (a region the tracker has
+ * just cut from a hot one counts few accesses at first); once its age
+ * says it has been cold that long, it goes; a hint needs no age */
+static void cold_age(void **state)
+{
+	enum cdmd_hint h[NR_GRANULES] = { 0 };
+	struct sim s;
+	int k;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (k = 0; k < NR_GRANULES; k++)
+		place_granule(&s, k, 0);
+	s.t.cold_age_s = 5;
+	s.age_ms = 4999;
+	for (k = 0; k < 5; k++)
+		sim_step(&s, trace_cold, k, k * 1000, NULL);
+	assert_int_equal(s.moved_bytes, 0);
+	h[3] = CDMD_HINT_COLD;
+	sim_step(&s, trace_cold, 5, 5000, h);
+	assert_int_equal(s.moved_bytes, GRANULE);
+	s.age_ms = 5000;
+	sim_step(&s, trace_cold, 6, 6000, NULL);
 	assert_int_equal(node_used(&s, 1), NR_GRANULES * GRANULE);
 	cdmd_history_free(&s.history);
 }
@@ -668,6 +701,7 @@ int main(void)
 		cmocka_unit_test(rate_limit),
 		cmocka_unit_test(watermark),
 		cmocka_unit_test(min_residency),
+		cmocka_unit_test(cold_age),
 		cmocka_unit_test(pingpong_bound),
 		cmocka_unit_test(bind),
 		cmocka_unit_test(hints),
