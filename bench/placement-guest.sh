@@ -1,0 +1,457 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# placement-guest.sh tier SECONDS HOT_MIB COLD_MIB CONTENDER...
+# placement-guest.sh overhead SECONDS HOT_MIB COLD_MIB
+# The guest side of bench/placement.sh.
+#
+# tier: on a machine with one CPU-less slow node (the CXL memory, as a
+# CDM node or as a kmem node), run tests/vm/hotcold once per contender
+# with its hot set on the slow node and its cold set on node 0, node 0
+# held (hugetlb pages, which nothing reclaims, demotes or migrates) so
+# that, once the workload is placed, it has half the hot set free above
+# its high watermark: the hot set fits on node 0 only once the cold set
+# has left. Then start the contender and sample, every 2 s for SECONDS,
+# the hot pages on node 0 (bench/placement-nodes: move_pages(2) status, no access to the pages
+# themselves) and the pages migrated (/proc/vmstat pgmigrate_success).
+# Contenders:
+#   none    no management (NUMA balancing off, demotion off)
+#   cdmd    build/bin/cdmd, policy tiering, fast node 0, slow the CXL node
+#   damos   one paddr kdamond, schemes migrate_hot (to node 0) and
+#           migrate_cold (to the CXL node), a memcg filter on the
+#           workload's cgroup
+#   nb2     kernel.numa_balancing=2 (tiering mode) with
+#           /sys/kernel/mm/numa/demotion_enabled=1
+# Prints "csv,T,CONTENDER,SCORE,BYTES,COLD_SLOW" samples, "oracle ..."
+# and "result ..." lines, and "note ..." lines with what was seen.
+#
+# overhead: numa2; hotcold with HOT_MIB on node 1 and COLD_MIB on node 0
+# (about 1 GiB); cdmd manages it; once it has settled (or after SECONDS
+# s), cdmd's CPU time and RSS over a window of SECONDS s. Prints
+# "overhead ..." lines.
+mode=$1 secs=$2 hot_mib=$3 cold_mib=$4
+shift 4
+hotcold=$CDM_TOP/build/tests/vm/hotcold
+cdmd=$CDM_TOP/build/bin/cdmd
+damon=/sys/kernel/mm/damon/admin/kdamonds
+node0=/sys/devices/system/node/node0
+hp=$node0/hugepages/hugepages-2048kB/nr_hugepages
+cg=/sys/fs/cgroup
+hot_pages=$((hot_mib * 256)) cold_pages=$((cold_mib * 256))
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+note() { echo "note $*"; }
+# centiseconds since boot
+now_cs() {
+	read -r up _ </proc/uptime
+	echo "${up%.*}${up#*.}" | sed 's/^0*//; s/^$/0/'
+}
+vmstat() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /proc/vmstat; }
+node0_free_kb() { awk '$3 == "MemFree:" { print $4 }' $node0/meminfo; }
+# node 0's high watermarks, all zones, in kB
+node0_high_kb() {
+	awk '$1 == "Node" { n = $2 } n == "0," && $1 == "high" { s += $2 } END { print s * 4 }' /proc/zoneinfo
+}
+slow_node() {	# the first node with memory and no CPUs
+	for n in $(sed 's/,/ /g' /sys/devices/system/node/has_memory); do
+		case "$n" in *-*) n=${n#*-} ;; esac
+		[ -s /sys/devices/system/node/node$n/cpulist ] &&
+			[ -n "$(tr -d '\n' </sys/devices/system/node/node$n/cpulist)" ] && continue
+		echo "$n"
+		return
+	done
+}
+
+# hold node 0 so that it has TARGET_KB free: more or fewer hugetlb pages
+hold_node0() {
+	target=$1
+	i=0
+	while [ $i -lt 4 ]; do
+		free=$(node0_free_kb) nr=$(cat $hp)
+		delta=$(((free - target) / 2048))
+		[ $delta -eq 0 ] && break
+		new=$((nr + delta))
+		[ $new -ge 0 ] || new=0
+		echo $new >$hp
+		i=$((i + 1))
+	done
+}
+
+# start hotcold in the benchmark's cgroup; sets hc, hot_start, hot_end,
+# cold_start, cold_end
+start_hotcold() {	# HOT_NODE COLD_NODE
+	out=/tmp/hotcold.out
+	: >$out
+	if [ -d $cg/placement ]; then
+		sh -c "echo \$\$ > $cg/placement/cgroup.procs; exec $hotcold $hot_mib $cold_mib $1 $2" >$out &
+	else
+		$hotcold $hot_mib $cold_mib "$1" "$2" >$out &
+	fi
+	hc=$!
+	_t=$(now_cs)
+	while ! grep -q '^ready' $out && [ $(($(now_cs) - _t)) -lt 12000 ]; do
+		kill -0 $hc 2>/dev/null || break
+		sleep 0.2
+	done
+	if ! grep -q '^ready' $out; then
+		# what it waits for, then give up on this contender
+		note "hotcold not ready after $((($(now_cs) - _t) / 100)) s: $(grep -E '^(State|VmRSS)' /proc/$hc/status 2>/dev/null | tr '\n\t' '  ') wchan $(cat /proc/$hc/wchan 2>/dev/null); node 0 free $(($(node0_free_kb) / 1024)) MiB, node $1 $(awk '$3 == "MemFree:" { print $4 / 1024 " MiB free" }' /sys/devices/system/node/node$1/meminfo)"
+		cat /proc/$hc/stack 2>/dev/null | head -n 12 | sed 's/^/note   stack: /'
+		dmesg | tail -n 8 | sed 's/^/note   dmesg: /'
+		kill -9 $hc 2>/dev/null
+		wait $hc 2>/dev/null
+		return 1
+	fi
+	set -- $(sed -n 's/^hot //p' $out)
+	hot_start=$(($1)) hot_end=$(($2))
+	set -- $(sed -n 's/^cold //p' $out)
+	cold_start=$(($1)) cold_end=$(($2))
+}
+
+# where hotcold's pages are: sets h0 (hot pages on node 0), hslow (hot on
+# the slow node), c0, cslow; move_pages(2) status, no access to the
+# pages themselves (/proc/PID/numa_maps counts per VMA, and hotcold's
+# two sets may merge into one)
+sample_nodes() {
+	set -- $($CDM_TOP/build/bench/placement-nodes $hc $hot_start $hot_end $cold_start $cold_end)
+	# nodes N0..N7 none X, twice
+	h0=$2
+	eval "hslow=\${$((2 + slow))}"
+	shift 11
+	c0=$2
+	eval "cslow=\${$((2 + slow))}"
+}
+
+stop_hotcold() {
+	kill $hc 2>/dev/null
+	wait $hc 2>/dev/null
+}
+
+sysctl_tiering() {	# NUMA_BALANCING DEMOTION
+	echo "$1" >/proc/sys/kernel/numa_balancing
+	echo "$2" >/sys/kernel/mm/numa/demotion_enabled
+}
+
+damon_off() {
+	[ -d $damon ] || return 0
+	for s in $damon/*/state; do
+		[ -e "$s" ] && echo off >"$s" 2>/dev/null
+	done
+	echo 0 >$damon/nr_kdamonds 2>/dev/null
+}
+
+# the physical range of a node's memory blocks: "START END"
+node_range() {
+	bs=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
+	ls -d /sys/devices/system/node/node$1/memory[0-9]* | sed 's/.*memory//' | sort -n |
+		sed -n '1p;$p' | tr '\n' ' ' | {
+		read -r lo hi
+		echo $((lo * bs)) $(((hi + 1) * bs))
+	}
+}
+
+damos_on() {
+	damon_off
+	echo 1 >$damon/nr_kdamonds || return 1
+	k=$damon/0
+	echo 1 >$k/contexts/nr_contexts
+	c=$k/contexts/0
+	echo paddr >$c/operations || return 1
+	# default attributes: sample 5 ms, aggregation 100 ms, update 1 s
+	echo 1 >$c/targets/nr_targets
+	echo 2 >$c/targets/0/regions/nr_regions
+	set -- $(node_range 0) $(node_range $slow)
+	echo $1 >$c/targets/0/regions/0/start
+	echo $2 >$c/targets/0/regions/0/end
+	echo $3 >$c/targets/0/regions/1/start
+	echo $4 >$c/targets/0/regions/1/end
+	note "damos: paddr regions node 0 $(printf '%#x-%#x' $1 $2), node $slow $(printf '%#x-%#x' $3 $4)"
+	echo 2 >$c/schemes/nr_schemes
+	# scheme 0: migrate_hot to node 0: accessed in >= 1 of the 20
+	# samples of an aggregation interval; scheme 1: migrate_cold to the
+	# slow node: no access for >= 20 intervals (2 s, cdmd's
+	# min_residency_s). sz, nr_accesses and age: min AND max.
+	for i in 0 1; do
+		s=$c/schemes/$i
+		echo 4096 >$s/access_pattern/sz/min
+		echo 1099511627776 >$s/access_pattern/sz/max
+	done
+	s=$c/schemes/0
+	echo migrate_hot >$s/action || return 1
+	echo 0 >$s/target_nid
+	echo 1 >$s/access_pattern/nr_accesses/min
+	echo 4294967295 >$s/access_pattern/nr_accesses/max
+	echo 0 >$s/access_pattern/age/min
+	echo 4294967295 >$s/access_pattern/age/max
+	s=$c/schemes/1
+	echo migrate_cold >$s/action || return 1
+	echo $slow >$s/target_nid
+	echo 0 >$s/access_pattern/nr_accesses/min
+	echo 0 >$s/access_pattern/nr_accesses/max
+	echo 20 >$s/access_pattern/age/min
+	echo 4294967295 >$s/access_pattern/age/max
+	# only the workload's pages: a memcg filter (matching N: what is
+	# not in the cgroup is filtered out), else anonymous pages only
+	for i in 0 1; do
+		f=$c/schemes/$i/filters
+		echo 1 >$f/nr_filters
+		if [ -d $cg/placement ] && echo memcg >$f/0/type 2>/dev/null &&
+		   echo /placement >$f/0/memcg_path 2>/dev/null; then
+			damos_filter=memcg
+		else
+			echo anon >$f/0/type
+			damos_filter=anon
+		fi
+		echo N >$f/0/matching
+	done
+	note "damos: filter $damos_filter (only the workload's pages)"
+	echo on >$k/state || return 1
+}
+
+damos_stats() {	# "tried_bytes/applied_bytes" per scheme
+	echo update_schemes_stats >$damon/0/state 2>/dev/null
+	for i in 0 1; do
+		st=$damon/0/contexts/0/schemes/$i/stats
+		printf '%s:%s/%s ' "$(cat $damon/0/contexts/0/schemes/$i/action)" \
+			"$(cat $st/sz_tried)" "$(cat $st/sz_applied)"
+	done
+}
+
+cdmd_conf() {	# FAST_FREE_MB
+	cat >/tmp/cdmd.conf <<EOF
+[cdmd]
+interval_ms = 500
+
+[target bench]
+match = comm:hotcold
+policy = tiering
+fast_nodes = 0
+slow_nodes = $slow
+promote_accesses = 4
+demote_accesses = 1
+min_residency_s = 2
+rate_mb_s = 64
+fast_free_mb = $1
+EOF
+}
+
+cdmd_start() {	# its log lines stamped with centiseconds since boot
+	rm -f /tmp/cdmd.fifo
+	mkfifo /tmp/cdmd.fifo
+	(while IFS= read -r l; do echo "$(now_cs) $l"; done </tmp/cdmd.fifo >/tmp/cdmd.log) &
+	"$cdmd" -c /tmp/cdmd.conf 2>/tmp/cdmd.fifo &
+	cdmd_pid=$!
+}
+cdmd_bytes() {	# promoted+demoted, as cdmd counts them
+	for i in 1 2 3 4 5; do
+		json=$(cdmctl status --json 2>/tmp/cdmctl.err)
+		p=$(echo "$json" | $CDM_TOP/build/tests/vm/libcdm/jsonget promoted_bytes 2>/dev/null)
+		d=$(echo "$json" | $CDM_TOP/build/tests/vm/libcdm/jsonget demoted_bytes 2>/dev/null)
+		case "$p$d" in ''|*[!0-9]*) ;; *) break ;; esac
+		echo "cdmctl status --json (try $i): $(tr '\n' ' ' </tmp/cdmctl.err | head -c 300)" >>/tmp/cdmctl.fail
+		p= d=
+		sleep 2
+	done
+	[ -n "$p" ] || { echo "? (cdmctl status did not answer: $(tail -n 1 /tmp/cdmctl.fail))"; return; }
+	echo "$((${p:-0} + ${d:-0})) promoted $p demoted $d"
+}
+cdmd_stop() {
+	kill -TERM $cdmd_pid 2>/dev/null
+	wait $cdmd_pid 2>/dev/null
+}
+# page migrations by reason, from the mm_migrate_pages trace event:
+# vmstat's pgmigrate_success also counts compaction (kcompactd, the
+# hugetlb holder, high-order allocations), which is no contender's work
+tr=/sys/kernel/tracing
+trace_start() {
+	[ -e $tr/trace ] || mount -t tracefs nodev $tr 2>/dev/null
+	[ -e $tr/events/migrate/mm_migrate_pages/enable ] || { tracing=; return; }
+	tracing=1
+	echo 0 >$tr/tracing_on
+	echo 8192 >$tr/buffer_size_kb
+	echo >$tr/trace
+	echo 1 >$tr/events/migrate/mm_migrate_pages/enable
+	echo 1 >$tr/tracing_on
+}
+# "REASON=PAGES ..." (succeeded pages, per reason) so far
+trace_reasons() {
+	[ -n "$tracing" ] || { echo "notrace=0"; return; }
+	awk '/mm_migrate_pages:/ {
+		n = 0; r = "?"
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^nr_succeeded=/) { sub(/^nr_succeeded=/, "", $i); n = $i }
+			if ($i ~ /^reason=/) { sub(/^reason=/, "", $i); r = $i }
+		}
+		s[r] += n; any = 1
+	} END { for (r in s) printf "%s=%d ", r, s[r]; if (!any) printf "none=0" }' $tr/trace
+}
+# pages migrated for any reason but compaction so far
+trace_pages() {
+	trace_reasons | tr ' ' '\n' | awk -F= '$1 != "compaction" && NF == 2 { s += $2 } END { print s + 0 }'
+}
+trace_stop() {
+	[ -n "$tracing" ] || return 0
+	echo 0 >$tr/tracing_on
+	echo 0 >$tr/events/migrate/mm_migrate_pages/enable
+	grep -q 'entries-in-buffer/entries-written: \([0-9]*\)/\1 ' $tr/trace ||
+		echo "note the trace buffer overflowed: $(grep entries-in-buffer $tr/trace)"
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' /proc/$1/stat 2>/dev/null || echo 0; }
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' /proc/$1/status; }
+
+cgroup_setup() {
+	grep -q "^cgroup2 $cg " /proc/mounts || mount -t cgroup2 none $cg 2>/dev/null
+	echo +memory >$cg/cgroup.subtree_control 2>/dev/null
+	mkdir -p $cg/placement 2>/dev/null
+	[ -e $cg/placement/memory.current ] || note "no memory cgroup: DAMOS filters anonymous pages instead"
+}
+
+run_tier() {
+	slow=$(slow_node)
+	[ -n "$slow" ] || { echo "placement-guest: no CPU-less node with memory" >&2; exit 1; }
+	cdm_nodes=$(cat /sys/devices/system/node/has_coherent_device 2>/dev/null)
+	online=kmem
+	case ",$cdm_nodes," in *",$slow,"*) online=cdm ;; esac
+	echo "machine online=$online slow=$slow kernel=$(uname -r) cdm_nodes=${cdm_nodes:-none}"
+	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+		note "$online: ${t##*/}: nodes $(cat $t/nodelist)"
+	done
+	cgroup_setup
+	high_kb=$(node0_high_kb)
+	fast_free_mb=$(((high_kb + 1023) / 1024))
+	target_kb=$(((cold_mib + hot_mib / 2) * 1024 + high_kb))
+	for who in "$@"; do
+		sysctl_tiering 0 0
+		damon_off
+		hold_node0 $target_kb
+		t_place=$(now_cs)
+		start_hotcold $slow 0 || { echo "result $who $online failed hotcold"; continue; }
+		t_place=$(($(now_cs) - t_place))
+		# the kernel hands memory back lazily: hold node 0 again, now
+		# that the cold set is on it, at half the hot set above its
+		# high watermark
+		sleep 1
+		hold_node0 $((high_kb + hot_mib * 512))
+		sample_nodes
+		free_kb=$(node0_free_kb)
+		# the oracle: as many hot pages on node 0 as fit above its
+		# high watermark with the cold set gone
+		room=$(((free_kb + c0 * 4 - high_kb) / 4))
+		oracle_pages=$hot_pages
+		[ $room -ge $hot_pages ] || oracle_pages=$room
+		echo "oracle $who $online $oracle_pages $hot_pages node0_free_kb=$free_kb high_kb=$high_kb hugetlb_2m=$(cat $hp)"
+		note "$who/$online: hotcold placed in $((t_place / 100)).$((t_place % 100 / 10)) s: hot on node 0 $h0, on node $slow $hslow; cold on node 0 $c0, on node $slow $cslow; node 0 free $(( $(node0_free_kb) / 1024 )) MiB"
+		m0=$(vmstat pgmigrate_success)
+		p0=$(vmstat pgpromote_success)
+		d0=$(($(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged)))
+		n0=$(vmstat numa_pages_migrated)
+		trace_start
+		own="-"
+		case "$who" in
+		none) ;;
+		cdmd)
+			cdmd_conf $fast_free_mb
+			cdmd_start ;;
+		damos)
+			damos_on || note "damos: the sysfs setup failed: $(ls $damon/0/contexts/0/schemes/0 2>&1 | tr '\n' ' ')" ;;
+		nb2)
+			sysctl_tiering 2 1
+			note "nb2: numa_balancing=$(cat /proc/sys/kernel/numa_balancing) demotion_enabled=$(cat /sys/kernel/mm/numa/demotion_enabled) promote_rate_limit_MBps=$(cat /proc/sys/kernel/numa_balancing_promote_rate_limit_MBps 2>/dev/null) hot_threshold_ms=$(cat /sys/kernel/debug/sched/numa_balancing/hot_threshold_ms 2>/dev/null || echo '?')" ;;
+		*) echo "placement-guest: unknown contender $who" >&2; stop_hotcold; continue ;;
+		esac
+		t0=$(now_cs)
+		next=0
+		while :; do
+			now=$(now_cs)
+			el=$((now - t0))
+			if [ $el -ge $next ]; then
+				sample_nodes
+				m=$(trace_pages)
+				echo "csv,$((el / 100)).$((el % 100 / 10)),$who/$online,$(awk -v a=$h0 -v b=$hot_pages 'BEGIN { printf "%.4f", a / b }'),$((m * 4096)),$(awk -v a=$cslow -v b=$cold_pages 'BEGIN { printf "%.4f", a / b }')"
+				next=$((next + 200))
+				[ $el -lt $((secs * 100)) ] || break
+			fi
+			sleep 0.2
+		done
+		case "$who" in
+		cdmd)
+			cb=$(cdmd_bytes)
+			own=$(echo "$cb" | awk '{ print $1 }')
+			note "cdmd/$online: $(echo "$cb" | cut -d' ' -f2-) (bytes, cdmctl status); $(grep -c ' promote ' /tmp/cdmd.log) promote and $(grep -c ' demote ' /tmp/cdmd.log) demote batches logged, $(grep -ci error /tmp/cdmd.log) error lines"
+			grep -iE 'error|fail|cannot' /tmp/cdmd.log | head -n 5 | sed "s/^/note cdmd\/$online log: /"
+			grep -E ' (promote|demote) ' /tmp/cdmd.log | tail -n 3 | sed "s/^/note cdmd\/$online log: /"
+			# the whole log, for bench/placement.sh's guest log file
+			awk -v t0=$t0 -v o=$online '{ $1 = sprintf("%.1f", ($1 - t0) / 100); print "cdmdlog " o ": " $0 }' /tmp/cdmd.log
+			cdmd_stop ;;
+		damos)
+			if [ "$(cat $damon/0/state 2>/dev/null)" = on ]; then
+				st=$(damos_stats)
+				own=$(echo "$st" | tr ' /' '\n\n' | awk 'NR % 2 == 0 && NF { s += $1 } END { print s + 0 }')
+				note "damos/$online: sz_tried/sz_applied bytes per scheme: $st"
+			else
+				note "damos/$online: the kdamond is not on"
+			fi
+			damon_off ;;
+		nb2) sysctl_tiering 0 0 ;;
+		esac
+		reasons=$(trace_reasons)
+		tp=$(trace_pages)
+		trace_stop
+		m=$(($(vmstat pgmigrate_success) - m0))
+		p=$(($(vmstat pgpromote_success) - p0))
+		d=$(($(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged) - d0))
+		n=$(($(vmstat numa_pages_migrated) - n0))
+		sample_nodes
+		note "$who/$online: pages migrated by reason (mm_migrate_pages): $reasons"
+		echo "result $who $online moved_pages=$tp migrated_pages=$m pgpromote_success=$p pgdemote=$d numa_pages_migrated=$n own_bytes=$own hot0=$h0 hot_slow=$hslow cold0=$c0 cold_slow=$cslow"
+		stop_hotcold
+	done
+}
+
+run_overhead() {
+	slow=1
+	sysctl_tiering 0 0
+	echo "machine online=numa2 slow=$slow kernel=$(uname -r)"
+	cgroup_setup
+	start_hotcold $slow 0 || exit 1
+	cdmd_conf 256
+	t0=$(now_cs)
+	cdmd_start
+	sleep 1
+	ticks0=$(cpu_ticks $cdmd_pid)
+	settled=
+	while [ $(($(now_cs) - t0)) -lt $((secs * 200)) ]; do
+		sleep 2
+		sample_nodes
+		if [ $((h0 * 100)) -ge $((hot_pages * 95)) ] && [ $((cslow * 100)) -ge $((cold_pages * 95)) ]; then
+			settled=$(($(now_cs) - t0))
+			break
+		fi
+	done
+	ticks1=$(cpu_ticks $cdmd_pid)
+	el=$(($(now_cs) - t0))
+	echo "overhead settle ${settled:-none} cs, hot0=$h0/$hot_pages cold_slow=$cslow/$cold_pages; cdmd cpu_ticks=$((ticks1 - ticks0)) over $el cs while moving; $(cdmd_bytes)"
+	kd=$(cat $damon/*/pid 2>/dev/null | head -n 1)
+	kd0=0
+	[ -z "$kd" ] || kd0=$(cpu_ticks $kd)
+	w0=$(now_cs)
+	c0_=$(cpu_ticks $cdmd_pid)
+	sleep "$secs"
+	w1=$(now_cs)
+	c1_=$(cpu_ticks $cdmd_pid)
+	kd1=0
+	[ -z "$kd" ] || kd1=$(cpu_ticks $kd)
+	sample_nodes
+	echo "overhead window_cs=$((w1 - w0)) hz=$hz cdmd_ticks=$((c1_ - c0_)) kdamond_ticks=$((kd1 - kd0)) kdamond_pid=${kd:-none} rss_kb=$(status_kb $cdmd_pid VmRSS) hwm_kb=$(status_kb $cdmd_pid VmHWM) managed_kb=$(((hot_mib + cold_mib) * 1024)) hot0=$h0 cold_slow=$cslow"
+	echo "overhead tracker $(sed -n 's/.*tracking accesses with \([a-z]*\),.*/\1/p' /tmp/cdmd.log | head -n 1) log_lines $(wc -l </tmp/cdmd.log) errors $(grep -ci error /tmp/cdmd.log)"
+	cdmd_stop
+	stop_hotcold
+}
+
+case "$mode" in
+tier) run_tier "$@" ;;
+overhead) run_overhead ;;
+*) echo "usage: placement-guest.sh tier|overhead SECONDS HOT_MIB COLD_MIB [CONTENDER...]" >&2; exit 2 ;;
+esac
+exit 0

@@ -1,0 +1,181 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# bench/placement.sh [SECONDS [OUTDIR]]: cdmd against the kernel's own
+# tiering on one workload. tests/vm/hotcold keeps a hot set in use and
+# never touches its cold set; each contender starts from the wrong
+# placement (hot set on the slow CXL node, cold set on node 0) with node 0
+# under capacity pressure (held by hugetlb pages so that, the workload
+# placed, half the hot set is free above its high watermark: the hot
+# set fits only once the cold set has left), and runs for SECONDS
+# (default 60). Contenders:
+#   none    no management
+#   cdmd    build/bin/cdmd, tiering policy, fast node 0, slow the CXL node
+#   damos   DAMOS through sysfs: a paddr kdamond with migrate_hot (to node
+#           0) and migrate_cold (to the CXL node)
+#   nb2     NUMA balancing tiering mode (kernel.numa_balancing=2) with
+#           demotion (/sys/kernel/mm/numa/demotion_enabled=1)
+# each in two boots of the cxl machine: the CXL memory onlined as a
+# coherent device memory node (--cxl-online=cdm, cdm_nodes) and as an
+# ordinary kmem node (--cxl-online=system-ram), which is what the
+# kernel's tiering is made for. Score(t) = hot pages on node 0 / hot
+# pages, sampled every 2 s (move_pages(2) status, bench/placement-nodes); the oracle = as many
+# hot pages on node 0 as fit (1.0 by construction); "t95" = the first
+# sample with score >= 0.95 * oracle. Bytes migrated: the pages the
+# trace event mm_migrate_pages counts for any reason but compaction x 4
+# KiB for every contender (the /proc/vmstat pgmigrate_success delta,
+# which compaction inflates, next to it), plus the contender's own count
+# (cdmctl status, DAMOS sz_applied) as a check.
+# A third boot (numa2, DRAM speed) measures cdmd's overhead managing
+# 1 GiB (64 MiB hot, 960 MiB cold): CPU share of one CPU and RSS over
+# SECONDS once it has settled.
+# Writes OUTDIR (default build/bench/placement)/placement.csv, the
+# per-boot guest logs and placement.png (gnuplot); prints the paths.
+# Sizes are scaled down: QEMU emulates every access to CXL memory (about
+# 1 MiB/s of copies into it under TCG). Times are emulated (TCG): compare
+# contenders with each other, never with hardware.
+# Environment: PLACEMENT_HOT_MIB (8), PLACEMENT_COLD_MIB (32),
+# PLACEMENT_BOOTS ("cdm kmem overhead"), PLACEMENT_CONTENDERS
+# ("none damos nb2 cdmd"). Needs make all and a kernel for scripts/vm-run.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-60}
+dir=${2:-$top/build/bench/placement}
+hot=${PLACEMENT_HOT_MIB:-8} cold=${PLACEMENT_COLD_MIB:-32}
+boots=${PLACEMENT_BOOTS:-cdm kmem overhead}
+contenders=${PLACEMENT_CONTENDERS:-none damos nb2 cdmd}
+case "$secs" in ''|*[!0-9]*|0) echo "placement.sh: SECONDS '$secs' is not a positive number" >&2; exit 2 ;; esac
+for f in build/bench/placement-guest.sh build/bench/placement-nodes build/bin/cdmd build/tests/vm/hotcold; do
+	[ -x "$top/$f" ] || { echo "placement.sh: $f missing (make all)" >&2; exit 1; }
+done
+command -v gnuplot >/dev/null || echo "placement.sh: no gnuplot (scripts/install-deps): no plot" >&2
+mkdir -p "$dir"
+rm -f "$dir/placement.png" "$dir/placement.csv"
+for b in $boots; do rm -f "$dir/$b.log" "$dir/$b.err"; done	# other boots' logs stay, and are reported
+dir=$(cd "$dir" && pwd)
+start=$SECONDS
+
+echo "cdm placement benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "workload: hotcold, hot $hot MiB (on the CXL node at start), cold $cold MiB (on node 0 at start), $secs s per contender, sampled every 2 s"
+echo "sizes scaled down for emulation: QEMU TCG emulates every CXL access; times are emulated, compare contenders only"
+
+run_boot() {	# NAME VM-RUN-ARGS... -- GUEST-ARGS...
+	local name=$1 t0=$SECONDS rc=0
+	shift
+	echo "boot '$name': scripts/vm-run $*" | sed 's/ -- .*//'
+	nice -n 19 "$top/scripts/vm-run" "$@" >"$dir/$name.log" 2>"$dir/$name.err" || rc=$?
+	echo "  ... $((SECONDS - t0)) s, exit $rc$([ $rc = 0 ] || echo " (see $dir/$name.err)")"
+	[ $rc = 0 ] || tail -n 5 "$dir/$name.err" | sed 's/^/  | /'
+}
+
+n=$(echo "$contenders" | wc -w)
+tier_timeout=$((n * (secs + 240) + 300))
+for b in $boots; do
+	case "$b" in
+	cdm|kmem)
+		online=cdm
+		[ "$b" = cdm ] || online=system-ram
+		run_boot "$b" --topology cxl --cxl-online=$online --timeout $tier_timeout -- \
+			/cdm/build/bench/placement-guest.sh tier "$secs" "$hot" "$cold" $contenders ;;
+	overhead)
+		run_boot overhead --topology numa2 --timeout $((secs * 4 + 600)) -- \
+			/cdm/build/bench/placement-guest.sh overhead "$secs" "${PLACEMENT_OVERHEAD_HOT_MIB:-64}" \
+			"${PLACEMENT_OVERHEAD_COLD_MIB:-960}" ;;
+	*) echo "placement.sh: unknown boot '$b' (cdm kmem overhead)" >&2; exit 2 ;;
+	esac
+done
+
+csv=$dir/placement.csv
+{
+	echo "time_s,contender,score,migrated_bytes,cold_on_slow"
+	for b in cdm kmem; do
+		[ ! -f "$dir/$b.log" ] || sed -n 's/^csv,//p' "$dir/$b.log"
+	done
+} >"$csv"
+logs=$(for b in cdm kmem; do [ ! -f "$dir/$b.log" ] || echo "$dir/$b.log"; done)
+
+if [ -n "$logs" ]; then
+	echo
+	echo "notes from the guests:"
+	# shellcheck disable=SC2086
+	cat $logs | sed -n 's/^note /  /p'
+	echo
+	# shellcheck disable=SC2086
+	cat $logs | awk -F'[ ,]' -v csv="$csv" '
+	$1 == "oracle" { k = $2 "/" $3; oracle[k] = $4 / $5; order[n++] = k }
+	$1 == "result" {
+		k = $2 "/" $3; res[k] = 1
+		for (i = 4; i <= NF; i++) { split($i, kv, "="); v[k, kv[1]] = kv[2] }
+	}
+	END {
+		while ((getline line < csv) > 0) {
+			split(line, f, ",")
+			k = f[2]
+			if (!(k in oracle)) continue
+			last[k] = f[3]; bytes[k] = f[4]; coldslow[k] = f[5]
+			if (!(k in t95) && f[3] >= 0.95 * oracle[k]) t95[k] = f[1]
+		}
+		printf "%-16s %6s %8s %7s %10s %10s %11s %9s %9s %9s\n", "contender/online", "oracle",
+			"t95 s", "final", "cold slow", "moved MiB", "vmstat MiB", "promoted", "demoted", "own MiB"
+		for (i = 0; i < n; i++) {
+			k = order[i]
+			if (!(k in res)) { printf "%-16s %6.2f  (no result: see the log)\n", k, oracle[k]; continue }
+			own = v[k, "own_bytes"]
+			printf "%-16s %6.2f %8s %7.3f %10.3f %10.1f %11.1f %9d %9d %9s\n", k, oracle[k],
+				(k in t95) ? t95[k] : "never", last[k], coldslow[k],
+				v[k, "moved_pages"] * 4096 / 1048576, v[k, "migrated_pages"] * 4096 / 1048576,
+				v[k, "pgpromote_success"], v[k, "pgdemote"],
+				own ~ /^[0-9]+$/ ? sprintf("%.1f", own / 1048576) : own
+		}
+		print "t95: first sample with score >= 0.95 x oracle (score = hot pages on node 0 / hot pages)"
+		print "moved MiB: pages migrated for any reason but compaction (trace event mm_migrate_pages) x 4 KiB,"
+		print "  every contender alike; vmstat MiB: pgmigrate_success delta x 4 KiB (compaction included);"
+		print "promoted, demoted: pgpromote_success, pgdemote_* deltas (pages; kernel tiering only);"
+		print "own MiB: the contender'"'"'s own count (cdmd: cdmctl status promoted+demoted; damos: sz_applied)"
+		print "cold slow: fraction of the cold set on the slow node at the end"
+	}'
+fi
+
+if [ -f "$dir/overhead.log" ] && grep -q '^overhead window' "$dir/overhead.log"; then
+	echo
+	grep '^overhead' "$dir/overhead.log" | sed 's/^/  /'
+	awk '
+	$1 == "overhead" && $2 ~ /^window_cs=/ {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		cpu = v["cdmd_ticks"] / v["hz"] / (v["window_cs"] / 100) * 100
+		kd = v["kdamond_ticks"] / v["hz"] / (v["window_cs"] / 100) * 100
+		printf "cdmd managing %d MiB (numa2, settled), over %.0f s: CPU %.2f%% of one CPU (target <= 2%%: %s), VmRSS %.1f MiB, VmHWM %.1f MiB (target <= 16 MiB: %s)\n",
+			v["managed_kb"] / 1024, v["window_cs"] / 100, cpu, cpu <= 2 ? "met" : "NOT met",
+			v["rss_kb"] / 1024, v["hwm_kb"] / 1024, v["hwm_kb"] <= 16384 ? "met" : "NOT met"
+		printf "  its DAMON kdamond (kernel thread, pid %s) over the same window: CPU %.2f%% of one CPU (not in the figure above)\n",
+			v["kdamond_pid"], kd
+		print "  emulated (TCG): CPU time of emulated instructions; a ratio of the window, not hardware cost"
+	}' "$dir/overhead.log"
+fi
+
+if command -v gnuplot >/dev/null && [ "$(wc -l <"$csv")" -gt 1 ]; then
+	names=$(tail -n +2 "$csv" | cut -d, -f2 | awk '!s[$0]++' | tr '\n' ' ')
+	term="pngcairo size 1000,900"
+	gnuplot -e 'set terminal pngcairo' 2>/dev/null || term="png size 1000,900"
+	gnuplot <<EOF
+set terminal $term
+set output "$dir/placement.png"
+set datafile separator ","
+set key outside right
+set grid
+set multiplot layout 2,1 title "cdm placement: hot $hot MiB starts on the CXL node, cold $cold MiB on node 0 (QEMU TCG, emulated time)"
+set ylabel "score (hot pages on node 0)"
+set yrange [0:1.05]
+plot for [c in "$names"] "$csv" using 1:(strcol(2) eq c ? \$3 : NaN) with linespoints title c
+set ylabel "MiB migrated (not compaction)"
+set xlabel "seconds"
+set yrange [0:*]
+plot for [c in "$names"] "$csv" using 1:(strcol(2) eq c ? \$4 / 1048576 : NaN) with linespoints title c
+unset multiplot
+EOF
+fi
+echo
+echo "csv: $csv"
+[ ! -f "$dir/placement.png" ] || echo "plot: $dir/placement.png"
+echo "guest logs: $(ls "$dir"/*.log | tr '\n' ' ')"
+echo "wall clock: $((SECONDS - start)) s"
