@@ -81,7 +81,9 @@ static int open_backend(struct cdmd_tracker *t, const struct cdmd_tracker_ops *o
 
 /*
  * AUTO: DAMON first; when it is missing or busy, idle pages, and DAMON's
- * reason is told only when idle pages fail as well.
+ * reason is told only when idle pages fail as well. What DAMON said
+ * while it opened (kdamonds a killed cdmd left on, turned off) is told
+ * when it is the one that runs.
  */
 static int open_auto(struct cdmd_tracker *t, FILE *err)
 {
@@ -97,6 +99,8 @@ static int open_auto(struct cdmd_tracker *t, FILE *err)
 	}
 	rc = open_backend(t, &cdmd_damon_ops, quiet);
 	fclose(quiet);
+	if (!rc && len)
+		fputs(why, err);
 	if (rc) {
 		rc = open_backend(t, &cdmd_idle_ops, err);
 		if (rc)

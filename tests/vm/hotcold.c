@@ -16,15 +16,23 @@
  * without the flush a process alone on its vCPU would look idle (hardware
  * TLBs, far smaller, evict the entries of a set this size by themselves).
  *
+ * On SIGUSR2 it tells cdmd, through libcdm's cdm_hint(), that its hot
+ * set is cold (an application that knows better than the tracker), and
+ * prints "hint N" (cdm_hint()'s answer) and "end".
+ *
  * It prints "hot START END" and "cold START END" (hex) and "ready" on
- * stdout, then runs until killed. On SIGUSR1 it prints a report after
- * its current pass over the hot pages:
+ * stdout, then runs until killed. On SIGUSR1 (or SIGHUP) it prints a
+ * report after its current pass over the hot pages:
  *   hot node N COUNT / cold node N COUNT   where the pages are (move_pages(2))
  *   passes N                                passes over the hot pages so far
- *   content ok|corrupt                      every page's pattern intact
+ *   content ok|corrupt|unchecked            every page's pattern intact
  *   end
+ * Only SIGHUP's report reads every page for the content: a read of the
+ * cold set would make it look used to the tracker, so the reports asked
+ * for while a manager works must not read it.
  */
 #include <errno.h>
+#include <libcdm.h>
 #include <numaif.h>
 #include <signal.h>
 #include <stdint.h>
@@ -37,12 +45,39 @@
 #define MAX_NODES	64
 #define FLUSH_PAGES	64
 
-static volatile sig_atomic_t report_wanted;
+static volatile sig_atomic_t report_wanted, check_wanted, hint_wanted;
 static long page;
 
 static void on_usr1(int sig)
 {
 	report_wanted = 1;
+}
+
+static void on_hup(int sig)
+{
+	check_wanted = 1;
+	report_wanted = 1;
+}
+
+static void on_usr2(int sig)
+{
+	hint_wanted = 1;
+}
+
+/* the hot set is cold, says the application: cdmd's answer */
+static void hint_cold(void *hot, size_t len)
+{
+	struct cdm_ctx *ctx;
+	int rc = cdm_new(&ctx);
+
+	if (!rc) {
+		rc = cdm_hint(ctx, hot, len, CDM_HINT_COLD, -1);
+		if (rc)
+			fprintf(stderr, "hotcold: %s\n", cdm_get_last_error(ctx));
+		cdm_unref(ctx);
+	}
+	printf("hint %d\nend\n", rc);
+	fflush(stdout);
 }
 
 static uint64_t pattern(uint64_t pageno, size_t word)
@@ -156,6 +191,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGUSR1, on_usr1);
+	signal(SIGUSR2, on_usr2);
+	signal(SIGHUP, on_hup);
 	printf("hot %p %p\ncold %p %p\nready\n",
 	       (void *)hot, (void *)((char *)hot + (hot_mib << 20)),
 	       (void *)cold, (void *)((char *)cold + (cold_mib << 20)));
@@ -166,13 +203,18 @@ int main(int argc, char **argv)
 		memset(scratch, 1, FLUSH_PAGES * page);
 		madvise(scratch, FLUSH_PAGES * page, MADV_DONTNEED);
 		passes++;
+		if (hint_wanted) {
+			hint_wanted = 0;
+			hint_cold(hot, hot_mib << 20);
+		}
 		if (report_wanted) {
 			report_wanted = 0;
 			count_nodes("hot", hot, hot_pages);
 			count_nodes("cold", cold, cold_pages);
-			printf("passes %lu\ncontent %s\nend\n", passes,
+			printf("passes %lu\ncontent %s\nend\n", passes, !check_wanted ? "unchecked" :
 			       intact(hot, hot_pages, 0) && intact(cold, cold_pages, hot_pages) ?
 			       "ok" : "corrupt");
+			check_wanted = 0;
 			fflush(stdout);
 		}
 	}

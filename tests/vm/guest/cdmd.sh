@@ -16,6 +16,9 @@
 #     process, the hot set as the hottest region, the batches moved;
 #     pause stops moves (pages moved back by hand stay), resume starts
 #     them again; the Prometheus page counts the bytes moved;
+#   - an application's hint beats the tracker: hotcold tells cdmd through
+#     libcdm (cdm_hint) that its hot set is cold, and cdmd moves it to
+#     node 1 although it is in use;
 #   - a configuration with a problem on SIGHUP is refused, naming its
 #     line, and cdmd keeps running; a good one is taken;
 #   - it says at start whether the kernel isolates device memory: only
@@ -63,10 +66,11 @@ $1
 EOF
 }
 
-# report: ask hotcold for a report after its current pass, print it
+# report [HUP]: ask hotcold for a report after its current pass (HUP:
+# with the content of every page checked), print it
 report() {
 	_n=$(grep -c '^end' $out)
-	kill -USR1 $hc
+	kill -"${1:-USR1}" $hc
 	_i=0
 	while [ "$(grep -c '^end' $out)" -le "$_n" ] && [ $_i -lt 600 ]; do
 		sleep 0.1
@@ -151,6 +155,7 @@ done
 took=$(($(date +%s) - cdmd_start))
 cmp_ok $((hot0 * 100)) -ge $((hot_pages * 90)) "hot set on node 0: $hot0 of $hot_pages pages after $took s"
 cmp_ok $((cold1 * 100)) -ge $((cold_pages * 90)) "cold set on node 1: $cold1 of $cold_pages pages"
+r=$(report HUP)
 is "$(echo "$r" | sed -n 's/^content //p')" ok "every page's content intact"
 promote=$(grep -c "hc: pid $hc: promote 0x.*(.* accesses [0-9]*/20, age [0-9]*) to node 0: [0-9]* pages moved" $log)
 demote=$(grep -c "hc: pid $hc: demote 0x.*accesses [01]/20.* to node 1: [0-9]* pages moved" $log)
@@ -210,6 +215,27 @@ while [ $i -lt 30 ]; do
 done
 cmp_ok "$(pages "$r" hot 1)" -le "$before" \
 	"  ... resumed: cdmd brought them back to node 0 ($((i * 2 + 2)) s)"
+
+# the application knows better: its hot set is cold, it says
+n=$(grep -c '^hint' $out)
+kill -USR2 $hc
+i=0
+while [ "$(grep -c '^hint' $out)" -le "$n" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+is "$(grep '^hint' $out | tail -1)" "hint 0" "cdm_hint: hotcold's hot set is cold, cdmd takes the hint"
+i=0
+while [ $i -lt 30 ]; do
+	sleep 2
+	r=$(report)
+	[ $(($(pages "$r" hot 1) * 100)) -ge $((hot_pages * 90)) ] && break
+	i=$((i + 1))
+done
+cmp_ok $(($(pages "$r" hot 1) * 100)) -ge $((hot_pages * 90)) \
+	"  ... the hot set, still in use, goes to node 1: $(pages "$r" hot 1) of $hot_pages ($((i * 2 + 2)) s)"
+if cdmctl explain --count 50 --json | grep -q '"hint": *"cold"'; then
+	pass "  ... cdmctl explain says the hint decided"
+else
+	fail "  ... cdmctl explain says the hint decided" "$(cdmctl explain --count 5)"
+fi
 
 write_conf "bogus_key = 1"
 kill -HUP $cdmd_pid
