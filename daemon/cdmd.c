@@ -41,11 +41,13 @@
 #include "log.h"
 #include "migrate.h"
 #include "policy.h"
+#include "sysfs.h"
 #include "targets.h"
 #include "tracker.h"
 
 #define DEFAULT_CONFIG	"/etc/cdm/cdmd.conf"
 #define CGROUP_ROOT	"/sys/fs/cgroup"
+#define NODE_SYSFS	"/sys/devices/system/node"
 #define MIB		(1024.0 * 1024.0)
 
 int64_t cdmd_now(void)
@@ -240,14 +242,28 @@ static int carry_processes(struct cdmd *d)
 	return 0;
 }
 
+/*
+ * The nodes' free memory, for the watermark and the slow reserve: one
+ * meminfo file per node. The topology is read again only when the nodes
+ * with memory change (a node onlined or offlined): a refresh reads every
+ * node's files, a cost each round would pay for what happens a few times
+ * in a machine's life.
+ */
 static void read_node_free(struct cdmd *d)
 {
+	char has_memory[sizeof(d->has_memory)];
 	struct cdm_node *node;
 	unsigned long long bytes;
+	int err;
 
 	memset(d->node_free, 0, sizeof(d->node_free));
-	if (cdm_refresh(d->ctx))
-		log_warn("reading the nodes: %s", cdm_get_last_error(d->ctx));
+	err = cdmd_read_line(NODE_SYSFS "/has_memory", has_memory, sizeof(has_memory));
+	if (err || strcmp(has_memory, d->has_memory)) {
+		if (cdm_refresh(d->ctx))
+			log_warn("reading the nodes: %s", cdm_get_last_error(d->ctx));
+		else
+			memcpy(d->has_memory, has_memory, sizeof(has_memory));
+	}
 	cdm_node_foreach(d->ctx, node)
 		if (!cdm_node_get_mem_free(node, &bytes))
 			d->node_free[cdm_node_get_id(node)] = bytes;

@@ -67,6 +67,7 @@ struct cdmd {
 	struct cdmd_rate rates[CDMD_MAX_TARGETS];
 	struct target_totals totals[CDMD_MAX_TARGETS];
 	uint64_t node_free[CDM_MAX_NODES];
+	char has_memory[256];		/* the node list of the last topology read */
 	uint64_t rounds;
 	int64_t started_ms, last_round_ms;	/* cdmd_now() at start, a round's length */
 	bool isolated;			/* the kernel has CDM nodes */

@@ -343,17 +343,17 @@ static void damon_drop(struct cdmd_tracker *t, struct cdmd_tracked *p)
 	record_owned(d);
 }
 
-static int read_region(int i, size_t n, struct cdmd_region *r)
+/* tried region @n, its files read relative to the tried_regions directory */
+static int read_region(int dir, size_t n, struct cdmd_region *r)
 {
 	static const char *const files[] = { "start", "end", "nr_accesses", "age" };
 	uint64_t v[4];
-	char path[256], file[96];
+	char file[64];
 	int f, rc;
 
 	for (f = 0; f < 4; f++) {
-		snprintf(file, sizeof(file), SCHEME "tried_regions/%zu/%s", n, files[f]);
-		kd_path(path, sizeof(path), i, file);
-		rc = cdmd_read_u64(path, &v[f]);
+		snprintf(file, sizeof(file), "%zu/%s", n, files[f]);
+		rc = cdmd_read_u64_at(dir, file, &v[f]);
 		if (rc)
 			return rc;
 	}
@@ -378,7 +378,8 @@ static int damon_regions(struct cdmd_tracker *t, struct cdmd_tracked *p,
 	struct damon *d = t->backend;
 	struct cdmd_region *r = NULL, *bigger;
 	size_t n = 0, cap = 0;
-	int i = kd_of(p), rc;
+	char path[256];
+	int i = kd_of(p), dir, rc;
 
 	if (d->kd[i].pid != p->pid)
 		return -ENOENT;
@@ -397,6 +398,13 @@ static int damon_regions(struct cdmd_tracker *t, struct cdmd_tracked *p,
 			p->pid, i, strerror(-rc));
 		return rc;
 	}
+	kd_path(path, sizeof(path), i, SCHEME "tried_regions");
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		rc = -errno;
+		fprintf(err, "pid %d: damon: %s: %s\n", p->pid, path, strerror(-rc));
+		return rc;
+	}
 	for (;;) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -407,11 +415,12 @@ static int damon_regions(struct cdmd_tracker *t, struct cdmd_tracked *p,
 			}
 			r = bigger;
 		}
-		rc = read_region(i, n, &r[n]);
+		rc = read_region(dir, n, &r[n]);
 		if (rc)
 			break;
 		n++;
 	}
+	close(dir);
 	if (rc == -ENOENT)
 		rc = n ? 0 : -EAGAIN;	/* past the last one; none before the first interval */
 	else

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "migrate.h"
+#include "sysfs.h"
 
 #define CDM_SYSFS	"/sys/kernel/mm/cdm"
 
@@ -98,24 +99,15 @@ out:
 
 static uint64_t read_counter(const char *name, bool *present)
 {
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
+	char path[128];
+	uint64_t v;
 
 	snprintf(path, sizeof(path), CDM_SYSFS "/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (cdmd_read_u64(path, &v)) {
 		*present = false;
 		return 0;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0) {
-		*present = false;
-		return 0;
-	}
-	buf[n] = '\0';
-	return strtoull(buf, NULL, 10);
+	return v;
 }
 
 void cdmd_copy_counters_read(struct cdmd_copy_counters *c)

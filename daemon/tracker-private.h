@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "sysfs.h"
 #include "tracker.h"
 
 /* A tracked process; @priv is its backend's, set by ->add() */
@@ -47,12 +48,5 @@ extern const struct cdmd_tracker_ops cdmd_damon_ops, cdmd_idle_ops;
 
 /* CLOCK_MONOTONIC in milliseconds: intervals are measured on it */
 uint64_t cdmd_now_ms(void);
-/* The first line of a small file (sysfs, procfs) without its newline
- * into @buf: 0 or -errno */
-int cdmd_read_line(const char *path, char *buf, size_t size);
-/* A whole number from such a file: 0, -errno, -EINVAL when not one */
-int cdmd_read_u64(const char *path, uint64_t *v);
-/* Write @s to the file at @path in one write(): 0 or -errno */
-int cdmd_write_str(const char *path, const char *s);
 
 #endif

@@ -7,11 +7,9 @@
  * with the intervals, so a backend is asked to change only what changed.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "tracker-private.h"
 
@@ -21,56 +19,6 @@ uint64_t cdmd_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int cdmd_read_line(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-int cdmd_read_u64(const char *path, uint64_t *v)
-{
-	char buf[32], *end;
-	int rc;
-
-	rc = cdmd_read_line(path, buf, sizeof(buf));
-	if (rc)
-		return rc;
-	errno = 0;
-	*v = strtoull(buf, &end, 0);
-	return errno || end == buf || *end ? -EINVAL : 0;
-}
-
-int cdmd_write_str(const char *path, const char *s)
-{
-	size_t len = strlen(s);
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, len);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-	return (size_t)n == len ? 0 : -EIO;
 }
 
 static int open_backend(struct cdmd_tracker *t, const struct cdmd_tracker_ops *ops, FILE *err)
