@@ -23,6 +23,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "protocol.h"
 
 #define LINE_MAX_BYTES	1024
 
@@ -360,14 +361,8 @@ static const struct key *find_key(const char *name, bool target)
 	return NULL;
 }
 
-static bool good_target_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!n || n > CDMD_TARGET_NAME_MAX)
-		return false;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
-}
+/* one rule for a target's name, in the file and in requests for it */
+_Static_assert(CDMD_TARGET_NAME_MAX == CDMD_PROTO_TARGET_MAX, "a target name's length");
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
@@ -441,7 +436,7 @@ static void begin_section(struct parse *p, const char *section)
 		return;
 	}
 	section += 7;
-	if (!good_target_name(section)) {
+	if (!cdmd_target_name_valid(section, strlen(section))) {
 		problem(p, p->line, "target '%.64s': a name has 1-%d letters, digits, '_' or '-'",
 			section, CDMD_TARGET_NAME_MAX);
 		return;
