@@ -283,22 +283,24 @@ static void log_move(const struct cdmd_target *t, pid_t pid, const struct cdmd_m
 		     const struct cdmd_move_result *res)
 {
 	const struct cdmd_copy_counters *c = &res->copied;
-	char how[128] = "", size[32];
+	char how[128] = "", shared[64] = "", size[32];
 
 	/* the counters move only when a copy engine is registered */
 	if (c->present && c->engine + c->cpu + c->fallback + c->declined)
 		snprintf(how, sizeof(how), ", folios copied by an engine %" PRIu64 ", by the CPU %"
 			 PRIu64 " (handed back %" PRIu64 ", declined %" PRIu64 ")",
 			 c->engine, c->cpu, c->fallback, c->declined);
+	if (res->shared)
+		snprintf(shared, sizeof(shared), ", %llu shared with other processes", res->shared);
 	cdmd_log(res->err && res->err != -EAGAIN ? LOG_WARNING : LOG_INFO,
 		 "%s: pid %d: %s 0x%" PRIx64 "-0x%" PRIx64 " (%s, accesses %u/%d, age %u%s)"
-		 " to node %d: %llu pages moved, %llu there already, %llu not moved%s%s%s",
+		 " to node %d: %llu pages moved, %llu there already, %llu not moved%s%s%s%s",
 		 t->name, pid, cdmd_move_kind_names[m->kind], m->start, m->end,
 		 format_bytes(m->bytes, size, sizeof(size)), m->accesses, CDMD_SAMPLES, m->age,
 		 m->hint == CDMD_HINT_HOT ? ", hinted hot" :
 		 m->hint == CDMD_HINT_COLD ? ", hinted cold" :
 		 m->hint == CDMD_HINT_NODE ? ", hinted to this node" : "",
-		 m->to_node, res->moved, res->already, res->failed, how,
+		 m->to_node, res->moved, res->already, res->failed, shared, how,
 		 res->err ? ": " : "", res->err ? res->message : "");
 }
 

@@ -194,6 +194,7 @@ int cdmd_migrate(struct cdm_ctx *ctx, pid_t pid, const struct cdmd_target *targe
 	res->moved = cdm_migration_get_moved(mig);
 	res->already = cdm_migration_get_already(mig);
 	res->failed = cdm_migration_get_failed(mig) + cdm_migration_get_busy(mig);
+	res->shared = cdm_migration_get_shared(mig);
 	cdm_migration_free(mig);
 	return 0;
 }

@@ -51,6 +51,9 @@ struct cdmd_move_result {
 	int err;			/* cdm_migration_run()'s, 0 when all moved */
 	char message[256];		/* libcdm's, when err */
 	unsigned long long moved, already, failed;	/* pages */
+	/* pages other processes map too: moved only with MOVE_ALL, which
+	 * cdmd does not ask for (another process's memory is not its target's) */
+	unsigned long long shared;
 	struct cdmd_copy_counters copied;	/* counter deltas while it ran */
 };
 

@@ -257,6 +257,7 @@ static json_object *decision_json(const struct cdmd *d, const struct cdmd_decisi
 	json_object_object_add(e, "moved_pages", u64(res->moved));
 	json_object_object_add(e, "already_pages", u64(res->already));
 	json_object_object_add(e, "not_moved_pages", u64(res->failed));
+	json_object_object_add(e, "shared_pages", u64(res->shared));
 	json_object_object_add(e, "result", json_object_new_string(res->err ? "error" : "ok"));
 	if (res->err) {
 		json_object_object_add(e, "errno", json_object_new_int(-res->err));

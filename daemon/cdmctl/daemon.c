@@ -462,8 +462,8 @@ static void print_top(json_object *d, const struct cdmd_request *req)
 /*
  * One decision as cdmd logs it: "12:34:56 db pid 1234: promote START-END
  * (64.00 MiB, accesses 18/20, age 3) to node 0: 16384 pages moved, 0
- * there already, 0 not moved", the copy engine's counters and the error
- * after it when there are
+ * there already, 0 not moved", the pages shared with other processes,
+ * the copy engine's counters and the error after it when there are
  */
 static void print_decision(json_object *e)
 {
@@ -482,6 +482,8 @@ static void print_decision(json_object *e)
 	       num(e, "samples"), num(e, "age"), strcmp(hint, "-") ? ", hinted " : "",
 	       strcmp(hint, "-") ? hint : "", num(e, "to_node"), num(e, "moved_pages"),
 	       num(e, "already_pages"), num(e, "not_moved_pages"));
+	if (num(e, "shared_pages"))
+		printf(", %llu shared with other processes", num(e, "shared_pages"));
 	/* the counters move only when a copy engine is registered */
 	if (copied && num(copied, "engine_folios") + num(copied, "cpu_folios") +
 	    num(copied, "fallback_folios") + num(copied, "declined_folios"))

@@ -208,7 +208,7 @@ reply explain '{"decisions": [
 	{"time": 1767229291, "target": "batch", "pid": 2345, "action": "bind",
 	 "start": "0x55d000000000", "end": "0x55d004000000", "estimated_bytes": 67108864,
 	 "accesses": 0, "samples": 20, "age": 40, "to_node": 2, "moved_pages": 12,
-	 "already_pages": 4, "not_moved_pages": 16368, "result": "error", "errno": 12,
+	 "already_pages": 4, "not_moved_pages": 16368, "shared_pages": 3, "result": "error", "errno": 12,
 	 "error": "node 2: out of memory",
 	 "copied": {"engine_folios": 0, "cpu_folios": 0, "fallback_folios": 0, "declined_folios": 0}}]}'
 ask explain --target db --count 2
@@ -216,7 +216,7 @@ ok "explain"
 is "$sent" '{"version":1,"command":"explain","count":2,"target":"db"}' \
 	"explain --target db --count 2: sent"
 is "$out" "01:01:36 db pid 1234: promote 0x7f3a00000000-0x7f3a04000000 (64.00 MiB, accesses 18/20, age 3, hinted hot) to node 0: 16384 pages moved, 0 there already, 0 not moved, folios copied by an engine 32, by the CPU 1 (handed back 0, declined 0)
-01:01:31 batch pid 2345: bind 0x55d000000000-0x55d004000000 (64.00 MiB, accesses 0/20, age 40) to node 2: 12 pages moved, 4 there already, 16368 not moved; error: node 2: out of memory (errno 12)" \
+01:01:31 batch pid 2345: bind 0x55d000000000-0x55d004000000 (64.00 MiB, accesses 0/20, age 40) to node 2: 12 pages moved, 4 there already, 16368 not moved, 3 shared with other processes; error: node 2: out of memory (errno 12)" \
 	"explain: a line per decision, latest first, the error and copy counters"
 TZ=Asia/Kolkata ask explain
 is "${out:0:8}" "06:31:36" "explain: the time is local (TZ)"
