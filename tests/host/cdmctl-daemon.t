@@ -15,6 +15,7 @@
 # host without root or cdmd, in a few seconds. (cdmd end to end: the VM
 # tests.)
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/json.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cdmctl=$top/build/bin/cdmctl
 fakecdmd=$top/build/tests/host/cdmctl/fakecdmd
@@ -48,18 +49,6 @@ ask() {
 # reply_raw CMD TEXT: with TEXT as the frame's body (or silent, close)
 reply() { printf '{"version": 1, "result": "ok", "data": %s}\n' "$2" >"$dir/$1"; }
 reply_raw() { printf '%s\n' "$2" >"$dir/$1"; }
-# json EXPR: perl expression over $j (the decoded output); prints its value
-json() {
-	perl -MJSON::PP -e 'my $j = eval { decode_json(join "", <STDIN>) };
-		print defined $j ? eval($ARGV[0]) // "<undef>" : "<not JSON>"' "$1" <<<"$out"
-}
-# has DESC TEXT SUBSTRING
-has() {
-	case "$2" in
-	*"$3"*) pass "$1" ;;
-	*) fail "$1" "want: '$3'" "got:  '$2'" ;;
-	esac
-}
 # ok DESC: exit 0, nothing on stderr
 ok() {
 	is "$rc" 0 "$1: exit 0"

@@ -12,6 +12,7 @@
 # done. Runs on the host without root. The real driver:
 # tests/vm/cdmctl-online.t.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/json.sh"
 . "$(dirname "$0")/../lib/fakesys.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cdmctl=$top/build/bin/cdmctl
@@ -62,11 +63,6 @@ run() {
 	while [[ "$1" == *=* ]]; do envs+=("$1"); shift; done
 	out=$(env "${envs[@]}" "$cdmctl" "$@" 2>"$root/err") && rc=0 || rc=$?
 	err=$(cat "$root/err")
-}
-# json EXPR: perl expression over $j (the decoded output)
-json() {
-	perl -MJSON::PP -e 'my $j = eval { decode_json(join "", <STDIN>) };
-		print defined $j ? eval($ARGV[0]) // "<undef>" : "<not JSON>"' "$1" <<<"$out"
 }
 
 clear

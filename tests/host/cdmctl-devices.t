@@ -13,6 +13,7 @@
 # exit 1 with libcdm's message. Runs on the host without root. (The
 # driver itself: tests/vm/cdm-private.t, which does not run cdmctl.)
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/json.sh"
 . "$(dirname "$0")/../lib/fakesys.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cdmctl=$top/build/bin/cdmctl
@@ -40,18 +41,6 @@ fake() {
 	out=$(LD_PRELOAD=$fakepool FAKEPOOL_LOG=$root/calls "$cdmctl" "$@" 2>"$root/err") &&
 		rc=0 || rc=$?
 	err=$(cat "$root/err")
-}
-# json EXPR: perl expression over $j (the decoded output); prints its value
-json() {
-	perl -MJSON::PP -e 'my $j = eval { decode_json(join "", <STDIN>) };
-		print defined $j ? eval($ARGV[0]) // "<undef>" : "<not JSON>"' "$1" <<<"$out"
-}
-# has DESC TEXT SUBSTRING
-has() {
-	case "$2" in
-	*"$3"*) pass "$1" ;;
-	*) fail "$1" "want: '$3'" "got:  '$2'" ;;
-	esac
 }
 # calls WHAT: the driver calls made (to_device, to_ram); done WHAT: pages
 # they moved; asked WHAT: pages they were given

@@ -8,6 +8,7 @@
 # bad input moves nothing and prints no JSON. Runs on the host without
 # root, on a fake sysfs tree.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/json.sh"
 . "$(dirname "$0")/../lib/fakesys.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cdmctl=$top/build/bin/cdmctl
@@ -33,11 +34,6 @@ fake() {
 	out=$(LD_PRELOAD=$fakemove FAKEMOVE_FAIL_AT=$at FAKEMOVE_ERRNO=$errno \
 		FAKEMOVE_LOG=$calls "$cdmctl" "$@" 2>"$root/err") && rc=0 || rc=$?
 	err=$(cat "$root/err")
-}
-# json EXPR: perl expression over $j (the decoded output); prints its value
-json() {
-	perl -MJSON::PP -e 'my $j = eval { decode_json(join "", <STDIN>) };
-		print defined $j ? eval($ARGV[0]) // "<undef>" : "<not JSON>"' "$1" <<<"$out"
 }
 moves() { grep -c '^move' "$calls"; }
 # moved_before N: the pages the fake moved in its calls before the Nth

@@ -9,6 +9,7 @@
 #   check DESC CMD [ARGS...]     ok when CMD exits 0 (its output becomes diag)
 #   is GOT WANT DESC             string equality
 #   cmp_ok A OP B DESC           numeric comparison: -eq -ne -lt -le -gt -ge
+#   has DESC TEXT PART           TEXT holds the string PART
 #   skip DESC REASON             counted as ok, marked SKIP with the reason
 #   diag MSG...                  "# MSG" on stdout
 #   bail_out REASON              "Bail out! REASON", exit 1: the script
@@ -62,6 +63,13 @@ cmp_ok() {
 	else
 		fail "$4" "want: $1 $2 $3"
 	fi
+}
+
+has() {
+	case "$2" in
+	*"$3"*) pass "$1" ;;
+	*) fail "$1" "want: '$3'" "got:  '$2'" ;;
+	esac
 }
 
 skip() {

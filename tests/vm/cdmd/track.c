@@ -31,6 +31,8 @@
 
 #include "tracker.h"
 
+#include "../../lib/tap.h"
+
 #define INTERVAL_MS	500
 #define INTERVALS	6
 #define MIB		(1ULL << 20)
@@ -39,34 +41,6 @@
 #define SLEEPERS	5
 #define FLUSH_PAGES	64
 #define KDAMONDS	"/sys/kernel/mm/damon/admin/kdamonds"
-
-static int run, failed;
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	run++;
-	failed += !cond;
-	printf("%s - ", cond ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 static void sleep_ms(unsigned int ms)
 {
@@ -238,8 +212,7 @@ static int busy(void)
 	free(msg);
 	if (!rc)
 		cdmd_tracker_close(t);
-	printf("1..%d\n", run);
-	return failed ? 1 : 0;
+	return done_testing();
 }
 
 int main(int argc, char **argv)
@@ -268,10 +241,8 @@ int main(int argc, char **argv)
 
 	rc = cdmd_tracker_open(kind, INTERVAL_MS, stderr, &t);
 	ok(!rc, "open %s: %d", argv[1], rc);
-	if (rc) {
-		printf("1..%d\n", run);
-		return 1;
-	}
+	if (rc)
+		return done_testing();
 	ok(!strcmp(cdmd_tracker_name(t), argv[1]), "its name: %s", cdmd_tracker_name(t));
 
 	worker = spawn_worker(&base);
@@ -380,8 +351,7 @@ int main(int argc, char **argv)
 		on = nr_kdamonds_on(&nr_kd);
 		ok(nr_kd == 0 && on == 0, "closed: nr_kdamonds %d, %d on", nr_kd, on);
 	}
-	printf("1..%d\n", run);
-	return failed ? 1 : 0;
+	return done_testing();
 usage:
 	fprintf(stderr, "usage: track damon|idle|busy\n");
 	return 2;

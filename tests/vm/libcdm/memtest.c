@@ -30,27 +30,18 @@
 
 #include <libcdm.h>
 
+#include "../../lib/tap.h"
+
 #define MIB (1UL << 20)
 #define HUGE (2UL << 20)
 
 static struct cdm_ctx *ctx;
 static long ps;
-static int run, failed;
-
-static void ok(int cond, const char *fmt, ...)
+/* a failed result says what libcdm said last */
+static void last_error(void)
 {
-	va_list args;
-
-	run++;
-	failed += !cond;
-	printf("%s - ", cond ? "ok" : "not ok");
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	printf("\n");
-	if (!cond && ctx && *cdm_get_last_error(ctx))
+	if (ctx && *cdm_get_last_error(ctx))
 		printf("# last libcdm error: %s\n", cdm_get_last_error(ctx));
-	fflush(stdout);
 }
 
 static uint64_t pattern(uint64_t seed, uint64_t i)
@@ -619,6 +610,7 @@ int main(int argc, char **argv)
 		printf("Bail out! cdm_new failed\n");
 		return 1;
 	}
+	tap_on_failure = last_error;
 	if (argc == 2 && !strcmp(argv[1], "basic")) {
 		test_placement();
 		test_migrate_self(0);
@@ -633,7 +625,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: memtest basic | full MIB | hold MIB\n");
 		return 2;
 	}
-	printf("1..%d\n", run);
 	cdm_unref(ctx);
-	return failed ? 1 : 0;
+	return done_testing();
 }
