@@ -293,12 +293,31 @@ static int set_match(struct parse *p, struct cdmd_target *t, const char *value)
 	return t->match_arg ? 0 : -ENOMEM;
 }
 
+const char *const cdmd_tracker_kind_names[] = {
+	[CDMD_TRACKER_AUTO] = "auto", [CDMD_TRACKER_DAMON] = "damon", [CDMD_TRACKER_IDLE] = "idle",
+	NULL
+};
+const char *const cdmd_policy_names[] = {
+	[CDMD_POLICY_TIERING] = "tiering", [CDMD_POLICY_BIND] = "bind", NULL
+};
+
+/* @value's place in @words, or -1 */
+static int word_index(const char *const *words, const char *value)
+{
+	int i;
+
+	for (i = 0; words[i]; i++)
+		if (!strcmp(words[i], value))
+			return i;
+	return -1;
+}
+
 /* @value into the field @k describes of @base ([cdmd] or a target) */
 static int set_value(struct parse *p, const struct key *k, void *base, const char *value)
 {
 	void *field = (char *)base + k->offset;
 	unsigned int *u = field;
-	int rc;
+	int rc, word;
 
 	switch (k->type) {
 	case KEY_UINT:
@@ -315,22 +334,16 @@ static int set_value(struct parse *p, const struct key *k, void *base, const cha
 			goto bad;
 		return 0;
 	case KEY_TRACKER:
-		if (!strcmp(value, "auto"))
-			*(enum cdmd_tracker_kind *)field = CDMD_TRACKER_AUTO;
-		else if (!strcmp(value, "damon"))
-			*(enum cdmd_tracker_kind *)field = CDMD_TRACKER_DAMON;
-		else if (!strcmp(value, "idle"))
-			*(enum cdmd_tracker_kind *)field = CDMD_TRACKER_IDLE;
-		else
+		word = word_index(cdmd_tracker_kind_names, value);
+		if (word < 0)
 			goto bad;
+		*(enum cdmd_tracker_kind *)field = word;
 		return 0;
 	case KEY_POLICY:
-		if (!strcmp(value, "tiering"))
-			*(enum cdmd_policy *)field = CDMD_POLICY_TIERING;
-		else if (!strcmp(value, "bind"))
-			*(enum cdmd_policy *)field = CDMD_POLICY_BIND;
-		else
+		word = word_index(cdmd_policy_names, value);
+		if (word < 0)
 			goto bad;
+		*(enum cdmd_policy *)field = word;
 		return 0;
 	case KEY_STRING:
 		free(*(char **)field);
@@ -504,7 +517,7 @@ static void finish_target(struct parse *p)
 		if (keys[i].target && keys[i].policies &&
 		    !(keys[i].policies & (1u << t->policy)) && (t->keys_set & (1ULL << i)))
 			problem(p, p->key_line[i], "%s: not a key of policy %s", keys[i].name,
-				t->policy == CDMD_POLICY_BIND ? "bind" : "tiering");
+				cdmd_policy_names[t->policy]);
 	}
 	if (t->policy == CDMD_POLICY_BIND) {
 		if (!KEY_SET(t, "nodes"))

@@ -35,6 +35,10 @@ enum cdmd_policy {
 	CDMD_POLICY_BIND,	/* every page on the given nodes */
 };
 
+/* the words of the file for each value, NULL-terminated */
+extern const char *const cdmd_tracker_kind_names[];
+extern const char *const cdmd_policy_names[];
+
 struct cdmd_target {
 	char name[CDMD_TARGET_NAME_MAX + 1];
 	int line;			/* of its [target NAME] header */

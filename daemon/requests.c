@@ -55,10 +55,6 @@ static json_object *no_target(const struct cdmd *d, const char *name)
 	return cdmd_reply_error(-ENOENT, "no target %s in %s", name, d->config_path);
 }
 
-static const char *const policy_names[] = {
-	[CDMD_POLICY_TIERING] = "tiering", [CDMD_POLICY_BIND] = "bind",
-};
-
 static json_object *status(struct cdmd *d)
 {
 	json_object *o = json_object_new_object(), *nodes = json_object_new_array();
@@ -126,7 +122,7 @@ static json_object *target_json(struct cdmd *d, int i)
 		regions += d->procs[p].nr_regions;
 	}
 	json_object_object_add(o, "name", json_object_new_string(t->name));
-	json_object_object_add(o, "policy", json_object_new_string(policy_names[t->policy]));
+	json_object_object_add(o, "policy", json_object_new_string(cdmd_policy_names[t->policy]));
 	json_object_object_add(o, "match", json_object_new_string(match));
 	if (t->policy == CDMD_POLICY_TIERING) {
 		json_object_object_add(o, "fast_nodes", nodes_string(&t->fast_nodes));
