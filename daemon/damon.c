@@ -4,18 +4,21 @@
  * (Documentation/admin-guide/mm/damon/usage.rst; the semantics below are
  * those of mm/damon/sysfs.c and sysfs-schemes.c in Linux 6.12).
  *
- * One kdamond per tracked process. Regions are read through a DAMOS
- * scheme with the action "stat" whose access pattern matches every
- * region: writing "update_schemes_tried_regions" to the kdamond's state
- * file fills schemes/0/tried_regions/N/{start,end,nr_accesses,age}. Those
- * directories say nothing of the target a region belongs to, and a
- * kdamond runs one context (sysfs.c refuses "on" unless nr_contexts is
- * 1), so several processes in one context would need one scheme per
- * target, each with a "target" filter: every region is then tested by
- * every scheme, a cost that grows with the square of the processes. A
- * kdamond per process needs nothing of the kind, and a process that
- * exits stops its own kdamond (kdamond_need_stop(): no valid target
- * left) without touching the others.
+ * One kdamond per tracked process. Its regions come from the
+ * damon_aggregated trace event (damon-trace.c): one read of a trace pipe
+ * a round for all processes. Without tracefs they are read from sysfs,
+ * through a DAMOS scheme with the action "stat" whose access pattern
+ * matches every region: writing "update_schemes_tried_regions" to the
+ * kdamond's state file fills schemes/0/tried_regions/N/{start,end,
+ * nr_accesses,age}, four files a region a round. Those directories say
+ * nothing of the target a region belongs to, and a kdamond runs one
+ * context (sysfs.c refuses "on" unless nr_contexts is 1), so several
+ * processes in one context would need one scheme per target, each with
+ * a "target" filter: every region is then tested by every scheme, a cost
+ * that grows with the square of the processes. A kdamond per process
+ * needs nothing of the kind, and a process that exits stops its own
+ * kdamond (kdamond_need_stop(): no valid target left) without touching
+ * the others.
  *
  * The scheme is applied at every sampling interval (apply_interval_us =
  * sample_us), not once per aggregation: an update request is served
@@ -26,7 +29,8 @@
  * region shows is nr_accesses_bp / 10000, DAMON's moving sum of the
  * accesses over the last aggregation interval (core.c,
  * damon_update_region_access_rate()), so it is a whole interval's count
- * at any moment: 0..CDMD_SAMPLES with aggr_us / sample_us = CDMD_SAMPLES.
+ * at any moment: 0..CDMD_SAMPLES with aggr_us / sample_us = CDMD_SAMPLES,
+ * as the trace event's nr_accesses at the end of an interval.
  *
  * Writing nr_kdamonds rebuilds every kdamond directory and fails with
  * EBUSY while any kdamond runs. The kdamonds are kept as a pool that
@@ -50,6 +54,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "damon-trace.h"
 #include "tracker-private.h"
 
 #define DAMON_ADMIN	"/sys/kernel/mm/damon/admin"
@@ -75,12 +80,14 @@
 
 struct kdamond {
 	pid_t pid;		/* the process it tracks; 0 free; -1 someone else's */
+	pid_t kthread;		/* its kernel thread, the events' task */
 	uint64_t on_ms;		/* when it was turned on */
 };
 
 struct damon {
 	struct kdamond *kd;
 	int nr;			/* kdamonds/nr_kdamonds */
+	struct damon_trace *trace;	/* NULL: the regions from sysfs */
 };
 
 static const char *owners_file(void)
@@ -216,7 +223,7 @@ static int kd_start(struct cdmd_tracker *t, int i, pid_t pid, FILE *err)
 		{ CTX "monitoring_attrs/nr_regions/max", MAX_REGIONS },
 		{ CTX "targets/nr_targets", "1" },
 		{ CTX "targets/0/pid_target", target },
-		{ CTX "schemes/nr_schemes", "1" },
+		{ CTX "schemes/nr_schemes", d->trace ? "0" : "1" },
 		{ SCHEME "action", "stat" },
 		{ SCHEME "apply_interval_us", sample },
 		{ SCHEME "access_pattern/sz/min", "0" },
@@ -227,6 +234,8 @@ static int kd_start(struct cdmd_tracker *t, int i, pid_t pid, FILE *err)
 		{ SCHEME "access_pattern/age/max", "4294967295" },
 		{ "state", "on" },
 	};
+	char path[256];
+	uint64_t kthread = 0;
 	size_t s;
 	int rc;
 
@@ -234,6 +243,9 @@ static int kd_start(struct cdmd_tracker *t, int i, pid_t pid, FILE *err)
 	snprintf(aggr, sizeof(aggr), "%llu", aggr_us);
 	snprintf(target, sizeof(target), "%d", pid);
 	for (s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		/* the scheme serves the regions from sysfs only */
+		if (d->trace && !strncmp(steps[s].file, SCHEME, strlen(SCHEME)))
+			continue;
 		rc = kd_write(i, steps[s].file, steps[s].value);
 		if (!rc)
 			continue;
@@ -244,9 +256,28 @@ static int kd_start(struct cdmd_tracker *t, int i, pid_t pid, FILE *err)
 			strerror(-rc));
 		return rc;
 	}
-	d->kd[i] = (struct kdamond){ .pid = pid, .on_ms = cdmd_now_ms() };
+	if (d->trace) {
+		kd_path(path, sizeof(path), i, "pid");
+		rc = cdmd_read_u64(path, &kthread);
+		if (!rc)
+			rc = cdmd_damon_trace_watch(d->trace, kthread);
+		if (rc) {
+			fprintf(err, "pid %d: damon: kdamonds/%d/pid: %s\n", pid, i, strerror(-rc));
+			kd_off(i);
+			return rc;
+		}
+	}
+	d->kd[i] = (struct kdamond){ .pid = pid, .kthread = kthread, .on_ms = cdmd_now_ms() };
 	record_owned(d);
 	return 0;
+}
+
+/* kdamond @i, on for one of ours, turned off */
+static void kd_stop(struct damon *d, int i)
+{
+	kd_off(i);
+	if (d->trace)
+		cdmd_damon_trace_unwatch(d->trace, d->kd[i].kthread);
 }
 
 /*
@@ -271,7 +302,7 @@ static int pool_grow(struct cdmd_tracker *t, FILE *err)
 	d->kd = kd;
 	for (i = 0; i < old; i++)
 		if (kd[i].pid > 0)
-			kd_off(i);
+			kd_stop(d, i);
 	snprintf(nr, sizeof(nr), "%d", n);
 	rc = write_busy(KDAMONDS "/nr_kdamonds", nr);
 	if (rc == -EBUSY)
@@ -338,7 +369,7 @@ static void damon_drop(struct cdmd_tracker *t, struct cdmd_tracked *p)
 
 	if (d->kd[i].pid != p->pid)
 		return;		/* its kdamond went with a pool_grow() */
-	kd_off(i);
+	kd_stop(d, i);
 	d->kd[i].pid = 0;
 	record_owned(d);
 }
@@ -372,6 +403,32 @@ static int cmp_region(const void *a, const void *b)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
+/*
+ * Kdamond @i's last set from the trace. Its first comes an interval after
+ * it was turned on, later under load: waited for up to half an interval,
+ * as the sysfs way waits for its update. A process that
+ * is gone is -ENOENT; its kdamond stops by itself.
+ */
+static int traced_regions(struct cdmd_tracker *t, int i, pid_t pid,
+			  struct cdmd_region **regions, size_t *nr, FILE *err)
+{
+	struct damon *d = t->backend;
+	uint64_t read_ms, until = d->kd[i].on_ms + t->interval_ms + t->interval_ms / 2;
+	int rc;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return -ENOENT;
+	for (;;) {
+		rc = cdmd_damon_trace_drain(d->trace, err);
+		if (!rc)
+			rc = cdmd_damon_trace_regions(d->trace, d->kd[i].kthread, regions, nr,
+						      &read_ms);
+		if (rc != -EAGAIN || cdmd_now_ms() >= until)
+			return rc;
+		cdmd_damon_trace_wait(d->trace, until - cdmd_now_ms());
+	}
+}
+
 static int damon_regions(struct cdmd_tracker *t, struct cdmd_tracked *p,
 			 struct cdmd_region **regions, size_t *nr, FILE *err)
 {
@@ -385,6 +442,8 @@ static int damon_regions(struct cdmd_tracker *t, struct cdmd_tracked *p,
 		return -ENOENT;
 	if (cdmd_now_ms() - d->kd[i].on_ms < t->interval_ms)
 		return -EAGAIN;
+	if (d->trace)
+		return traced_regions(t, i, p->pid, regions, nr, err);
 	rc = kd_write(i, "state", "update_schemes_tried_regions");
 	/*
 	 * EINVAL: the kdamond is not running. It stops itself when its
@@ -479,6 +538,10 @@ static int damon_open(struct cdmd_tracker *t, FILE *err)
 		return -ENOMEM;
 	}
 	d->nr = nr;
+	/* without the trace (no tracefs): the regions from sysfs */
+	rc = cdmd_damon_trace_open(&d->trace, t->interval_ms, err);
+	if (rc && rc != -ENOENT)
+		fprintf(err, "damon: reading the regions from sysfs instead of the trace\n");
 	t->backend = d;
 	return 0;
 }
@@ -496,6 +559,7 @@ static void damon_close(struct cdmd_tracker *t)
 	if (i == d->nr && d->nr)
 		write_busy(KDAMONDS "/nr_kdamonds", "0");
 	unlink(owners_file());
+	cdmd_damon_trace_close(d->trace);
 	free(d->kd);
 	free(d);
 }

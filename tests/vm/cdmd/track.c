@@ -41,6 +41,7 @@
 #define SLEEPERS	5
 #define FLUSH_PAGES	64
 #define KDAMONDS	"/sys/kernel/mm/damon/admin/kdamonds"
+#define TRACE_INSTANCE	"/sys/kernel/tracing/instances/cdmd"
 
 static void sleep_ms(unsigned int ms)
 {
@@ -223,9 +224,10 @@ int main(int argc, char **argv)
 	struct cdmd_tracker *t;
 	pid_t pids[1 + 1 + SLEEPERS], worker;
 	uint64_t base, covered;
-	double hot = 0, cold = 0;
+	double hot = 0, cold = 0, hot_at[INTERVALS + 1] = { 0 }, cold_at[INTERVALS + 1] = { 0 };
 	size_t nr = 0, i;
 	int rc, n, on, nr_kd, got;
+	bool traced;
 	uint64_t t0;
 
 	if (argc != 2)
@@ -244,6 +246,12 @@ int main(int argc, char **argv)
 	if (rc)
 		return done_testing();
 	ok(!strcmp(cdmd_tracker_name(t), argv[1]), "its name: %s", cdmd_tracker_name(t));
+	/* DAMON's regions from the trace, unless CDMD_TRACEFS hides tracefs */
+	traced = kind == CDMD_TRACKER_DAMON && !getenv("CDMD_TRACEFS");
+	if (kind == CDMD_TRACKER_DAMON)
+		ok(!access(TRACE_INSTANCE, F_OK) == traced, "the regions from %s: %s %s",
+		   traced ? "the trace" : "sysfs", TRACE_INSTANCE,
+		   access(TRACE_INSTANCE, F_OK) ? "absent" : "there");
 
 	worker = spawn_worker(&base);
 	pids[0] = worker;
@@ -279,9 +287,19 @@ int main(int argc, char **argv)
 			nr = 0;
 			continue;
 		}
-		hot = average(r, nr, base, base + HOT, &covered);
-		cold = average(r, nr, base + HOT, base + SIZE, &covered);
-		diag("interval %d: %zu regions, hot %.2f cold %.2f", n, nr, hot, cold);
+		hot_at[n] = average(r, nr, base, base + HOT, &covered);
+		cold_at[n] = average(r, nr, base + HOT, base + SIZE, &covered);
+		diag("interval %d: %zu regions, hot %.2f cold %.2f", n, nr, hot_at[n], cold_at[n]);
+	}
+	/*
+	 * The last three intervals: one alone is noisy, the more so from the
+	 * trace, which shows DAMON's regions merged at the end of an interval,
+	 * where a region that reaches past the hot range's end counts its
+	 * accesses over a few MiB of cold memory too.
+	 */
+	for (n = INTERVALS - 2; n <= INTERVALS; n++) {
+		hot += hot_at[n] / 3;
+		cold += cold_at[n] / 3;
 	}
 	diag("%s: a regions call took %llu ms on average", argv[1],
 	     (unsigned long long)t0 / INTERVALS);
@@ -290,9 +308,12 @@ int main(int argc, char **argv)
 	average(r, nr, base, base + HOT, &covered);
 	ok(covered == HOT, "  ... covering the hot 8 MiB (%llu KiB of it)",
 	   (unsigned long long)covered >> 10);
-	ok(hot >= CDMD_SAMPLES / 4.0, "  ... the hot 8 MiB: %.2f accesses on average (>= %.2f)",
+	ok(hot >= CDMD_SAMPLES / 4.0,
+	   "  ... the hot 8 MiB: %.2f accesses on average, last 3 intervals (>= %.2f)",
 	   hot, CDMD_SAMPLES / 4.0);
-	ok(cold <= 1, "  ... the other 56 MiB: %.2f accesses on average (<= 1)", cold);
+	ok(cold <= CDMD_SAMPLES / 10.0,
+	   "  ... the other 56 MiB: %.2f accesses on average, last 3 intervals (<= %.2f)",
+	   cold, CDMD_SAMPLES / 10.0);
 	for (i = 0, got = 0; i < nr; i++)
 		got = got || r[i].age > 0;
 	ok(got, "  ... some region aged");
@@ -325,7 +346,9 @@ int main(int argc, char **argv)
 	ok(!rc, "watch them: %d", rc);
 	rc = cdmd_tracker_regions(t, worker, &r, &nr, stderr);
 	ok(rc == -ENOENT, "  ... the worker is not tracked: -ENOENT (got %d)", rc);
-	sleep_ms(INTERVAL_MS + 100);
+	/* new kdamonds (the pool grew): their first regions an interval on,
+	 * later under load */
+	sleep_ms(2 * INTERVAL_MS);
 	for (i = 0, got = 0; i <= SLEEPERS; i++) {
 		rc = cdmd_tracker_regions(t, pids[i], &r, &nr, stderr);
 		if (!rc) {
@@ -336,20 +359,22 @@ int main(int argc, char **argv)
 		}
 		r = NULL;
 	}
-	ok(got == 1 + SLEEPERS, "  ... an interval later each of the %d has regions (%d)",
+	ok(got == 1 + SLEEPERS, "  ... two intervals later each of the %d has regions (%d)",
 	   1 + SLEEPERS, got);
 	if (kind == CDMD_TRACKER_DAMON) {
 		on = nr_kdamonds_on(&nr_kd);
 		ok(on == 1 + SLEEPERS, "  ... %d kdamonds on (of %d)", on, nr_kd);
 	}
 
-	cdmd_tracker_close(t);
+	/* the children first: they hold the trace pipe they were forked with */
 	for (i = 0; i <= SLEEPERS; i++)
 		reap(pids[i]);
+	cdmd_tracker_close(t);
 	cdmd_scan_free(&scan);
 	if (kind == CDMD_TRACKER_DAMON) {
 		on = nr_kdamonds_on(&nr_kd);
 		ok(nr_kd == 0 && on == 0, "closed: nr_kdamonds %d, %d on", nr_kd, on);
+		ok(access(TRACE_INSTANCE, F_OK), "  ... and no trace instance left");
 	}
 	return done_testing();
 usage:

@@ -3,11 +3,13 @@
 #
 # cdmd-tracker.sh: cdmd's access tracker (daemon/tracker.c) on the
 # project's kernel, through tests/vm/cdmd/track:
-#   - with DAMON and with idle page tracking, a process that keeps 8 of
-#     its 64 MiB hot is seen so: the hot range covered, hot by bytes on
-#     average, the rest cold; regions in order, aligned, apart; a process
+#   - with DAMON (its regions from the damon_aggregated trace event, and
+#     from sysfs without tracefs) and with idle page tracking, a process
+#     that keeps 8 of its 64 MiB hot is seen so: the hot range covered,
+#     hot by bytes on average, the rest cold; regions in order, aligned, apart; a process
 #     that exits or is not watched is -ENOENT; more processes than
-#     kdamonds at first; DAMON's kdamonds all gone after close;
+#     kdamonds at first; DAMON's kdamonds and trace instance all gone
+#     after close;
 #   - DAMON in use by someone else (a kdamond turned on here by hand):
 #     open(damon) is -EBUSY and says why, auto takes idle pages, and the
 #     other kdamond is left running.
@@ -15,9 +17,12 @@
 track=$CDM_TOP/build/tests/vm/cdmd/track
 kd=/sys/kernel/mm/damon/admin/kdamonds
 
-for backend in damon idle; do
+for backend in damon damon-sysfs idle; do
 	start=$(date +%s)
-	"$track" $backend
+	case $backend in
+	damon-sysfs) CDMD_TRACEFS=/nonexistent "$track" damon ;;	# no tracefs
+	*) "$track" $backend ;;
+	esac
 	is "$?" 0 "track $backend: exit 0"
 	diag "track $backend took $(($(date +%s) - start)) s"
 done

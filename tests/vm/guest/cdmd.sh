@@ -27,11 +27,11 @@
 #     one holding the target (work.slice) is kept to node 0 (cpuset.mems,
 #     and a process's Mems_allowed_list there), and all is given back at
 #     the stop; the project's kernel isolates by itself: nothing touched;
-#   - killed by SIGKILL, cdmd leaves its kdamond on and its socket behind;
-#     the next cdmd turns the kdamond off, says so, uses DAMON and
-#     answers on the socket (damon runs);
+#   - killed by SIGKILL, cdmd leaves its kdamond on, its trace instance and
+#     its socket behind; the next cdmd turns the kdamond off, says so, uses
+#     DAMON and answers on the socket (damon runs);
 #   - SIGTERM stops it with exit 0, and DAMON is given back (no kdamond
-#     left on).
+#     left on, no trace instance).
 . "$CDM_TOP/tests/lib/tap.sh"
 tracker=${1:-damon}
 kernel=${2:-cdm}
@@ -40,6 +40,7 @@ conf=/tmp/cdmd.conf
 log=/tmp/cdmd.log
 out=/tmp/hotcold.out
 damon=/sys/kernel/mm/damon/admin/kdamonds
+trace_instance=/sys/kernel/tracing/instances/cdmd	# DAMON's regions (damon-trace.c)
 hot_mib=32 cold_mib=96
 hot_pages=$((hot_mib * 256)) cold_pages=$((cold_mib * 256))
 
@@ -277,6 +278,7 @@ while kill -0 $cdmd_pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)
 wait $cdmd_pid
 is "$?" 0 "SIGTERM: cdmd exits 0"
 is "$(kdamonds_on)" 0 "  ... no kdamond left on"
+[ "$used" != damon ] || check "  ... nor its trace instance" test ! -e $trace_instance
 is "$(grep -c cpuset $cg/cgroup.subtree_control):$(mems_allowed $sleeper)" "0:0-1" \
 	"  ... the cpuset controller as it was, the sleeper's nodes 0-1 again"
 kill $sleeper
@@ -289,6 +291,7 @@ if [ "$used" = damon ]; then
 	wait $p 2>/dev/null
 	cmp_ok "$(kdamonds_on)" -ge 1 "SIGKILL: the kdamond of the killed cdmd is still on"
 	check "  ... and its socket is left behind" test -S $sock
+	check "  ... and its trace instance" test -d $trace_instance
 	"$cdmd" -c $conf 2> $log.next &
 	p=$!
 	sleep 3
@@ -303,6 +306,7 @@ if [ "$used" = damon ]; then
 	kill -TERM $p
 	wait $p
 	is "$?:$(kdamonds_on)" "0:0" "  ... and stops cleanly"
+	check "  ... taking the trace instance with it" test ! -e $trace_instance
 fi
 if grep -q 'signal 15: stopping' $log; then
 	pass "  ... and logged why"
