@@ -17,6 +17,10 @@
 /* a slow (or bind) node keeps this much free: move_pages(2) to a node at
  * its watermarks makes the kernel reclaim there, page by page */
 #define CDMD_SLOW_RESERVE	(16 * MIB)
+/* a move is cut into batches of at most this much of the range: one
+ * batch blocks the round (and cdmctl) while it copies, and a promotion
+ * waiting for room follows the first batches of demotion that make it */
+#define CDMD_MAX_BATCH		(4 * MIB)
 /* the rate's refill counts at most this much time: no overflow, and an
  * idle minute does not buy a burst of a minute's worth */
 #define RATE_MAX_REFILL_MS	60000
@@ -233,6 +237,13 @@ void cdmd_rate_settle(struct cdmd_rate *rate, uint64_t planned, uint64_t moved)
 
 /* ---- planning ---- */
 
+/* a promotion the fast node's watermark held back, tried again once the
+ * plan's demotions have made room */
+struct waiting {
+	const struct candidate *c;
+	uint64_t start, end;
+};
+
 struct plan {
 	const struct cdmd_target *t;
 	int64_t now_ms;
@@ -242,6 +253,13 @@ struct plan {
 	struct cdmd_move *moves;
 	size_t nr, cap;
 	struct cdmd_policy_stats *stats;
+	/* the one fast node demotions make room on, or -1 (several: which
+	 * one a demotion empties is not known) */
+	int fast_node;
+	uint64_t made_room;		/* bytes the demotions planned free there */
+	bool first_pass;		/* promotions held by the watermark wait */
+	struct waiting *waiting;
+	size_t nr_waiting, cap_waiting;
 };
 
 struct candidate {
@@ -302,6 +320,56 @@ static int emit(struct plan *p, const struct candidate *c, uint64_t start, uint6
 	};
 	p->rate->tokens -= bytes;
 	p->node_free[node] -= bytes;
+	if (c->kind == CDMD_DEMOTE && p->fast_node >= 0) {
+		p->node_free[p->fast_node] += bytes;
+		p->made_room += bytes;
+	}
+	return 0;
+}
+
+/* [@start, @end) onto @node as batches of at most CDMD_MAX_BATCH */
+static int emit_batches(struct plan *p, const struct candidate *c, uint64_t start, uint64_t end,
+			int node, uint64_t bytes)
+{
+	uint64_t piece, part;
+	int err;
+
+	while (end - start > CDMD_MAX_BATCH) {
+		piece = CDMD_MAX_BATCH;
+		part = estimate(c, piece);
+		part = part < bytes ? part : bytes;
+		err = emit(p, c, start, start + piece, node, part);
+		if (err)
+			return err;
+		start += piece;
+		bytes -= part;
+	}
+	return emit(p, c, start, end, node, bytes);
+}
+
+/* A promotion the watermark holds back in the first pass, on a single
+ * fast node: it waits for the room the demotions will make */
+static bool may_wait(const struct plan *p, const struct candidate *c, enum cdmd_held limit)
+{
+	return p->first_pass && limit == CDMD_HELD_WATERMARK && c->kind == CDMD_PROMOTE &&
+	       c->hint_node < 0 && p->fast_node >= 0;
+}
+
+/* Keep a promotion the watermark held back for the second pass */
+static int wait_for_room(struct plan *p, const struct candidate *c, uint64_t start, uint64_t end)
+{
+	struct waiting *w;
+
+	if (p->nr_waiting == p->cap_waiting) {
+		size_t cap = p->cap_waiting ? p->cap_waiting * 2 : 8;
+
+		w = realloc(p->waiting, cap * sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		p->waiting = w;
+		p->cap_waiting = cap;
+	}
+	p->waiting[p->nr_waiting++] = (struct waiting){ c, start, end };
 	return 0;
 }
 
@@ -339,13 +407,15 @@ static int place(struct plan *p, const struct candidate *c, uint64_t start, uint
 	struct cdm_nodeset one;
 	enum cdmd_held limit;
 	uint64_t keep;
-	int node;
+	int node, err;
 
 	if (!bytes)
 		return 0;
 	set = destination(p, c, &one, &keep, &limit);
 	node = roomiest(set, p->node_free, keep, &room);
 	if (node < 0) {
+		if (may_wait(p, c, limit))
+			return wait_for_room(p, c, start, end);
 		hold(p, limit, bytes);
 		return 0;
 	}
@@ -364,12 +434,18 @@ static int place(struct plan *p, const struct candidate *c, uint64_t start, uint
 	if (allow < bytes) {
 		len = (uint64_t)((unsigned __int128)len * allow / bytes);
 		len -= len % page_size();
-		hold(p, limit, bytes - estimate(c, len));
+		if (may_wait(p, c, limit)) {
+			err = wait_for_room(p, c, start + len, end);
+			if (err)
+				return err;
+		} else {
+			hold(p, limit, bytes - estimate(c, len));
+		}
 		if (!len)
 			return 0;
 		bytes = estimate(c, len);
 	}
-	return emit(p, c, start, start + len, node, bytes);
+	return emit_batches(p, c, start, start + len, node, bytes);
 }
 
 /* Cut @c where the history holds parts back, and place the rest */
@@ -473,6 +549,62 @@ static int classify(const struct cdmd_target *t, const struct cdmd_policy_region
 	return c->movable ? 0 : -1;
 }
 
+/* the only fast node of a tiering target, or -1 */
+static int single_fast_node(const struct cdmd_target *t)
+{
+	int node;
+
+	if (t->policy != CDMD_POLICY_TIERING || cdm_nodeset_weight(&t->fast_nodes) != 1)
+		return -1;
+	cdm_nodeset_foreach(&t->fast_nodes, node)
+		return node;
+	return -1;
+}
+
+/*
+ * The promotions that waited for room, placed with the room the
+ * demotions made, each right after the demotion batch from which on the
+ * fast node has room for it: a batch of promotions then follows the
+ * first batches of demotion rather than all of them. @room_before is the
+ * fast node's free memory above its watermark before the demotions,
+ * negative below it.
+ */
+static int second_pass(struct plan *p, size_t nr_first, int64_t room_before)
+{
+	struct cdmd_move *first, *order;
+	int64_t made = 0, need = 0;	/* demoted so far; promoted so far */
+	size_t i, next, n = 0;
+	int err = 0;
+
+	p->first_pass = false;
+	for (i = 0; i < p->nr_waiting && !err; i++)
+		err = place(p, p->waiting[i].c, p->waiting[i].start, p->waiting[i].end);
+	if (err || p->nr == nr_first)
+		return err;
+	/* the first pass's moves, each promotion after enough room is made */
+	order = malloc(p->cap * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	first = p->moves;
+	next = nr_first;
+	for (i = 0; i <= nr_first; i++) {
+		while (next < p->nr && made + room_before >= need + (int64_t)first[next].bytes) {
+			need += first[next].bytes;
+			order[n++] = first[next++];
+		}
+		if (i == nr_first)
+			break;
+		if (first[i].kind == CDMD_DEMOTE)
+			made += first[i].bytes;
+		order[n++] = first[i];
+	}
+	while (next < p->nr)
+		order[n++] = first[next++];
+	free(p->moves);
+	p->moves = order;
+	return 0;
+}
+
 int cdmd_policy_plan(const struct cdmd_target *target, int64_t now_ms,
 		     const struct cdmd_policy_region *regions, size_t nr,
 		     const struct cdmd_history *history, struct cdmd_rate *rate,
@@ -481,9 +613,11 @@ int cdmd_policy_plan(const struct cdmd_target *target, int64_t now_ms,
 {
 	struct plan p = {
 		.t = target, .now_ms = now_ms, .history = history, .rate = rate,
-		.node_free = node_free, .stats = stats,
+		.node_free = node_free, .stats = stats, .first_pass = true,
+		.fast_node = single_fast_node(target),
 	};
 	struct candidate *cands;
+	uint64_t keep = (uint64_t)target->fast_free_mb * MIB;
 	size_t i, nr_cands = 0;
 	int err = 0;
 
@@ -500,6 +634,12 @@ int cdmd_policy_plan(const struct cdmd_target *target, int64_t now_ms,
 	qsort(cands, nr_cands, sizeof(*cands), candidate_cmp);
 	for (i = 0; i < nr_cands && !err; i++)
 		err = plan_candidate(&p, &cands[i]);
+	if (!err && p.nr_waiting) {
+		/* the fast node's room above its watermark before the demotions */
+		err = second_pass(&p, p.nr, (int64_t)(node_free[p.fast_node] - p.made_room) -
+					    (int64_t)keep);
+	}
+	free(p.waiting);
 	free(cands);
 	if (err) {
 		free(p.moves);

@@ -18,8 +18,12 @@
  *    worth (or one interval's, when intervals are longer), so that over
  *    any T seconds at most rate_mb_s * (T + 1) MiB are planned;
  *  - fast_free_mb: promotions stop where a fast node would be left with
- *    less free memory than this;
+ *    less free memory than this; on a target with one fast node, the
+ *    room the plan's demotions make there counts, and such a promotion
+ *    is placed right after the demotion batch that makes its room;
  *  - a slow node without room for the bytes takes no more.
+ * A move is cut into batches of at most 4 MiB of its range, so that no
+ * single batch holds the round for long.
  * Bind moves every page outside the target's nodes onto them, at the
  * same rate limit.
  *

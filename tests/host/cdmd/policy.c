@@ -12,6 +12,7 @@
  * to catch a policy without the bound).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,6 +47,11 @@ struct sim {
 	struct cdmd_move first;		/* the first move planned */
 	uint64_t age_ms;		/* every region's age_ms */
 	size_t nr_planned;
+	/* the kinds of the first plan with moves, in order */
+	enum cdmd_move_kind order[NR_GRANULES * 2];
+	size_t nr_order;
+	/* the fast node's watermark, held after each promotion (not step) */
+	bool watermark_each_move;
 };
 
 static void sim_init(struct sim *s, enum cdmd_policy policy)
@@ -135,8 +141,11 @@ static uint64_t sim_step(struct sim *s, trace_fn trace, int k, int64_t now_ms,
 	node_free[1] = s->capacity[1] - node_used(s, 1);
 	assert_int_equal(cdmd_policy_plan(&s->t, now_ms, regions, NR_GRANULES, &s->history,
 					  &s->rate, node_free, &moves, &nr, &s->stats), 0);
-	if (nr && !s->nr_planned)
+	if (nr && !s->nr_planned) {
 		s->first = moves[0];
+		for (i = 0; i < nr && i < NR_GRANULES * 2; i++)
+			s->order[s->nr_order++] = moves[i].kind;
+	}
 	s->nr_planned += nr;
 	for (i = 0; i < nr; i++) {
 		const struct cdmd_move *m = &moves[i];
@@ -162,6 +171,8 @@ static uint64_t sim_step(struct sim *s, trace_fn trace, int k, int64_t now_ms,
 		}
 		cdmd_rate_settle(&s->rate, m->bytes, moved);
 		assert_int_equal(cdmd_history_record(&s->history, m->start, m->end, now_ms, keep), 0);
+		if (s->watermark_each_move && m->kind == CDMD_PROMOTE)
+			assert_true(s->capacity[0] - node_used(s, 0) >= s->t.fast_free_mb * MIB);
 		total += moved;
 	}
 	free(moves);
@@ -294,6 +305,84 @@ static void watermark(void **state)
 	assert_true(s.stats.held[CDMD_HELD_WATERMARK] >= 9);
 	assert_true(s.stats.held_bytes[CDMD_HELD_WATERMARK] > 0);
 	cdmd_history_free(&s.history);
+}
+
+static unsigned int trace_8_hot(int g, int k)
+{
+	return g < 8 ? 20 : 0;
+}
+
+/*
+ * The fast node 16 MiB below its watermark, its cold pages enough to make
+ * room: in one plan the cold granules go down and the hot ones up, each
+ * promotion right after the demotion that made its room: the first after
+ * nine of the sixteen (18 MiB), not after all of them. The watermark
+ * holds after every promotion. Without the room: held, as before.
+ */
+static void make_room(void **state)
+{
+	struct sim s;
+	size_t i;
+	int g;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (g = 0; g < NR_GRANULES; g++)
+		place_granule(&s, g, g < 8 || g >= 24 ? 1 : 0);
+	s.capacity[0] = 100 * MIB;
+	s.other_use[0] = 20 * MIB;	/* 48 MiB free: 16 below the watermark */
+	s.t.fast_free_mb = 64;
+	s.watermark_each_move = true;
+	sim_step(&s, trace_8_hot, 0, 0, NULL);
+	for (g = 0; g < NR_GRANULES; g++)
+		assert_int_equal(granule_node(&s, g), g < 8 ? 0 : 1);
+	assert_int_equal(s.moved_bytes, 24 * GRANULE);
+	assert_int_equal(s.nr_order, 24);
+	for (i = 0; i < s.nr_order; i++)	/* D x 9, then P D ... P */
+		assert_int_equal(s.order[i], i < 9 || (i - 9) % 2 ? CDMD_DEMOTE : CDMD_PROMOTE);
+	assert_int_equal(s.stats.held[CDMD_HELD_WATERMARK], 0);
+	cdmd_history_free(&s.history);
+
+	/* no cold pages on the fast node: nothing makes room, held */
+	sim_init(&s, CDMD_POLICY_TIERING);
+	for (g = 0; g < NR_GRANULES; g++)
+		place_granule(&s, g, 1);
+	s.capacity[0] = 100 * MIB;
+	s.other_use[0] = 52 * MIB;
+	s.t.fast_free_mb = 64;
+	sim_step(&s, trace_8_hot, 0, 0, NULL);
+	assert_int_equal(s.moved_bytes, 0);
+	assert_int_equal(s.stats.held[CDMD_HELD_WATERMARK], 8);
+	cdmd_history_free(&s.history);
+}
+
+/* a long range moves as batches of at most 4 MiB, in order, whole */
+static void batches(void **state)
+{
+	struct cdmd_policy_region r = {
+		.start = BASE, .end = BASE + 64 * MIB + 12 * PAGE, .accesses = 0,
+		.present = 64 * MIB + 12 * PAGE, .on_fast = 64 * MIB + 12 * PAGE,
+	};
+	uint64_t node_free[CDM_MAX_NODES] = { 1024 * MIB, 1024 * MIB }, bytes = 0;
+	struct cdmd_policy_stats stats = { 0 };
+	struct cdmd_history h = { 0 };
+	struct cdmd_rate rate = { .last_ms = CDMD_NEVER };
+	struct cdmd_move *moves;
+	struct sim s;
+	size_t nr, i;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, &moves, &nr,
+					  &stats), 0);
+	assert_int_equal(nr, 17);
+	for (i = 0; i < nr; i++) {
+		assert_int_equal(moves[i].kind, CDMD_DEMOTE);
+		assert_int_equal(moves[i].start, i ? moves[i - 1].end : r.start);
+		assert_true(moves[i].end - moves[i].start <= 4 * MIB);
+		bytes += moves[i].bytes;
+	}
+	assert_int_equal(moves[nr - 1].end, r.end);
+	assert_int_equal(bytes, r.present);
+	free(moves);
 }
 
 static unsigned int trace_hot_then_cold(int g, int k)
@@ -700,6 +789,8 @@ int main(void)
 		cmocka_unit_test(hot_up_cold_down),
 		cmocka_unit_test(rate_limit),
 		cmocka_unit_test(watermark),
+		cmocka_unit_test(make_room),
+		cmocka_unit_test(batches),
 		cmocka_unit_test(min_residency),
 		cmocka_unit_test(cold_age),
 		cmocka_unit_test(pingpong_bound),
