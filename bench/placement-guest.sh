@@ -230,6 +230,8 @@ slow_nodes = $slow
 promote_accesses = 4
 demote_accesses = 1
 min_residency_s = 2
+# cold after 2 s without an access, as DAMOS's migrate_cold scheme here
+cold_age_s = 2
 rate_mb_s = 64
 fast_free_mb = $1
 EOF
