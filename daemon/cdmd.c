@@ -320,6 +320,32 @@ static void remember(struct cdmd *d, const struct managed *p, const struct cdmd_
 		d->explain_nr++;
 }
 
+/* @next is the batch after @m of the same move (policy.c cuts a long
+ * move into batches): one line in the log and one decision for both */
+static bool same_move(const struct cdmd_move *m, const struct cdmd_move *next)
+{
+	return next->start == m->end && next->kind == m->kind && next->to_node == m->to_node &&
+	       next->accesses == m->accesses && next->age == m->age && next->hint == m->hint;
+}
+
+/* @res added to @sum, the batches of one move so far */
+static void add_result(struct cdmd_move_result *sum, const struct cdmd_move_result *res)
+{
+	sum->moved += res->moved;
+	sum->already += res->already;
+	sum->failed += res->failed;
+	sum->shared += res->shared;
+	sum->copied.present = res->copied.present;
+	sum->copied.engine += res->copied.engine;
+	sum->copied.cpu += res->copied.cpu;
+	sum->copied.fallback += res->copied.fallback;
+	sum->copied.declined += res->copied.declined;
+	if (res->err && !sum->err) {
+		sum->err = res->err;
+		memcpy(sum->message, res->message, sizeof(sum->message));
+	}
+}
+
 /* Carry out the plan for one process; false when it is gone */
 static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move *moves,
 		      size_t nr)
@@ -328,7 +354,9 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 	struct target_totals *tot = &d->totals[p->target];
 	int64_t keep = (int64_t)(t->min_residency_s > t->pingpong_window_s ?
 				 t->min_residency_s : t->pingpong_window_s) * 1000;
-	struct cdmd_move_result res;
+	struct cdmd_move_result res, sum = { 0 };
+	struct cdmd_move whole = { 0 };
+	bool open = false;		/* @whole has batches in @sum */
 	size_t i;
 	int err;
 
@@ -337,6 +365,11 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 		uint64_t bytes;
 
 		err = cdmd_migrate(d->ctx, p->pid, t, m, &res);
+		if (err && open) {	/* the batches before it, said */
+			log_move(t, p->pid, &whole, &sum);
+			remember(d, p, &whole, &sum);
+			open = false;
+		}
 		if (err) {
 			log_debug("%s: pid %d: %s to node %d not tried: %s", t->name, p->pid,
 				  cdmd_move_kind_names[m->kind], m->to_node,
@@ -354,13 +387,25 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 		 * trying it again every round would only cost */
 		if (cdmd_history_record(&p->history, m->start, m->end, cdmd_now(), keep))
 			log_err("%s: pid %d: out of memory recording a move", t->name, p->pid);
-		log_move(t, p->pid, m, &res);
-		remember(d, p, m, &res);
 		if (res.err && res.err != -EAGAIN) {
 			tot->failed_batches++;
 			if (-res.err < CDMD_ERRNO_MAX)
 				tot->failed_by_errno[-res.err]++;
 		}
+		if (!open) {
+			whole = *m;
+			memset(&sum, 0, sizeof(sum));
+			open = true;
+		} else {
+			whole.end = m->end;
+			whole.bytes += m->bytes;
+		}
+		add_result(&sum, &res);
+		if (!res.err && i + 1 < nr && same_move(m, &moves[i + 1]))
+			continue;	/* its next batch */
+		log_move(t, p->pid, &whole, &sum);
+		remember(d, p, &whole, &sum);
+		open = false;
 		if (res.err == -ESRCH)
 			return false;
 		if (res.err == -ENOSPC)	/* full: nothing more goes there this round */
