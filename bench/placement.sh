@@ -36,7 +36,9 @@
 # contenders with each other, never with hardware.
 # Environment: PLACEMENT_HOT_MIB (8), PLACEMENT_COLD_MIB (32),
 # PLACEMENT_BOOTS ("cdm kmem overhead"), PLACEMENT_CONTENDERS
-# ("none damos nb2 cdmd"). Needs make all and a kernel for scripts/vm-run.
+# ("none damos nb2 cdmd"), PLACEMENT_OVERHEAD_INTERVAL_MS (cdmd's
+# interval_ms in the overhead boot, 500; the tier boots run it at 100 ms,
+# DAMON sampled as DAMOS's kdamond is). Needs make all and a kernel for scripts/vm-run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
@@ -80,7 +82,7 @@ for b in $boots; do
 	overhead)
 		run_boot overhead --topology numa2 --timeout $((secs * 4 + 600)) -- \
 			/cdm/build/bench/placement-guest.sh overhead "$secs" "${PLACEMENT_OVERHEAD_HOT_MIB:-64}" \
-			"${PLACEMENT_OVERHEAD_COLD_MIB:-960}" ;;
+			"${PLACEMENT_OVERHEAD_COLD_MIB:-960}" "${PLACEMENT_OVERHEAD_INTERVAL_MS:-500}" ;;
 	*) echo "placement.sh: unknown boot '$b' (cdm kmem overhead)" >&2; exit 2 ;;
 	esac
 done
@@ -144,8 +146,8 @@ if [ -f "$dir/overhead.log" ] && grep -q '^overhead window' "$dir/overhead.log";
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		cpu = v["cdmd_ticks"] / v["hz"] / (v["window_cs"] / 100) * 100
 		kd = v["kdamond_ticks"] / v["hz"] / (v["window_cs"] / 100) * 100
-		printf "cdmd managing %d MiB (numa2, settled), over %.0f s: CPU %.2f%% of one CPU (target <= 2%%: %s), VmRSS %.1f MiB, VmHWM %.1f MiB (target <= 16 MiB: %s)\n",
-			v["managed_kb"] / 1024, v["window_cs"] / 100, cpu, cpu <= 2 ? "met" : "NOT met",
+		printf "cdmd managing %d MiB (numa2, settled, %d ms rounds), over %.0f s: CPU %.2f%% of one CPU (target <= 2%%: %s), VmRSS %.1f MiB, VmHWM %.1f MiB (target <= 16 MiB: %s)\n",
+			v["managed_kb"] / 1024, v["interval_ms"], v["window_cs"] / 100, cpu, cpu <= 2 ? "met" : "NOT met",
 			v["rss_kb"] / 1024, v["hwm_kb"] / 1024, v["hwm_kb"] <= 16384 ? "met" : "NOT met"
 		printf "  its DAMON kdamond (kernel thread, pid %s) over the same window: CPU %.2f%% of one CPU (not in the figure above)\n",
 			v["kdamond_pid"], kd

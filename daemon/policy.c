@@ -17,9 +17,9 @@
 /* a slow (or bind) node keeps this much free: move_pages(2) to a node at
  * its watermarks makes the kernel reclaim there, page by page */
 #define CDMD_SLOW_RESERVE	(16 * MIB)
-/* a move is cut into batches of at most this much of the range: one
- * batch blocks the round (and cdmctl) while it copies, and a promotion
- * waiting for room follows the first batches of demotion that make it */
+/* a move is cut into batches that move about this much: one batch
+ * blocks the round (and cdmctl) while it copies, and a promotion waiting
+ * for room follows the first batches of demotion that make it */
 #define CDMD_MAX_BATCH		(4 * MIB)
 /* the rate's refill counts at most this much time: no overflow, and an
  * idle minute does not buy a burst of a minute's worth */
@@ -327,15 +327,23 @@ static int emit(struct plan *p, const struct candidate *c, uint64_t start, uint6
 	return 0;
 }
 
-/* [@start, @end) onto @node as batches of at most CDMD_MAX_BATCH */
+/*
+ * [@start, @end) onto @node as batches that move about CDMD_MAX_BATCH
+ * each: a range mostly in place already is cut by what moves, not by its
+ * length, as each batch costs a look at the whole process (libcdm reads
+ * its memory map) besides the range's pages.
+ */
 static int emit_batches(struct plan *p, const struct candidate *c, uint64_t start, uint64_t end,
 			int node, uint64_t bytes)
 {
-	uint64_t piece, part;
+	uint64_t pieces = (bytes + CDMD_MAX_BATCH - 1) / CDMD_MAX_BATCH, piece, part;
 	int err;
 
-	while (end - start > CDMD_MAX_BATCH) {
-		piece = CDMD_MAX_BATCH;
+	if (pieces <= 1)
+		return emit(p, c, start, end, node, bytes);
+	piece = (end - start + pieces - 1) / pieces;
+	piece += (page_size() - piece % page_size()) % page_size();
+	while (end - start > piece) {
 		part = estimate(c, piece);
 		part = part < bytes ? part : bytes;
 		err = emit(p, c, start, start + piece, node, part);

@@ -22,8 +22,9 @@
  *    room the plan's demotions make there counts, and such a promotion
  *    is placed right after the demotion batch that makes its room;
  *  - a slow node without room for the bytes takes no more.
- * A move is cut into batches of at most 4 MiB of its range, so that no
- * single batch holds the round for long.
+ * A move is cut into batches that move about 4 MiB each (by the
+ * estimate: a range mostly in place already is not cut by its length), so
+ * that no single batch holds the round for long.
  * Bind moves every page outside the target's nodes onto them, at the
  * same rate limit.
  *

@@ -355,7 +355,8 @@ static void make_room(void **state)
 	cdmd_history_free(&s.history);
 }
 
-/* a long range moves as batches of at most 4 MiB, in order, whole */
+/* a long range moves as batches of at most 4 MiB, in order, whole; one
+ * mostly in place already as few batches as what moves needs */
 static void batches(void **state)
 {
 	struct cdmd_policy_region r = {
@@ -382,6 +383,22 @@ static void batches(void **state)
 	}
 	assert_int_equal(moves[nr - 1].end, r.end);
 	assert_int_equal(bytes, r.present);
+	free(moves);
+
+	/* 256 MiB of which 1/16 (16 MiB) on the fast node: four batches */
+	r.end = BASE + 256 * MIB;
+	r.present = 256 * MIB;
+	r.on_fast = 16 * MIB;
+	r.on_slow = 240 * MIB;
+	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, &moves, &nr,
+					  &stats), 0);
+	assert_int_equal(nr, 4);
+	for (i = 0, bytes = 0; i < nr; i++) {
+		assert_int_equal(moves[i].start, i ? moves[i - 1].end : r.start);
+		bytes += moves[i].bytes;
+	}
+	assert_int_equal(moves[nr - 1].end, r.end);
+	assert_int_equal(bytes, 16 * MIB);
 	free(moves);
 }
 
