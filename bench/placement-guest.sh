@@ -64,16 +64,25 @@ slow_node() {	# the first node with memory and no CPUs
 }
 
 # hold node 0 so that it has TARGET_KB free: more or fewer hugetlb pages
+# Hold node 0 at TARGET_KB free, to the nearest huge page (+-1 MiB): every
+# contender must meet the same room. Freed pages reach the free count
+# lazily (per-CPU lists), so each step is read again after a pause.
 hold_node0() {
 	target=$1
 	i=0
-	while [ $i -lt 4 ]; do
+	while [ $i -lt 8 ]; do
 		free=$(node0_free_kb) nr=$(cat $hp)
-		delta=$(((free - target) / 2048))
+		d=$((free - target))
+		if [ $d -ge 0 ]; then
+			delta=$(((d + 1024) / 2048))
+		else
+			delta=$(((d - 1024) / 2048))
+		fi
 		[ $delta -eq 0 ] && break
 		new=$((nr + delta))
 		[ $new -ge 0 ] || new=0
 		echo $new >$hp
+		sleep 0.3
 		i=$((i + 1))
 	done
 }
@@ -242,8 +251,15 @@ cdmd_start() {	# its log lines stamped with centiseconds since boot
 	rm -f /tmp/cdmd.fifo
 	mkfifo /tmp/cdmd.fifo
 	(while IFS= read -r l; do echo "$(now_cs) $l"; done </tmp/cdmd.fifo >/tmp/cdmd.log) &
-	"$cdmd" -c /tmp/cdmd.conf 2>/tmp/cdmd.fifo &
+	"$cdmd" -c /tmp/cdmd.conf ${PLACEMENT_DEBUG:+--verbose} 2>/tmp/cdmd.fifo &
 	cdmd_pid=$!
+}
+# PLACEMENT_DEBUG: what held cdmd's moves back and its hottest regions,
+# at each sample (a few control requests per sample: it perturbs)
+debug_cdmd() {	# ELAPSED_CS
+	cdmctl status --json 2>&1 | tr -d ' \n' | sed 's/.*"held"/held/; s/}}}.*/}}}/; s/^/debug '"$1"' /'
+	echo
+	cdmctl top --count 6 2>&1 | sed "s/^/debug $1 /"
 }
 cdmd_bytes() {	# promoted+demoted, as cdmd counts them
 	for i in 1 2 3 4 5; do
@@ -381,6 +397,7 @@ run_tier() {
 				sample_nodes
 				m=$(trace_pages)
 				echo "csv,$((el / 100)).$((el % 100 / 10)),$who/$online,$(awk -v a=$h0 -v b=$hot_pages 'BEGIN { printf "%.4f", a / b }'),$((m * 4096)),$(awk -v a=$cslow -v b=$cold_pages 'BEGIN { printf "%.4f", a / b }')"
+				[ -z "${PLACEMENT_DEBUG:-}" ] || [ "$who" != cdmd ] || debug_cdmd $el
 				next=$((next + 200))
 				[ $el -lt $((secs * 100)) ] || break
 			fi

@@ -33,6 +33,7 @@
 #   - SIGTERM stops it with exit 0, and DAMON is given back (no kdamond
 #     left on, no trace instance).
 . "$CDM_TOP/tests/lib/tap.sh"
+. "$CDM_TOP/tests/lib/hotcold.sh"
 tracker=${1:-damon}
 kernel=${2:-cdm}
 cdmd=$CDM_TOP/build/bin/cdmd
@@ -67,22 +68,6 @@ $1
 EOF
 }
 
-# report [HUP]: ask hotcold for a report after its current pass (HUP:
-# with the content of every page checked), print it
-report() {
-	_n=$(grep -c '^end' $out)
-	kill -"${1:-USR1}" $hc
-	_i=0
-	while [ "$(grep -c '^end' $out)" -le "$_n" ] && [ $_i -lt 600 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	awk -v n="$_n" '/^end/ { c++; next } c == n' $out
-}
-# pages REPORT SET NODE
-pages() {
-	echo "$1" | awk -v s="$2" -v n="$3" '$1 == s && $3 == n { c = $4 } END { print c + 0 }'
-}
 kdamonds_on() {
 	grep -l '^on' $damon/*/state 2>/dev/null | wc -l
 }
