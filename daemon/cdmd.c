@@ -10,6 +10,11 @@
  *   3. placement where those regions' pages are now (migrate.c)
  *   4. policy    what to move, and what holds moves back (policy.c)
  *   5. migrate   move it through libcdm, record it, log why (migrate.c)
+ * A round moves for about one interval at most: batches are sized by how
+ * fast moves onto their node went so far, and none starts once the
+ * interval is spent (the rest of the plan is made again next round, from
+ * fresh counts), so a slow node cannot hold the sockets and the tracker
+ * up for longer than a batch.
  * Between rounds it sleeps in poll(2) on a timerfd and a signalfd:
  * SIGHUP reloads the configuration (a file with problems is refused and
  * the running one stays), SIGTERM and SIGINT stop it, after giving back
@@ -49,6 +54,12 @@
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 #define NODE_SYSFS	"/sys/devices/system/node"
 #define MIB		(1024.0 * 1024.0)
+/* a batch moves no less than this, however slow its node: each one costs
+ * a look at the process's memory map besides its pages */
+#define BATCH_MIN	(256u << 10)
+/* a round moves for at least this long, however short the interval: a
+ * batch costs a look at the memory map, too many of them cost throughput */
+#define ROUND_MIN_MS	1000
 
 int64_t cdmd_now(void)
 {
@@ -346,7 +357,39 @@ static void add_result(struct cdmd_move_result *sum, const struct cdmd_move_resu
 	}
 }
 
-/* Carry out the plan for one process; false when it is gone */
+/* A batch onto @node moved @bytes in @ms: the node's speed, averaged
+ * over the last few batches so that one odd batch does not swing it */
+static void measure_speed(struct cdmd *d, int node, uint64_t bytes, int64_t ms)
+{
+	uint64_t speed;
+
+	if (node < 0 || node >= CDM_MAX_NODES || bytes < BATCH_MIN / 4 || ms < 1)
+		return;
+	speed = bytes * 1000 / (uint64_t)ms;
+	d->node_speed[node] = d->node_speed[node] ?
+			      (3 * d->node_speed[node] + speed) / 4 : speed;
+}
+
+/* How long a round moves, and so the batch of each node: what moves
+ * there in half of it at the measured speed, between BATCH_MIN (also
+ * until a speed is known) and the policy's CDMD_MAX_BATCH */
+static int64_t size_batches(struct cdmd *d)
+{
+	int64_t budget = d->cfg->interval_ms > ROUND_MIN_MS ? d->cfg->interval_ms : ROUND_MIN_MS;
+	int node;
+
+	for (node = 0; node < CDM_MAX_NODES; node++) {
+		uint64_t b = d->node_speed[node] * (uint64_t)budget / 2000;
+
+		d->node_batch[node] = b < BATCH_MIN ? BATCH_MIN :
+				      b > CDMD_MAX_BATCH ? CDMD_MAX_BATCH : b;
+	}
+	return budget;
+}
+
+/* Carry out the plan for one process; false when it is gone. Once the
+ * round's time is spent no further batch starts: what was planned and
+ * not tried goes back to the rate. */
 static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move *moves,
 		      size_t nr)
 {
@@ -363,8 +406,24 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 	for (i = 0; i < nr; i++) {
 		const struct cdmd_move *m = &moves[i];
 		uint64_t bytes;
+		int64_t t0 = cdmd_now();
 
+		if (d->round_moved && t0 >= d->round_deadline_ms) {
+			if (open) {
+				log_move(t, p->pid, &whole, &sum);
+				remember(d, p, &whole, &sum);
+			}
+			log_debug("%s: pid %d: the round's time is spent: %zu batches wait for the next",
+				  t->name, p->pid, nr - i);
+			for (; i < nr; i++)
+				cdmd_rate_settle(&d->rates[p->target], moves[i].bytes, 0);
+			return true;
+		}
+		d->round_moved = true;
 		err = cdmd_migrate(d->ctx, p->pid, t, m, &res);
+		if (!err)
+			measure_speed(d, m->to_node, res.moved * (uint64_t)sysconf(_SC_PAGESIZE),
+				      cdmd_now() - t0);
 		if (err && open) {	/* the batches before it, said */
 			log_move(t, p->pid, &whole, &sum);
 			remember(d, p, &whole, &sum);
@@ -452,7 +511,8 @@ static void manage(struct cdmd *d, struct managed *p)
 	if (d->paused[p->target])
 		goto out;
 	err = cdmd_policy_plan(t, cdmd_now(), p->regions, nr, &p->history, &d->rates[p->target],
-			       d->node_free, &moves, &nr_moves, &d->totals[p->target].held);
+			       d->node_free, d->node_batch, &moves, &nr_moves,
+			       &d->totals[p->target].held);
 	if (err) {
 		log_err("%s: pid %d: planning: %s", t->name, p->pid, strerror(-err));
 		goto out;
@@ -515,8 +575,12 @@ static void round_once(struct cdmd *d, char *status, size_t len)
 	}
 	cdmd_hints_prune(&d->hints, &d->scan);
 	read_node_free(d);
+	d->round_deadline_ms = start + size_batches(d);
+	d->round_moved = false;
+	/* each round begins with the next process, so that one whose moves
+	 * spend the round's time does not keep the others waiting */
 	for (i = 0; i < d->nr_procs; i++)
-		manage(d, &d->procs[i]);
+		manage(d, &d->procs[(i + d->rounds) % d->nr_procs]);
 	d->rounds++;
 	d->last_round_ms = cdmd_now() - start;
 	snprintf(status, len, "%zu processes of %d targets, tracker %s", d->nr_procs,

@@ -67,6 +67,11 @@ struct cdmd {
 	struct cdmd_rate rates[CDMD_MAX_TARGETS];
 	struct target_totals totals[CDMD_MAX_TARGETS];
 	uint64_t node_free[CDM_MAX_NODES];
+	/* how fast moves onto each node went (bytes/s, 0: none measured),
+	 * and so the most a batch moves there (policy.h) */
+	uint64_t node_speed[CDM_MAX_NODES], node_batch[CDM_MAX_NODES];
+	int64_t round_deadline_ms;	/* no batch starts after it... */
+	bool round_moved;		/* ...once one has run this round */
 	char has_memory[256];		/* the node list of the last topology read */
 	uint64_t rounds;
 	int64_t started_ms, last_round_ms;	/* cdmd_now() at start, a round's length */

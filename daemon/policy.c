@@ -20,7 +20,6 @@
 /* a move is cut into batches that move about this much: one batch
  * blocks the round (and cdmctl) while it copies, and a promotion waiting
  * for room follows the first batches of demotion that make it */
-#define CDMD_MAX_BATCH		(4 * MIB)
 /* the rate's refill counts at most this much time: no overflow, and an
  * idle minute does not buy a burst of a minute's worth */
 #define RATE_MAX_REFILL_MS	60000
@@ -250,6 +249,7 @@ struct plan {
 	const struct cdmd_history *history;
 	struct cdmd_rate *rate;
 	uint64_t *node_free;
+	const uint64_t *node_batch;	/* NULL: CDMD_MAX_BATCH everywhere */
 	struct cdmd_move *moves;
 	size_t nr, cap;
 	struct cdmd_policy_stats *stats;
@@ -329,14 +329,17 @@ static int emit(struct plan *p, const struct candidate *c, uint64_t start, uint6
 
 /*
  * [@start, @end) onto @node as batches that move about CDMD_MAX_BATCH
- * each: a range mostly in place already is cut by what moves, not by its
- * length, as each batch costs a look at the whole process (libcdm reads
- * its memory map) besides the range's pages.
+ * each, or the node's smaller batch size (what the daemon measured moving
+ * there in part of a round): a range mostly in place already is cut by
+ * what moves, not by its length, as each batch costs a look at the whole
+ * process (libcdm reads its memory map) besides the range's pages.
  */
 static int emit_batches(struct plan *p, const struct candidate *c, uint64_t start, uint64_t end,
 			int node, uint64_t bytes)
 {
-	uint64_t pieces = (bytes + CDMD_MAX_BATCH - 1) / CDMD_MAX_BATCH, piece, part;
+	uint64_t most = p->node_batch && p->node_batch[node] &&
+			p->node_batch[node] < CDMD_MAX_BATCH ? p->node_batch[node] : CDMD_MAX_BATCH;
+	uint64_t pieces = (bytes + most - 1) / most, piece, part;
 	int err;
 
 	if (pieces <= 1)
@@ -616,12 +619,12 @@ static int second_pass(struct plan *p, size_t nr_first, int64_t room_before)
 int cdmd_policy_plan(const struct cdmd_target *target, int64_t now_ms,
 		     const struct cdmd_policy_region *regions, size_t nr,
 		     const struct cdmd_history *history, struct cdmd_rate *rate,
-		     uint64_t *node_free, struct cdmd_move **moves, size_t *nr_moves,
-		     struct cdmd_policy_stats *stats)
+		     uint64_t *node_free, const uint64_t *node_batch, struct cdmd_move **moves,
+		     size_t *nr_moves, struct cdmd_policy_stats *stats)
 {
 	struct plan p = {
 		.t = target, .now_ms = now_ms, .history = history, .rate = rate,
-		.node_free = node_free, .stats = stats, .first_pass = true,
+		.node_free = node_free, .node_batch = node_batch, .stats = stats, .first_pass = true,
 		.fast_node = single_fast_node(target),
 	};
 	struct candidate *cands;

@@ -22,7 +22,8 @@
  *    room the plan's demotions make there counts, and such a promotion
  *    is placed right after the demotion batch that makes its room;
  *  - a slow node without room for the bytes takes no more.
- * A move is cut into batches that move about 4 MiB each (by the
+ * A move is cut into batches that move about 4 MiB each, or less where
+ * the daemon says a node takes less in the time it gives a batch (by the
  * estimate: a range mostly in place already is not cut by its length), so
  * that no single batch holds the round for long.
  * Bind moves every page outside the target's nodes onto them, at the
@@ -45,6 +46,9 @@
 #include <stddef.h>
 
 #include "config.h"
+
+/* the most one batch of a move is planned to move (bytes) */
+#define CDMD_MAX_BATCH		(4u << 20)
 
 /* An application's hint for a range (libcdm): it beats the tracker */
 enum cdmd_hint {
@@ -125,7 +129,8 @@ struct cdmd_rate {
  * clock) from its @regions (address order). @node_free: bytes free on
  * each node (CDM_MAX_NODES entries), lowered by what the plan moves
  * there, so the plans of several processes in one interval share the
- * room. The moves go to *@moves (the caller frees it), their number to
+ * room. @node_batch: the most bytes one batch moves onto each node (0 or
+ * a NULL array: about 4 MiB). The moves go to *@moves (the caller frees it), their number to
  * *@nr_moves; held-back moves are added to @stats. 0, or -ENOMEM.
  * The rate is charged the planned bytes (cdmd_rate_settle() corrects it
  * by what really moved); the history is not changed: the caller records
@@ -134,8 +139,8 @@ struct cdmd_rate {
 int cdmd_policy_plan(const struct cdmd_target *target, int64_t now_ms,
 		     const struct cdmd_policy_region *regions, size_t nr,
 		     const struct cdmd_history *history, struct cdmd_rate *rate,
-		     uint64_t *node_free, struct cdmd_move **moves, size_t *nr_moves,
-		     struct cdmd_policy_stats *stats);
+		     uint64_t *node_free, const uint64_t *node_batch, struct cdmd_move **moves,
+		     size_t *nr_moves, struct cdmd_policy_stats *stats);
 
 /* Record that [@start, @end) moved at @now_ms, and forget ranges whose
  * last move is older than @keep_ms (the longer of the residency time

@@ -93,6 +93,9 @@ static json_object *status(struct cdmd *d)
 		json_object_object_add(n, "node", json_object_new_int(cdm_node_get_id(node)));
 		json_object_object_add(n, "free_bytes", u64(d->node_free[cdm_node_get_id(node)]));
 		json_object_object_add(n, "total_bytes", u64(cdm_node_get_mem_total(node)));
+		json_object_object_add(n, "move_bytes_per_s",
+				       u64(d->node_speed[cdm_node_get_id(node)]));
+		json_object_object_add(n, "batch_bytes", u64(d->node_batch[cdm_node_get_id(node)]));
 		json_object_array_add(nodes, n);
 	}
 	json_object_object_add(o, "nodes", nodes);

@@ -140,7 +140,7 @@ static uint64_t sim_step(struct sim *s, trace_fn trace, int k, int64_t now_ms,
 	node_free[0] = s->capacity[0] - node_used(s, 0);
 	node_free[1] = s->capacity[1] - node_used(s, 1);
 	assert_int_equal(cdmd_policy_plan(&s->t, now_ms, regions, NR_GRANULES, &s->history,
-					  &s->rate, node_free, &moves, &nr, &s->stats), 0);
+					  &s->rate, node_free, NULL, &moves, &nr, &s->stats), 0);
 	if (nr && !s->nr_planned) {
 		s->first = moves[0];
 		for (i = 0; i < nr && i < NR_GRANULES * 2; i++)
@@ -372,7 +372,7 @@ static void batches(void **state)
 	size_t nr, i;
 
 	sim_init(&s, CDMD_POLICY_TIERING);
-	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, &moves, &nr,
+	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, NULL, &moves, &nr,
 					  &stats), 0);
 	assert_int_equal(nr, 17);
 	for (i = 0; i < nr; i++) {
@@ -390,7 +390,7 @@ static void batches(void **state)
 	r.present = 256 * MIB;
 	r.on_fast = 16 * MIB;
 	r.on_slow = 240 * MIB;
-	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, &moves, &nr,
+	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, NULL, &moves, &nr,
 					  &stats), 0);
 	assert_int_equal(nr, 4);
 	for (i = 0, bytes = 0; i < nr; i++) {
@@ -399,6 +399,47 @@ static void batches(void **state)
 	}
 	assert_int_equal(moves[nr - 1].end, r.end);
 	assert_int_equal(bytes, 16 * MIB);
+	free(moves);
+}
+
+/* a node the daemon measured as slow takes batches of its own size: 8 MiB
+ * to the slow node 1 at 512 KiB a batch, 16 of them, whole and in order;
+ * a batch size above 4 MiB is no batch size */
+static void batches_by_node(void **state)
+{
+	struct cdmd_policy_region r = {
+		.start = BASE, .end = BASE + 8 * MIB, .accesses = 0,
+		.present = 8 * MIB, .on_fast = 8 * MIB,
+	};
+	uint64_t node_free[CDM_MAX_NODES] = { 1024 * MIB, 1024 * MIB }, bytes = 0;
+	uint64_t node_batch[CDM_MAX_NODES] = { 0, 512 * 1024 };
+	struct cdmd_policy_stats stats = { 0 };
+	struct cdmd_history h = { 0 };
+	struct cdmd_rate rate = { .last_ms = CDMD_NEVER };
+	struct cdmd_move *moves;
+	struct sim s;
+	size_t nr, i;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, node_batch,
+					  &moves, &nr, &stats), 0);
+	assert_int_equal(nr, 16);
+	for (i = 0; i < nr; i++) {
+		assert_int_equal(moves[i].to_node, 1);
+		assert_int_equal(moves[i].start, i ? moves[i - 1].end : r.start);
+		assert_true(moves[i].end - moves[i].start <= 512 * 1024);
+		bytes += moves[i].bytes;
+	}
+	assert_int_equal(moves[nr - 1].end, r.end);
+	assert_int_equal(bytes, r.present);
+	free(moves);
+
+	node_batch[1] = 64 * MIB;
+	node_free[1] = 1024 * MIB;
+	rate = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
+	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, node_batch,
+					  &moves, &nr, &stats), 0);
+	assert_int_equal(nr, 2);
 	free(moves);
 }
 
@@ -581,7 +622,7 @@ static size_t plan_once(struct plan_env *e, const struct cdmd_policy_region *r, 
 	struct cdmd_rate rate = { .last_ms = CDMD_NEVER };
 	size_t nr;
 
-	assert_int_equal(cdmd_policy_plan(&e->s.t, now_ms, r, n, &e->h, &rate, e->node_free,
+	assert_int_equal(cdmd_policy_plan(&e->s.t, now_ms, r, n, &e->h, &rate, e->node_free, NULL,
 					  moves, &nr, &e->st), 0);
 	return nr;
 }
@@ -786,11 +827,11 @@ static void nothing(void **state)
 	size_t nr;
 
 	sim_init(&s, CDMD_POLICY_TIERING);
-	assert_int_equal(cdmd_policy_plan(&s.t, 0, NULL, 0, &h, &rate, node_free,
+	assert_int_equal(cdmd_policy_plan(&s.t, 0, NULL, 0, &h, &rate, node_free, NULL,
 					  &moves, &nr, &st), 0);
 	assert_int_equal(nr, 0);
 	free(moves);
-	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free,
+	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, NULL,
 					  &moves, &nr, &st), 0);
 	assert_int_equal(nr, 0);
 	free(moves);
@@ -808,6 +849,7 @@ int main(void)
 		cmocka_unit_test(watermark),
 		cmocka_unit_test(make_room),
 		cmocka_unit_test(batches),
+		cmocka_unit_test(batches_by_node),
 		cmocka_unit_test(min_residency),
 		cmocka_unit_test(cold_age),
 		cmocka_unit_test(pingpong_bound),

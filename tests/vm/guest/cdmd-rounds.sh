@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# cdmd-rounds.sh: cdmd demotes a process's 8 MiB cold set from node 0 to
+# the CXL node, where QEMU emulates every access (moves of about 1 MiB/s),
+# with a rate limit that lets a round plan all of it at once. Checks:
+#   - while it moves, `cdmctl status` answers within 3 s, five times in a
+#     row, and the round it reports lasted 3 s at most: a round moves for
+#     about an interval (1 s at least), then serves its sockets (before,
+#     one round carried out the whole plan: 8 s and more here);
+#   - the cold set keeps moving between those answers, and all of it
+#     reaches the CXL node within 120 s, every page's content intact.
+. "$CDM_TOP/tests/lib/tap.sh"
+. "$CDM_TOP/tests/lib/hotcold.sh"
+. "$CDM_TOP/tests/lib/topo.sh"
+cdmd=$CDM_TOP/build/bin/cdmd
+conf=/tmp/cdmd.conf
+log=/tmp/cdmd.log
+out=/tmp/hotcold.out
+hot_mib=1 cold_mib=8
+cold_pages=$((cold_mib * 256))
+
+now_cs() {
+	read -r up _ </proc/uptime
+	echo "${up%.*}${up#*.}" | sed 's/^0*//; s/^$/0/'
+}
+json() {	# KEY: from the JSON on stdin
+	"$CDM_TOP/build/tests/vm/libcdm/jsonget" "$1"
+}
+
+slow=
+for n in $(expand "$(cat /sys/devices/system/node/has_memory)"); do
+	[ -n "$(tr -d '\n' </sys/devices/system/node/node$n/cpulist 2>/dev/null)" ] || slow=$n
+done
+[ -n "$slow" ] || bail_out "no CPU-less node with memory (the CXL memory is not online)"
+diag "the CXL memory is node $slow"
+
+echo 0 > /proc/sys/kernel/numa_balancing 2>/dev/null
+"$CDM_TOP/build/tests/vm/hotcold" $hot_mib $cold_mib 0 0 > $out &
+hc=$!
+i=0
+while ! grep -q '^ready' $out && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+r=$(report)
+is "$(pages "$r" cold 0)" $cold_pages "before cdmd: the cold set on node 0"
+
+cat > $conf <<EOC
+[cdmd]
+interval_ms = 100
+
+[target hc]
+match = comm:hotcold
+policy = tiering
+fast_nodes = 0
+slow_nodes = $slow
+promote_accesses = 20
+demote_accesses = 1
+cold_age_s = 0
+min_residency_s = 0
+rate_mb_s = 1024
+fast_free_mb = 0
+EOC
+"$cdmd" -c $conf 2> $log &
+cdmd_pid=$!
+
+# wait for the first batch to the CXL node
+i=0
+while ! grep -q ' demote ' $log && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+has "cdmd demotes the cold set to node $slow" "$(cat $log)" ' demote '
+
+first=$(pages "$(report)" cold $slow)
+worst=0 longest=0 answered=0
+for k in 1 2 3 4 5; do
+	t0=$(now_cs)
+	st=$(cdmctl status --json 2>&1)
+	t=$(($(now_cs) - t0))
+	[ $t -le $worst ] || worst=$t
+	ms=$(echo "$st" | json last_round_ms 2>/dev/null)
+	case "$ms" in
+	''|*[!0-9]*) diag "status $k: $st" ;;
+	*) answered=$((answered + 1)); [ "$ms" -le $longest ] || longest=$ms ;;
+	esac
+	sleep 0.5
+done
+last=$(pages "$(report)" cold $slow)
+is $answered 5 "cdmctl status answered 5 times of 5 while cdmd moved"
+cmp_ok $worst -le 300 "  ... each within 3 s (slowest $((worst * 10)) ms)"
+cmp_ok $longest -le 3000 "  ... and the rounds it reported lasted 3 s at most (longest $longest ms)"
+cmp_ok $last -gt $first "  ... while the cold set kept moving ($first, then $last of $cold_pages pages on node $slow)"
+
+i=0
+while [ "$(pages "$(report)" cold $slow)" -lt $cold_pages ] && [ $i -lt 120 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+r=$(report HUP)
+is "$(pages "$r" cold $slow)" $cold_pages "all of the cold set reached node $slow (after $i s)"
+has_content=$(echo "$r" | sed -n 's/^content //p')
+is "$has_content" ok "every page's content intact"
+
+kill -TERM $cdmd_pid
+wait $cdmd_pid
+is $? 0 "cdmd stops on SIGTERM with exit 0"
+kill $hc 2>/dev/null
+grep -E 'demote|warning|error' $log | tail -n 5 | sed 's/^/# /'
+done_testing
