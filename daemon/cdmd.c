@@ -583,6 +583,8 @@ static void round_once(struct cdmd *d, char *status, size_t len)
 		manage(d, &d->procs[(i + d->rounds) % d->nr_procs]);
 	d->rounds++;
 	d->last_round_ms = cdmd_now() - start;
+	if (d->last_round_ms > d->longest_round_ms)
+		d->longest_round_ms = d->last_round_ms;
 	snprintf(status, len, "%zu processes of %d targets, tracker %s", d->nr_procs,
 		 d->cfg->nr_targets, cdmd_tracker_name(d->tracker));
 }

@@ -75,6 +75,7 @@ struct cdmd {
 	char has_memory[256];		/* the node list of the last topology read */
 	uint64_t rounds;
 	int64_t started_ms, last_round_ms;	/* cdmd_now() at start, a round's length */
+	int64_t longest_round_ms;		/* the longest round since start */
 	bool isolated;			/* the kernel has CDM nodes */
 	bool paused[CDMD_MAX_TARGETS];
 	struct cdmd_decision explain[CDMD_EXPLAIN_MAX];	/* a ring */

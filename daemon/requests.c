@@ -77,6 +77,7 @@ static json_object *status(struct cdmd *d)
 	json_object_object_add(o, "uptime_s", u64((cdmd_now() - d->started_ms) / 1000));
 	json_object_object_add(o, "rounds", u64(d->rounds));
 	json_object_object_add(o, "last_round_ms", u64(d->last_round_ms));
+	json_object_object_add(o, "longest_round_ms", u64(d->longest_round_ms));
 	json_object_object_add(o, "isolation", json_object_new_boolean(d->isolated));
 	json_object_object_add(o, "paused", json_object_new_boolean(all_paused));
 	json_object_object_add(o, "targets", u64(d->cfg->nr_targets));

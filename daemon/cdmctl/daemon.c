@@ -346,8 +346,8 @@ static void print_status(json_object *d, const struct cdmd_request *req)
 	printf(LABEL "%s\n", "tracker:", str(d, "tracker"));
 	printf(LABEL "%llu ms\n", "interval:", num(d, "interval_ms"));
 	printf(LABEL "%s\n", "uptime:", duration(num(d, "uptime_s"), a, sizeof(a)));
-	printf(LABEL "%llu, the last took %llu ms\n", "rounds:", num(d, "rounds"),
-	       num(d, "last_round_ms"));
+	printf(LABEL "%llu, the last took %llu ms, the longest %llu ms\n", "rounds:",
+	       num(d, "rounds"), num(d, "last_round_ms"), num(d, "longest_round_ms"));
 	printf(LABEL "%s\n", "isolation:", yes_no(d, "isolation"));
 	printf(LABEL "%s\n", "paused:", yes_no(d, "paused"));
 	printf(LABEL "%llu, with %llu processes\n", "targets:", num(d, "targets"),

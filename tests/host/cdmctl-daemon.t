@@ -58,7 +58,7 @@ ok() {
 # ---- status ----
 reply status '{"cdmd": "1.0.0", "libcdm": "1.0.0", "config": "/etc/cdm/cdmd.conf",
 	"tracker": "damon", "interval_ms": 1000, "uptime_s": 93784, "rounds": 93780,
-	"last_round_ms": 12, "isolation": true, "paused": false, "targets": 2,
+	"last_round_ms": 12, "longest_round_ms": 2104, "isolation": true, "paused": false, "targets": 2,
 	"processes": 3, "promoted_bytes": 1610612736, "demoted_bytes": 268435456,
 	"bound_bytes": 4294967296, "nodes": [
 		{"node": 0, "free_bytes": 12884901888, "total_bytes": 17179869184},
@@ -71,7 +71,7 @@ config:       /etc/cdm/cdmd.conf
 tracker:      damon
 interval:     1000 ms
 uptime:       1d 02h 03m 04s
-rounds:       93780, the last took 12 ms
+rounds:       93780, the last took 12 ms, the longest 2104 ms
 isolation:    yes
 paused:       no
 targets:      2, with 3 processes
@@ -85,7 +85,7 @@ is "$(json 'join " ", map { $_ // "-" } @$j{qw(result cdmd config tracker uptime
 is "$(json 'join " ", $j->{isolation} ? "true" : "false", $j->{nodes}[1]{node},
 	$j->{nodes}[1]{free_bytes}, $j->{nodes}[1]{total_bytes}')" "true 2 3221225472 8589934592" \
 	"status --json: booleans, nodes with bytes"
-is "$(json 'scalar keys %$j')" 17 "status --json: the daemon's 16 keys and result"
+is "$(json 'scalar keys %$j')" 18 "status --json: the daemon's 17 keys and result"
 reply status '{}'
 ask status
 is "$rc" 0 "status, a reply without the keys: exit 0"

@@ -5,9 +5,10 @@
 # the CXL node, where QEMU emulates every access (moves of about 1 MiB/s),
 # with a rate limit that lets a round plan all of it at once. Checks:
 #   - while it moves, `cdmctl status` answers within 3 s, five times in a
-#     row, and the round it reports lasted 3 s at most: a round moves for
-#     about an interval (1 s at least), then serves its sockets (before,
-#     one round carried out the whole plan: 8 s and more here);
+#     row, and no round since cdmd started lasted over 3 s (its
+#     longest_round_ms): a round moves for about an interval (1 s at
+#     least), then serves its sockets (before, one round carried out the
+#     whole plan: 8 s and more here);
 #   - the cold set keeps moving between those answers, and all of it
 #     reaches the CXL node within 120 s, every page's content intact.
 . "$CDM_TOP/tests/lib/tap.sh"
@@ -74,7 +75,7 @@ for k in 1 2 3 4 5; do
 	st=$(cdmctl status --json 2>&1)
 	t=$(($(now_cs) - t0))
 	[ $t -le $worst ] || worst=$t
-	ms=$(echo "$st" | json last_round_ms 2>/dev/null)
+	ms=$(echo "$st" | json longest_round_ms 2>/dev/null)
 	case "$ms" in
 	''|*[!0-9]*) diag "status $k: $st" ;;
 	*) answered=$((answered + 1)); [ "$ms" -le $longest ] || longest=$ms ;;
@@ -84,7 +85,7 @@ done
 last=$(pages "$(report)" cold $slow)
 is $answered 5 "cdmctl status answered 5 times of 5 while cdmd moved"
 cmp_ok $worst -le 300 "  ... each within 3 s (slowest $((worst * 10)) ms)"
-cmp_ok $longest -le 3000 "  ... and the rounds it reported lasted 3 s at most (longest $longest ms)"
+cmp_ok $longest -le 3000 "  ... and no round since cdmd started lasted over 3 s (longest $longest ms)"
 cmp_ok $last -gt $first "  ... while the cold set kept moving ($first, then $last of $cold_pages pages on node $slow)"
 
 i=0
