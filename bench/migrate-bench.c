@@ -16,11 +16,13 @@
  * Every timed move is checked: all pages on the target node afterwards
  * (raw move_pages query) and the content intact at the end of each method.
  * Prints medians of REPS (default 5), ratios and the spread (the minimum
- * is the run least disturbed, so ratios are given for both): under TCG one
- * direction of a 512 MiB THP move took either 3-9 s or 17-19 s, whatever
- * the method (256 MiB showed it too, less often), so a median is only as
- * good as the spread beside it. Run by bench/migrate.sh inside a numa2
- * guest: the absolute times are TCG times; use the ratios.
+ * is the run least disturbed, so ratios are given for both): on a guest
+ * CPU with ERMS, whose "rep movsb" page copies TCG emulates a byte at a
+ * time, one direction of a 512 MiB THP move took either 3-9 s or 17-19 s,
+ * whatever the method; vm-run's guest CPU now has no ERMS
+ * (configs/qemu/README), but a median is still only as good as the
+ * spread beside it. Run by bench/migrate.sh inside a numa2 guest: the
+ * absolute times are TCG times; use the ratios.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -112,9 +112,9 @@ start_hotcold() {	# HOT_NODE COLD_NODE
 		wait $hc 2>/dev/null
 		return 1
 	fi
-	set -- $(sed -n 's/^hot //p' $out)
+	set -- $(sed -n 's/^hot \(0x[0-9a-f]* 0x[0-9a-f]*\)$/\1/p' $out)
 	hot_start=$(($1)) hot_end=$(($2))
-	set -- $(sed -n 's/^cold //p' $out)
+	set -- $(sed -n 's/^cold \(0x[0-9a-f]* 0x[0-9a-f]*\)$/\1/p' $out)
 	cold_start=$(($1)) cold_end=$(($2))
 }
 

@@ -589,13 +589,13 @@ int cdm_migration_set_range(struct cdm_migration *mig, uint64_t start,
  * (memory, a thread) leaves its share to the others: the run goes on
  * with fewer and says so at LOG_INFO; only when not even the first can
  * be set up does cdm_migration_run() fail, -ENOMEM, moving nothing.
- * Measured in QEMU (bench/migrate.sh 256 5, TCG, not hardware): small
- * pages, 2 threads 1.5-1.8x one move_pages(2) call; huge pages, 2
- * threads slower than 1 (0.17x of the caller's own, 0.31x of another
- * process's), so one thread (the default) is the choice for THP there.
- * Moving the caller's own memory the workers are threads of the process
- * whose pages move, and the kernel unmaps each huge page with a TLB
- * shootdown of the CPUs they run on (~250 per 256 MiB round trip). */
+ * Measured in QEMU (bench/migrate.sh 256 5, TCG, not hardware; ratios
+ * of medians): small pages, 2 threads 1.66x one move_pages(2) call;
+ * huge pages, 2 threads 1.33x of 1 thread moving the caller's own memory
+ * and 1.05x moving another process's. Moving the caller's own memory the
+ * workers are threads of the process whose pages move, and the kernel
+ * unmaps each page with a TLB shootdown of the CPUs they run on (~250
+ * per 256 MiB round trip). */
 int cdm_migration_set_threads(struct cdm_migration *mig, unsigned int n);
 /* pages per move_pages(2) call (default 16384), rounded up to whole
  * huge pages (512 with 4 KiB pages and 2 MiB THPs) */

@@ -24,6 +24,9 @@
  * stdout, then runs until killed. On SIGUSR1 (or SIGHUP) it prints a
  * report after its current pass over the hot pages:
  *   hot node N COUNT / cold node N COUNT   where the pages are (move_pages(2))
+ *   hot run A-B N / cold run A-B N         pages A to B are on node N (or
+ *                                          status N < 0), when a set is in
+ *                                          2 to 8 such runs
  *   passes N                                passes over the hot pages so far
  *   content ok|corrupt|unchecked            every page's pattern intact
  *   end
@@ -112,6 +115,24 @@ static uint64_t *place(unsigned long mib, int node, uint64_t first_pageno)
 	return p;
 }
 
+/* "NAME run FIRST-LAST STATUS" for each run of pages with one status,
+ * when there are a few: where the pages that did not move are */
+static void print_runs(const char *name, const int *status, size_t npages)
+{
+	size_t i, first, runs = 1;
+
+	for (i = 1; i < npages; i++)
+		runs += status[i] != status[i - 1];
+	if (runs < 2 || runs > 8)
+		return;
+	for (first = 0, i = 1; i <= npages; i++) {
+		if (i < npages && status[i] == status[first])
+			continue;
+		printf("%s run %zu-%zu %d\n", name, first, i - 1, status[first]);
+		first = i;
+	}
+}
+
 static void count_nodes(const char *name, uint64_t *p, size_t npages)
 {
 	unsigned long counts[MAX_NODES] = { 0 }, other = 0;
@@ -140,6 +161,7 @@ static void count_nodes(const char *name, uint64_t *p, size_t npages)
 			printf("%s node %zu %lu\n", name, i, counts[i]);
 	if (other)
 		printf("%s node none %lu\n", name, other);
+	print_runs(name, status, npages);
 	free(pages);
 	free(status);
 }

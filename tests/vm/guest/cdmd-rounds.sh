@@ -1,16 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# cdmd-rounds.sh: cdmd demotes a process's 8 MiB cold set from node 0 to
-# the CXL node, where QEMU emulates every access (moves of about 1 MiB/s),
-# with a rate limit that lets a round plan all of it at once. Checks:
+# cdmd-rounds.sh: cdmd demotes a process's 128 MiB cold set from node 0
+# to the CXL node, where QEMU emulates every access (moves of about
+# 17 MB/s), with a rate limit that lets a round plan all of it at once.
+# Checks:
 #   - while it moves, `cdmctl status` answers within 3 s, five times in a
 #     row, and no round since cdmd started lasted over 3 s (its
 #     longest_round_ms): a round moves for about an interval (1 s at
 #     least), then serves its sockets (before, one round carried out the
-#     whole plan: 8 s and more here);
+#     whole plan, and status waited 8.3 s for it here);
 #   - the cold set keeps moving between those answers, and all of it
-#     reaches the CXL node within 120 s, every page's content intact.
+#     reaches the CXL node within 120 s (but for pages next to the hot
+#     set, see below), every page's content intact.
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/hotcold.sh"
 . "$CDM_TOP/tests/lib/topo.sh"
@@ -18,7 +20,7 @@ cdmd=$CDM_TOP/build/bin/cdmd
 conf=/tmp/cdmd.conf
 log=/tmp/cdmd.log
 out=/tmp/hotcold.out
-hot_mib=1 cold_mib=8
+hot_mib=1 cold_mib=128
 cold_pages=$((cold_mib * 256))
 
 now_cs() {
@@ -63,12 +65,15 @@ EOC
 "$cdmd" -c $conf 2> $log &
 cdmd_pid=$!
 
-# wait for the first batch to the CXL node
-i=0
-while ! grep -q ' demote ' $log && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-has "cdmd demotes the cold set to node $slow" "$(cat $log)" ' demote '
-
-first=$(pages "$(report)" cold $slow)
+# wait for the first cold pages on the CXL node (the log says a move
+# once it is over, too late for the checks that follow)
+i=0 first=0
+while [ $first -eq 0 ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	first=$(pages "$(report)" cold $slow)
+	i=$((i + 1))
+done
+cmp_ok $first -gt 0 "cdmd demotes the cold set to node $slow"
 worst=0 longest=0 answered=0
 for k in 1 2 3 4 5; do
 	t0=$(now_cs)
@@ -94,7 +99,14 @@ while [ "$(pages "$(report)" cold $slow)" -lt $cold_pages ] && [ $i -lt 120 ]; d
 	i=$((i + 1))
 done
 r=$(report HUP)
-is "$(pages "$r" cold $slow)" $cold_pages "all of the cold set reached node $slow (after $i s)"
+# DAMON's regions can join the first cold pages to the hot set's last
+# ones next to them (seen: cold page 0, twice in 4 runs), which are used
+n=$(pages "$r" cold $slow)
+left=$(echo "$r" | awk -v n=$slow '$1 == "cold" && $2 == "run" && $4 != n {
+	split($3, a, "-"); if (a[1] > 15 || a[2] > 15) far = 1; c += a[2] - a[1] + 1 }
+	END { print far ? "far" : c + 0 }')
+is "$left" $((cold_pages - n)) "all of the cold set reached node $slow but $left of its first 16 pages, next to the hot set (after $i s)"
+[ $n -eq $cold_pages ] || echo "$r" | grep ' run ' | sed 's/^/# /'
 has_content=$(echo "$r" | sed -n 's/^content //p')
 is "$has_content" ok "every page's content intact"
 
