@@ -355,6 +355,40 @@ static void make_room(void **state)
 	cdmd_history_free(&s.history);
 }
 
+/* plan one region alone, with nothing moved before and no rate spent;
+ * return the number of moves */
+static size_t plan_region(struct sim *s, const struct cdmd_policy_region *r,
+			  uint64_t *node_free, const uint64_t *node_batch,
+			  struct cdmd_move **moves)
+{
+	struct cdmd_policy_stats stats = { 0 };
+	struct cdmd_history h = { 0 };
+	struct cdmd_rate rate = { .last_ms = CDMD_NEVER };
+	size_t nr;
+
+	assert_int_equal(cdmd_policy_plan(&s->t, 0, r, 1, &h, &rate, node_free, node_batch,
+					  moves, &nr, &stats), 0);
+	return nr;
+}
+
+/* the moves cover r whole, in order, each at most max_len long, and
+ * together move want_bytes */
+static void assert_batches(const struct cdmd_move *moves, size_t nr,
+			   const struct cdmd_policy_region *r, uint64_t max_len,
+			   uint64_t want_bytes)
+{
+	uint64_t bytes = 0;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		assert_int_equal(moves[i].start, i ? moves[i - 1].end : r->start);
+		assert_true(moves[i].end - moves[i].start <= max_len);
+		bytes += moves[i].bytes;
+	}
+	assert_int_equal(moves[nr - 1].end, r->end);
+	assert_int_equal(bytes, want_bytes);
+}
+
 /* a long range moves as batches of at most 4 MiB, in order, whole; one
  * mostly in place already as few batches as what moves needs */
 static void batches(void **state)
@@ -363,26 +397,17 @@ static void batches(void **state)
 		.start = BASE, .end = BASE + 64 * MIB + 12 * PAGE, .accesses = 0,
 		.present = 64 * MIB + 12 * PAGE, .on_fast = 64 * MIB + 12 * PAGE,
 	};
-	uint64_t node_free[CDM_MAX_NODES] = { 1024 * MIB, 1024 * MIB }, bytes = 0;
-	struct cdmd_policy_stats stats = { 0 };
-	struct cdmd_history h = { 0 };
-	struct cdmd_rate rate = { .last_ms = CDMD_NEVER };
+	uint64_t node_free[CDM_MAX_NODES] = { 1024 * MIB, 1024 * MIB };
 	struct cdmd_move *moves;
 	struct sim s;
 	size_t nr, i;
 
 	sim_init(&s, CDMD_POLICY_TIERING);
-	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, NULL, &moves, &nr,
-					  &stats), 0);
+	nr = plan_region(&s, &r, node_free, NULL, &moves);
 	assert_int_equal(nr, 17);
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr; i++)
 		assert_int_equal(moves[i].kind, CDMD_DEMOTE);
-		assert_int_equal(moves[i].start, i ? moves[i - 1].end : r.start);
-		assert_true(moves[i].end - moves[i].start <= 4 * MIB);
-		bytes += moves[i].bytes;
-	}
-	assert_int_equal(moves[nr - 1].end, r.end);
-	assert_int_equal(bytes, r.present);
+	assert_batches(moves, nr, &r, 4 * MIB, r.present);
 	free(moves);
 
 	/* 256 MiB of which 1/16 (16 MiB) on the fast node: four batches */
@@ -390,15 +415,9 @@ static void batches(void **state)
 	r.present = 256 * MIB;
 	r.on_fast = 16 * MIB;
 	r.on_slow = 240 * MIB;
-	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, NULL, &moves, &nr,
-					  &stats), 0);
+	nr = plan_region(&s, &r, node_free, NULL, &moves);
 	assert_int_equal(nr, 4);
-	for (i = 0, bytes = 0; i < nr; i++) {
-		assert_int_equal(moves[i].start, i ? moves[i - 1].end : r.start);
-		bytes += moves[i].bytes;
-	}
-	assert_int_equal(moves[nr - 1].end, r.end);
-	assert_int_equal(bytes, 16 * MIB);
+	assert_batches(moves, nr, &r, 256 * MIB, 16 * MIB);
 	free(moves);
 }
 
@@ -411,34 +430,23 @@ static void batches_by_node(void **state)
 		.start = BASE, .end = BASE + 8 * MIB, .accesses = 0,
 		.present = 8 * MIB, .on_fast = 8 * MIB,
 	};
-	uint64_t node_free[CDM_MAX_NODES] = { 1024 * MIB, 1024 * MIB }, bytes = 0;
+	uint64_t node_free[CDM_MAX_NODES] = { 1024 * MIB, 1024 * MIB };
 	uint64_t node_batch[CDM_MAX_NODES] = { 0, 512 * 1024 };
-	struct cdmd_policy_stats stats = { 0 };
-	struct cdmd_history h = { 0 };
-	struct cdmd_rate rate = { .last_ms = CDMD_NEVER };
 	struct cdmd_move *moves;
 	struct sim s;
 	size_t nr, i;
 
 	sim_init(&s, CDMD_POLICY_TIERING);
-	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, node_batch,
-					  &moves, &nr, &stats), 0);
+	nr = plan_region(&s, &r, node_free, node_batch, &moves);
 	assert_int_equal(nr, 16);
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr; i++)
 		assert_int_equal(moves[i].to_node, 1);
-		assert_int_equal(moves[i].start, i ? moves[i - 1].end : r.start);
-		assert_true(moves[i].end - moves[i].start <= 512 * 1024);
-		bytes += moves[i].bytes;
-	}
-	assert_int_equal(moves[nr - 1].end, r.end);
-	assert_int_equal(bytes, r.present);
+	assert_batches(moves, nr, &r, 512 * 1024, r.present);
 	free(moves);
 
 	node_batch[1] = 64 * MIB;
 	node_free[1] = 1024 * MIB;
-	rate = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
-	assert_int_equal(cdmd_policy_plan(&s.t, 0, &r, 1, &h, &rate, node_free, node_batch,
-					  &moves, &nr, &stats), 0);
+	nr = plan_region(&s, &r, node_free, node_batch, &moves);
 	assert_int_equal(nr, 2);
 	free(moves);
 }
