@@ -49,6 +49,11 @@ now_cs() {
 }
 vmstat() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /proc/vmstat; }
 node0_free_kb() { awk '$3 == "MemFree:" { print $4 }' $node0/meminfo; }
+# node 0's pages on per-CPU free lists, all zones, in kB: free, but not
+# in MemFree nor in the watermark checks
+node0_pcp_kb() {
+	awk '$1 == "Node" { n = $2 } n == "0," && $1 == "count:" { s += $2 } END { print s * 4 }' /proc/zoneinfo
+}
 # node 0's high watermarks, all zones, in kB
 node0_high_kb() {
 	awk '$1 == "Node" { n = $2 } n == "0," && $1 == "high" { s += $2 } END { print s * 4 }' /proc/zoneinfo
@@ -260,6 +265,7 @@ debug_cdmd() {	# ELAPSED_CS
 	cdmctl status --json 2>&1 | tr -d ' \n' | sed 's/.*"held"/held/; s/}}}.*/}}}/; s/^/debug '"$1"' /'
 	echo
 	cdmctl top --count 6 2>&1 | sed "s/^/debug $1 /"
+	echo "debug $1 node 0: MemFree $(node0_free_kb) kB, on per-CPU lists $(node0_pcp_kb) kB, high watermark $(node0_high_kb) kB"
 }
 cdmd_bytes() {	# promoted+demoted, as cdmd counts them
 	for i in 1 2 3 4 5; do

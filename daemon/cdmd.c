@@ -49,10 +49,12 @@
 #include "sysfs.h"
 #include "targets.h"
 #include "tracker.h"
+#include "zoneinfo.h"
 
 #define DEFAULT_CONFIG	"/etc/cdm/cdmd.conf"
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 #define NODE_SYSFS	"/sys/devices/system/node"
+#define PROC_ZONEINFO	"/proc/zoneinfo"
 #define MIB		(1024.0 * 1024.0)
 /* a batch moves no less than this, however slow its node: each one costs
  * a look at the process's memory map besides its pages */
@@ -260,7 +262,62 @@ static int carry_processes(struct cdmd *d)
  * node's files, a cost each round would pay for what happens a few times
  * in a machine's life.
  */
-static void read_node_free(struct cdmd *d)
+/*
+ * Where a tiering target's promotions could be held by its fast_free_mb,
+ * the free pages on that node's per-CPU lists count as well, as far as
+ * promoting into them keeps MemFree above the low watermark (zoneinfo.h):
+ * without them, the room a demotion makes does not show. /proc/zoneinfo
+ * is read only in such rounds: it is long on a machine of many CPUs.
+ */
+static void count_cpu_lists(struct cdmd *d, int64_t budget_ms)
+{
+	uint64_t keep[CDM_MAX_NODES], round_bytes[CDM_MAX_NODES] = { 0 };
+	struct cdmd_zoneinfo *zi = NULL;
+	int i, node, err;
+
+	memset(keep, 0xff, sizeof(keep));
+	memset(d->node_cpu_lists, 0, sizeof(d->node_cpu_lists));
+	for (i = 0; i < d->cfg->nr_targets; i++) {
+		const struct cdmd_target *t = &d->cfg->targets[i];
+
+		if (t->policy != CDMD_POLICY_TIERING || d->paused[i])
+			continue;
+		cdm_nodeset_foreach(&t->fast_nodes, node) {
+			uint64_t mb = (uint64_t)t->fast_free_mb << 20;
+			uint64_t most = (uint64_t)t->rate_mb_s * (1 << 20) * budget_ms / 1000;
+
+			if (mb < keep[node])
+				keep[node] = mb;
+			if (most > round_bytes[node])
+				round_bytes[node] = most;
+		}
+	}
+	for (node = 0; node < CDM_MAX_NODES; node++) {
+		if (keep[node] == UINT64_MAX || d->node_free[node] >= keep[node] + round_bytes[node])
+			continue;
+		if (!zi) {
+			zi = malloc(sizeof(*zi));
+			if (!zi)
+				return;
+			err = cdmd_read_zoneinfo(PROC_ZONEINFO, sysconf(_SC_PAGESIZE), zi);
+			if (err) {
+				if (!d->zoneinfo_failed)
+					log_warn("reading %s: %s: free pages on per-CPU lists not counted",
+						 PROC_ZONEINFO, strerror(-err));
+				d->zoneinfo_failed = true;
+				break;
+			}
+		}
+		if (!zi->seen[node])
+			continue;
+		d->node_cpu_lists[node] = zi->cpu_lists[node];
+		d->node_free[node] = cdmd_free_with_cpu_lists(d->node_free[node], zi->cpu_lists[node],
+							      zi->low[node], keep[node]);
+	}
+	free(zi);
+}
+
+static void read_node_free(struct cdmd *d, int64_t budget_ms)
 {
 	char has_memory[sizeof(d->has_memory)];
 	struct cdm_node *node;
@@ -278,6 +335,7 @@ static void read_node_free(struct cdmd *d)
 	cdm_node_foreach(d->ctx, node)
 		if (!cdm_node_get_mem_free(node, &bytes))
 			d->node_free[cdm_node_get_id(node)] = bytes;
+	count_cpu_lists(d, budget_ms);
 }
 
 /* 1536 KiB -> "1.5 MiB", 8 KiB -> "8 KiB" */
@@ -554,7 +612,7 @@ static void isolate_cpusets(struct cdmd *d)
 /* One round; its outcome for systemd's status line in @status */
 static void round_once(struct cdmd *d, char *status, size_t len)
 {
-	int64_t start = cdmd_now();
+	int64_t start = cdmd_now(), budget;
 	struct errlog e;
 	size_t i;
 	int err;
@@ -574,8 +632,9 @@ static void round_once(struct cdmd *d, char *status, size_t len)
 		return;
 	}
 	cdmd_hints_prune(&d->hints, &d->scan);
-	read_node_free(d);
-	d->round_deadline_ms = start + size_batches(d);
+	budget = size_batches(d);
+	read_node_free(d, budget);
+	d->round_deadline_ms = start + budget;
 	d->round_moved = false;
 	/* each round begins with the next process, so that one whose moves
 	 * spend the round's time does not keep the others waiting */

@@ -67,6 +67,10 @@ struct cdmd {
 	struct cdmd_rate rates[CDMD_MAX_TARGETS];
 	struct target_totals totals[CDMD_MAX_TARGETS];
 	uint64_t node_free[CDM_MAX_NODES];
+	/* the free pages on a node's per-CPU lists, counted this round
+	 * (0: not read, the node had room enough; zoneinfo.h) */
+	uint64_t node_cpu_lists[CDM_MAX_NODES];
+	bool zoneinfo_failed;		/* said once */
 	/* how fast moves onto each node went (bytes/s, 0: none measured),
 	 * and so the most a batch moves there (policy.h) */
 	uint64_t node_speed[CDM_MAX_NODES], node_batch[CDM_MAX_NODES];

@@ -97,6 +97,8 @@ static json_object *status(struct cdmd *d)
 		json_object_object_add(n, "move_bytes_per_s",
 				       u64(d->node_speed[cdm_node_get_id(node)]));
 		json_object_object_add(n, "batch_bytes", u64(d->node_batch[cdm_node_get_id(node)]));
+		json_object_object_add(n, "cpu_lists_bytes",
+				       u64(d->node_cpu_lists[cdm_node_get_id(node)]));
 		json_object_array_add(nodes, n);
 	}
 	json_object_object_add(o, "nodes", nodes);
