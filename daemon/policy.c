@@ -186,13 +186,15 @@ static int held_by(const struct cdmd_moved_range *r, const struct cdmd_target *t
 }
 
 /* The stretch of [@pos, @end) from @pos that the history treats alike:
- * its end in *@seg_end, and what holds it back (-1: nothing) */
+ * its end in *@seg_end, whether cdmd moved it before in *@moved, and
+ * what holds it back (-1: nothing) */
 static int segment(const struct cdmd_history *h, const struct cdmd_target *t, int64_t now_ms,
-		   uint64_t pos, uint64_t end, uint64_t *seg_end)
+		   uint64_t pos, uint64_t end, uint64_t *seg_end, bool *moved)
 {
 	size_t i = first_after(h, pos);
 	const struct cdmd_moved_range *r;
 
+	*moved = false;
 	if (i == h->nr || h->ranges[i].start >= end) {
 		*seg_end = end;
 		return -1;
@@ -203,6 +205,7 @@ static int segment(const struct cdmd_history *h, const struct cdmd_target *t, in
 		return -1;
 	}
 	*seg_end = r->end < end ? r->end : end;
+	*moved = true;
 	return held_by(r, t, now_ms);
 }
 
@@ -459,27 +462,44 @@ static int place(struct plan *p, const struct candidate *c, uint64_t start, uint
 	return emit_batches(p, c, start, start + len, node, bytes);
 }
 
-/* Cut @c where the history holds parts back, and place the rest */
+/*
+ * Cut @c where the history holds parts back, and place the rest: first
+ * the stretches cdmd never moved, then those it moved before and may
+ * move again. The region's counts are samples spread over all of it,
+ * but where it was moved before is where its pages mostly went already:
+ * taken in address order, a part of the region that a rate or a room
+ * cuts short would be planned over those stretches, round after round,
+ * and move nothing.
+ */
 static int plan_candidate(struct plan *p, const struct candidate *c)
 {
-	uint64_t pos = c->region->start, end = c->region->end, seg_end;
-	uint64_t piece = pos;		/* start of the stretch free to move */
+	uint64_t pos, end = c->region->end, seg_end;
+	uint64_t piece;			/* start of the stretch to place */
+	bool moved, second;
 	int why, err;
 
-	while (pos < end) {
-		why = segment(p->history, p->t, p->now_ms, pos, end, &seg_end);
-		if (why >= 0) {
+	for (second = false; ; second = true) {
+		for (pos = piece = c->region->start; pos < end; pos = seg_end) {
+			why = segment(p->history, p->t, p->now_ms, pos, end, &seg_end, &moved);
+			if (why < 0 && moved == second)
+				continue;
 			if (piece < pos) {
 				err = place(p, c, piece, pos);
 				if (err)
 					return err;
 			}
-			hold(p, why, estimate(c, seg_end - pos));
+			if (why >= 0 && !second)
+				hold(p, why, estimate(c, seg_end - pos));
 			piece = seg_end;
 		}
-		pos = seg_end;
+		if (piece < end) {
+			err = place(p, c, piece, end);
+			if (err)
+				return err;
+		}
+		if (second)
+			return 0;
 	}
-	return piece < end ? place(p, c, piece, end) : 0;
 }
 
 /* Hints first; then promotions by accesses, most first, demotions by

@@ -451,6 +451,50 @@ static void batches_by_node(void **state)
 	free(moves);
 }
 
+/* a region cdmd demoted half of before (its residency over): with the
+ * rate for a quarter of what is left, the half never moved goes first */
+static void unmoved_first(void **state)
+{
+	struct cdmd_policy_region r = {
+		.start = BASE, .end = BASE + 64 * MIB, .accesses = 0,
+		.present = 64 * MIB, .on_fast = 32 * MIB, .on_slow = 32 * MIB,
+	};
+	uint64_t node_free[CDM_MAX_NODES] = { 1024 * MIB, 1024 * MIB };
+	struct cdmd_policy_stats stats = { 0 };
+	struct cdmd_history h = { 0 };
+	struct cdmd_rate rate = { .last_ms = CDMD_NEVER };
+	struct cdmd_move *moves;
+	struct sim s;
+	size_t nr, i;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	s.t.min_residency_s = 10;
+	s.t.rate_mb_s = 8;
+	assert_int_equal(cdmd_history_record(&h, BASE, BASE + 32 * MIB, 0, 60000), 0);
+	assert_int_equal(cdmd_policy_plan(&s.t, 20000, &r, 1, &h, &rate, node_free, NULL,
+					  &moves, &nr, &stats), 0);
+	assert_true(nr > 0);
+	for (i = 0; i < nr; i++) {
+		assert_int_equal(moves[i].kind, CDMD_DEMOTE);
+		assert_true(moves[i].start >= BASE + 32 * MIB);
+	}
+	assert_int_equal(stats.held[CDMD_HELD_RESIDENCY], 0);
+	assert_true(stats.held[CDMD_HELD_RATE] > 0);
+	free(moves);
+
+	/* within its residency the moved half is held, the rest planned */
+	rate = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
+	memset(&stats, 0, sizeof(stats));
+	assert_int_equal(cdmd_policy_plan(&s.t, 5000, &r, 1, &h, &rate, node_free, NULL,
+					  &moves, &nr, &stats), 0);
+	assert_true(nr > 0);
+	assert_true(moves[0].start >= BASE + 32 * MIB);
+	assert_int_equal(stats.held[CDMD_HELD_RESIDENCY], 1);
+	assert_int_equal(stats.held_bytes[CDMD_HELD_RESIDENCY], 16 * MIB);
+	free(moves);
+	cdmd_history_free(&h);
+}
+
 static unsigned int trace_hot_then_cold(int g, int k)
 {
 	return k == 0 ? 20 : 0;
@@ -858,6 +902,7 @@ int main(void)
 		cmocka_unit_test(make_room),
 		cmocka_unit_test(batches),
 		cmocka_unit_test(batches_by_node),
+		cmocka_unit_test(unmoved_first),
 		cmocka_unit_test(min_residency),
 		cmocka_unit_test(cold_age),
 		cmocka_unit_test(pingpong_bound),
