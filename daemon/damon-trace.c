@@ -48,7 +48,6 @@ struct trace_set {
 	pid_t kthread;
 	struct cdmd_region *done;	/* the last whole set, NULL: none yet */
 	size_t nr_done, done_cap;
-	uint64_t done_ms;		/* when it was read */
 	struct cdmd_region *part;	/* the set being read */
 	size_t nr_part, want, cap;
 	double first_ts;		/* trace clock, seconds */
@@ -240,7 +239,6 @@ static void add_event(struct damon_trace *tr, struct trace_set *s, double ts,
 	s->done_cap = s->cap;
 	s->cap = cap;
 	s->nr_done = s->nr_part;
-	s->done_ms = cdmd_now_ms();
 	s->nr_part = 0;
 	s->want = 0;
 }
@@ -337,7 +335,7 @@ void cdmd_damon_trace_wait(struct damon_trace *tr, uint64_t ms)
 }
 
 int cdmd_damon_trace_regions(struct damon_trace *tr, pid_t kthread,
-			     struct cdmd_region **regions, size_t *nr, uint64_t *read_ms)
+			     struct cdmd_region **regions, size_t *nr)
 {
 	struct trace_set *s = find_set(tr, kthread);
 	struct cdmd_region *r;
@@ -350,6 +348,5 @@ int cdmd_damon_trace_regions(struct damon_trace *tr, pid_t kthread,
 	memcpy(r, s->done, s->nr_done * sizeof(*r));
 	*regions = r;
 	*nr = s->nr_done;
-	*read_ms = s->done_ms;
 	return 0;
 }

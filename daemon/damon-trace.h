@@ -26,9 +26,9 @@ void cdmd_damon_trace_unwatch(struct damon_trace *tr, pid_t kthread);
 int cdmd_damon_trace_drain(struct damon_trace *tr, FILE *err);
 /* Wait up to @ms for events to read */
 void cdmd_damon_trace_wait(struct damon_trace *tr, uint64_t ms);
-/* A copy of @kthread's last whole set (the caller frees it) and when it
- * was read: 0, -EAGAIN when none came yet, -ENOMEM */
+/* A copy of @kthread's last whole set (the caller frees it): 0, -EAGAIN
+ * when none came yet, -ENOMEM */
 int cdmd_damon_trace_regions(struct damon_trace *tr, pid_t kthread,
-			     struct cdmd_region **regions, size_t *nr, uint64_t *read_ms);
+			     struct cdmd_region **regions, size_t *nr);
 
 #endif

@@ -418,7 +418,7 @@ static int traced_regions(struct cdmd_tracker *t, int i, pid_t pid,
 			  struct cdmd_region **regions, size_t *nr, FILE *err)
 {
 	struct damon *d = t->backend;
-	uint64_t read_ms, until = d->kd[i].on_ms + t->interval_ms + t->interval_ms / 2;
+	uint64_t until = d->kd[i].on_ms + t->interval_ms + t->interval_ms / 2;
 	int rc;
 
 	if (kill(pid, 0) && errno == ESRCH)
@@ -426,8 +426,7 @@ static int traced_regions(struct cdmd_tracker *t, int i, pid_t pid,
 	for (;;) {
 		rc = cdmd_damon_trace_drain(d->trace, err);
 		if (!rc)
-			rc = cdmd_damon_trace_regions(d->trace, d->kd[i].kthread, regions, nr,
-						      &read_ms);
+			rc = cdmd_damon_trace_regions(d->trace, d->kd[i].kthread, regions, nr);
 		if (rc != -EAGAIN || cdmd_now_ms() >= until)
 			return rc;
 		cdmd_damon_trace_wait(d->trace, until - cdmd_now_ms());
