@@ -551,7 +551,7 @@ static void manage(struct cdmd *d, struct managed *p)
 		log_err("%s: pid %d: out of memory for %zu regions", t->name, p->pid, nr);
 		goto out;
 	}
-	err = cdmd_sample_placement(p->pid, t, pieces, nr, placed);
+	err = cdmd_sample_placement(p->pid, t, d->rounds, pieces, nr, placed);
 	if (err) {
 		if (err != -ESRCH)
 			log_warn("%s: pid %d: where its pages are: %s", t->name, p->pid,

@@ -25,7 +25,14 @@ static long query_pages(pid_t pid, unsigned long count, void **pages, int *statu
 	return syscall(SYS_move_pages, pid, count, pages, NULL, status, 0);
 }
 
-int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target,
+/* @seq's offset into a sample's part, in 1/2^32: the golden ratio's
+ * multiples modulo 1, which spread evenly over [0, 1) whatever the run */
+static uint64_t sample_offset(uint64_t seq)
+{
+	return (seq * 0x9e3779b97f4a7c15ull) >> 32;
+}
+
+int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target, uint64_t seq,
 			  const struct cdmd_region *regions, size_t nr,
 			  struct cdmd_policy_region *out)
 {
@@ -44,12 +51,14 @@ int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target,
 		err = -ENOMEM;
 		goto out;
 	}
-	/* sample j of a region: the page at (j + 1/2) / SAMPLES of it */
+	/* sample j of a region: the page at (j + offset) / SAMPLES of it */
 	for (i = 0; i < nr; i++) {
 		uint64_t npages = (regions[i].end - regions[i].start) / page;
+		uint64_t offset = sample_offset(seq);
 
 		for (j = 0; j < CDMD_PLACEMENT_SAMPLES; j++) {
-			uint64_t k = (2 * j + 1) * npages / (2 * CDMD_PLACEMENT_SAMPLES);
+			uint64_t k = (uint64_t)(((unsigned __int128)j << 32 | offset) * npages /
+						((unsigned __int128)CDMD_PLACEMENT_SAMPLES << 32));
 
 			pages[n++] = (void *)(uintptr_t)(regions[i].start + k * page);
 		}

@@ -28,8 +28,12 @@
  * caller set (cdmd_hints_split()) and are kept: a NODE hint's pages on
  * its node are counted too (on_hint_node). 0, or -errno (-ESRCH: the
  * process is gone).
+ * Sample j is a page in the j-th of SAMPLES equal parts of the region, at
+ * an offset into its part that @seq (the round) changes: a few pages left
+ * behind between fixed samples would stay unseen for as long as the
+ * region keeps its bounds, and never move.
  */
-int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target,
+int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target, uint64_t seq,
 			  const struct cdmd_region *regions, size_t nr,
 			  struct cdmd_policy_region *out);
 
