@@ -17,6 +17,8 @@
  * POLICY_ALLOC_TOUCH=1 it reads all its pages over and over meanwhile,
  * so NUMA balancing sees it use them. POLICY_ALLOC_THEN_DEFAULT=1 drops
  * the policy once the pages are placed, leaving them to the kernel.
+ * While it holds, its stack is faulted in 128 KiB deep, so that moving the
+ * whole process moves all of it (see fault_in_stack()).
  * POLICY_ALLOC_PIN=1 splices the first page into a pipe that stays
  * unread (vmsplice(2)): the pipe holds a reference to the page for as
  * long as the process lives, so the page cannot migrate.
@@ -89,6 +91,22 @@ static int report(FILE *out)
 	return 0;
 }
 
+/*
+ * Fault in the stack below us, so that a move of the whole process
+ * (migrate_pages(2)) takes all of it along: a signal frame that the kernel
+ * later writes across an untouched page would get a page on the default
+ * node next to one on the node the process was moved to, and QEMU 10.0.2
+ * dies of an XSAVE across a RAM page and a CXL page (configs/qemu/README).
+ */
+static __attribute__((noinline)) void fault_in_stack(void)
+{
+	volatile char below[128 << 10];
+	size_t i;
+
+	for (i = 0; i < sizeof(below); i += 1024)
+		below[i] = 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *hold = getenv("POLICY_ALLOC_HOLD");
@@ -157,6 +175,7 @@ int main(int argc, char **argv)
 
 	sigset_t usr1, unblocked;
 
+	fault_in_stack();
 	/* SIGUSR1 stays blocked except inside sigsuspend(): none is lost. */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);

@@ -46,6 +46,7 @@ EOC
 }
 
 echo 0 > /proc/sys/kernel/numa_balancing 2>/dev/null
+: > $out
 "$CDM_TOP/build/tests/vm/hotcold" $hot_mib 1 1 1 > $out &
 hc=$!
 i=0

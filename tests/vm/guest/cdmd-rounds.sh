@@ -39,6 +39,7 @@ done
 diag "the CXL memory is node $slow"
 
 echo 0 > /proc/sys/kernel/numa_balancing 2>/dev/null
+: > $out
 "$CDM_TOP/build/tests/vm/hotcold" $hot_mib $cold_mib 0 0 > $out &
 hc=$!
 i=0
