@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Talking to tests/vm/hotcold from a guest script: $hc is its pid, $out
 # the file its stdout goes to.
-#   report [HUP]        its report after its current pass (HUP: with the
-#                       content of every page checked), printed
+#   report [HUP [S]]    its report after its current pass (HUP: with the
+#                       content of every page checked), printed; waits
+#                       up to S seconds (60)
 #   pages REPORT SET N  how many pages of SET (hot, cold) the report has on
 #                       node N
 
@@ -10,7 +11,7 @@ report() {
 	_n=$(grep -c '^end' $out)
 	kill -"${1:-USR1}" $hc
 	_i=0
-	while [ "$(grep -c '^end' $out)" -le "$_n" ] && [ $_i -lt 600 ]; do
+	while [ "$(grep -c '^end' $out)" -le "$_n" ] && [ $_i -lt $((${2:-60} * 10)) ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
