@@ -11,7 +11,8 @@
 # held (hugetlb pages, which nothing reclaims, demotes or migrates) so
 # that, once the workload is placed, it has half the hot set free above
 # its high watermark: the hot set fits on node 0 only once the cold set
-# has left. Then start the contender and sample, every 2 s for SECONDS,
+# has left. Then start the contender and sample, every PLACEMENT_SAMPLE_MS
+# (environment, default 500) for SECONDS,
 # the hot pages on node 0 (bench/placement-nodes: move_pages(2) status, no access to the pages
 # themselves) and the pages migrated (/proc/vmstat pgmigrate_success).
 # Contenders:
@@ -395,7 +396,8 @@ run_tier() {
 		*) echo "placement-guest: unknown contender $who" >&2; stop_hotcold; continue ;;
 		esac
 		t0=$(now_cs)
-		next=0
+		next=0 sample_cs=$((${PLACEMENT_SAMPLE_MS:-500} / 10))
+		[ $sample_cs -gt 0 ] || sample_cs=50
 		while :; do
 			now=$(now_cs)
 			el=$((now - t0))
@@ -404,7 +406,7 @@ run_tier() {
 				m=$(trace_pages)
 				echo "csv,$((el / 100)).$((el % 100 / 10)),$who/$online,$(awk -v a=$h0 -v b=$hot_pages 'BEGIN { printf "%.4f", a / b }'),$((m * 4096)),$(awk -v a=$cslow -v b=$cold_pages 'BEGIN { printf "%.4f", a / b }')"
 				[ -z "${PLACEMENT_DEBUG:-}" ] || [ "$who" != cdmd ] || debug_cdmd $el
-				next=$((next + 200))
+				next=$((next + sample_cs))
 				[ $el -lt $((secs * 100)) ] || break
 			fi
 			sleep 0.2

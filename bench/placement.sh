@@ -36,7 +36,8 @@
 # contenders with each other, never with hardware.
 # Environment: PLACEMENT_HOT_MIB (8), PLACEMENT_COLD_MIB (32),
 # PLACEMENT_BOOTS ("cdm kmem overhead"), PLACEMENT_CONTENDERS
-# ("none damos nb2 cdmd"), PLACEMENT_OVERHEAD_INTERVAL_MS (cdmd's
+# ("none damos nb2 cdmd"), PLACEMENT_SAMPLE_MS (how often the tier
+# boots sample placement, 500), PLACEMENT_OVERHEAD_INTERVAL_MS (cdmd's
 # interval_ms in the overhead boot, 500; the tier boots run it at 100 ms,
 # DAMON sampled as DAMOS's kdamond is). Needs make all and a kernel for scripts/vm-run.
 set -euo pipefail
@@ -46,6 +47,8 @@ dir=${2:-$top/build/bench/placement}
 hot=${PLACEMENT_HOT_MIB:-8} cold=${PLACEMENT_COLD_MIB:-32}
 boots=${PLACEMENT_BOOTS:-cdm kmem overhead}
 contenders=${PLACEMENT_CONTENDERS:-none damos nb2 cdmd}
+sample_ms=${PLACEMENT_SAMPLE_MS:-500}
+case "$sample_ms" in ''|*[!0-9]*|0|?|??) echo "placement.sh: PLACEMENT_SAMPLE_MS '$sample_ms' is not a number of ms >= 100" >&2; exit 2 ;; esac
 case "$secs" in ''|*[!0-9]*|0) echo "placement.sh: SECONDS '$secs' is not a positive number" >&2; exit 2 ;; esac
 for f in build/bench/placement-guest.sh build/bench/placement-nodes build/bin/cdmd build/tests/vm/hotcold; do
 	[ -x "$top/$f" ] || { echo "placement.sh: $f missing (make all)" >&2; exit 1; }
@@ -58,7 +61,7 @@ dir=$(cd "$dir" && pwd)
 start=$SECONDS
 
 echo "cdm placement benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-echo "workload: hotcold, hot $hot MiB (on the CXL node at start), cold $cold MiB (on node 0 at start), $secs s per contender, sampled every 2 s"
+echo "workload: hotcold, hot $hot MiB (on the CXL node at start), cold $cold MiB (on node 0 at start), $secs s per contender, sampled every $sample_ms ms"
 echo "sizes scaled down for emulation: QEMU TCG emulates every CXL access; times are emulated, compare contenders only"
 
 run_boot() {	# NAME VM-RUN-ARGS... -- GUEST-ARGS...
@@ -78,6 +81,7 @@ for b in $boots; do
 		online=cdm
 		[ "$b" = cdm ] || online=system-ram
 		run_boot "$b" --topology cxl --cxl-online=$online --timeout $tier_timeout -- \
+			env PLACEMENT_SAMPLE_MS="$sample_ms" \
 			/cdm/build/bench/placement-guest.sh tier "$secs" "$hot" "$cold" $contenders ;;
 	overhead)
 		run_boot overhead --topology numa2 --timeout $((secs * 4 + 600)) -- \
