@@ -257,7 +257,14 @@ cdmd_start() {	# its log lines stamped with centiseconds since boot
 	rm -f /tmp/cdmd.fifo
 	mkfifo /tmp/cdmd.fifo
 	(while IFS= read -r l; do echo "$(now_cs) $l"; done </tmp/cdmd.fifo >/tmp/cdmd.log) &
-	"$cdmd" -c /tmp/cdmd.conf ${PLACEMENT_DEBUG:+--verbose} 2>/tmp/cdmd.fifo &
+	# on kmem the harness is sheltered on node 0 (tests/lib/shelter.sh):
+	# cdmd must not be, or its moves to the CXL node fail as if it were
+	# full (the kernel allocates them as cdmd's, within its cpuset)
+	if [ -n "${CDM_OPEN_CGROUP:-}" ]; then
+		in_open "$cdmd" -c /tmp/cdmd.conf ${PLACEMENT_DEBUG:+--verbose} 2>/tmp/cdmd.fifo &
+	else
+		"$cdmd" -c /tmp/cdmd.conf ${PLACEMENT_DEBUG:+--verbose} 2>/tmp/cdmd.fifo &
+	fi
 	cdmd_pid=$!
 }
 # PLACEMENT_DEBUG: what held cdmd's moves back and its hottest regions,

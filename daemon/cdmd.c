@@ -168,6 +168,54 @@ static int start_metrics(struct cdmd *d)
 }
 
 /*
+ * Moves onto a node outside cdmd's own cpuset fail: the kernel allocates
+ * the pages a move puts there as cdmd's (__GFP_HARDWALL), refuses them
+ * with ENOMEM, and the move reads as a full node. Said once per load of
+ * the configuration, for each target with such nodes.
+ */
+static void check_own_cpuset(struct cdm_ctx *ctx, const struct cdmd_config *cfg)
+{
+	char line[512], missing[256], allowed[256];
+	struct cdm_nodeset mems, want;
+	int i, node;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f) && strncmp(line, "Mems_allowed_list:", 18))
+		;
+	fclose(f);
+	if (strncmp(line, "Mems_allowed_list:", 18))
+		return;
+	line[strcspn(line, "\n")] = '\0';
+	if (cdm_nodeset_parse(ctx, line + 18 + strspn(line + 18, " \t"), &mems))
+		return;		/* nodes without memory in it: no verdict */
+	for (i = 0; i < cfg->nr_targets; i++) {
+		const struct cdmd_target *t = &cfg->targets[i];
+
+		memset(&want, 0, sizeof(want));
+		if (t->policy == CDMD_POLICY_BIND) {
+			want = t->nodes;
+		} else {
+			cdm_nodeset_foreach(&t->fast_nodes, node)
+				cdm_nodeset_add(&want, node);
+			cdm_nodeset_foreach(&t->slow_nodes, node)
+				cdm_nodeset_add(&want, node);
+		}
+		cdm_nodeset_foreach(&mems, node)
+			cdm_nodeset_del(&want, node);
+		if (!cdm_nodeset_weight(&want))
+			continue;
+		cdm_nodeset_format(&want, missing, sizeof(missing));
+		cdm_nodeset_format(&mems, allowed, sizeof(allowed));
+		log_warn("target %s: node %s outside cdmd's own cpuset (Mems_allowed %s): moves there "
+			 "fail as if the node were full; run cdmd where it may use every node it manages",
+			 t->name, missing, allowed);
+	}
+}
+
+/*
  * SIGHUP or cdmctl reload: a new configuration replaces the running one
  * only when it loads as a whole, and its tracker opens when it needs
  * another. Targets start afresh (totals, rates, histories, pauses):
@@ -221,6 +269,7 @@ int cdmd_reload(struct cdmd *d, char *why, size_t len)
 		d->rates[i] = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
 	if (arm_timer(d))
 		log_err("interval of %u ms: %s", cfg->interval_ms, strerror(errno));
+	check_own_cpuset(d->ctx, cfg);
 	log_notice("%s: reloaded, %d targets", d->config_path, cfg->nr_targets);
 	return 0;
 }
@@ -872,6 +921,8 @@ int main(int argc, char **argv)
 	}
 	err = cdmd_config_load(d.ctx, d.config_path, errlog_open(&e), &d.cfg);
 	errlog_close(&e, LOG_ERR, NULL, 0);
+	if (!err)
+		check_own_cpuset(d.ctx, d.cfg);
 	if (err || check) {
 		if (!err)
 			printf("%s: %d targets, no problems\n", d.config_path, d.cfg->nr_targets);

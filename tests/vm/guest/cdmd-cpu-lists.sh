@@ -16,7 +16,8 @@
 # (here 20 MiB a CPU): cdmd before this change promoted 0 and 643 pages
 # of 2048 in 30 s (two runs). Checks: the hot set reaches node 0 within
 # 30 s, content intact; `cdmctl status` showed the lists; node 0's
-# MemFree stayed above its low watermark.
+# MemFree stayed above its low watermark. And cdmd warns when its own
+# cpuset leaves out a node it manages.
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/hotcold.sh"
 . "$CDM_TOP/tests/lib/meminfo.sh"
@@ -96,4 +97,17 @@ wait $cdmd_pid
 is $? 0 "cdmd stops on SIGTERM with exit 0"
 kill $hc 2>/dev/null
 grep -E 'promote|warning|error' $log | tail -n 5 | sed 's/^/# /'
+
+# cdmd in a cpuset without node 1 cannot move pages there (the kernel
+# allocates them within cdmd's cpuset): it says so when it loads the
+# configuration, and is silent where it may use both nodes
+cg=/sys/fs/cgroup
+echo +cpuset > $cg/cgroup.subtree_control
+mkdir -p $cg/narrow
+echo 0 > $cg/narrow/cpuset.mems
+msg=$(sh -c "echo \$\$ > $cg/narrow/cgroup.procs && exec $cdmd -c $conf --check" 2>&1)
+has "cdmd --check in a cpuset of node 0: node 1 is outside it" "$msg" \
+	"target hc: node 1 outside cdmd's own cpuset (Mems_allowed 0)"
+msg=$("$cdmd" -c $conf --check 2>&1)
+is "$msg" "$conf: 1 targets, no problems" "cdmd --check where it may use both nodes: no warning"
 done_testing
