@@ -171,7 +171,8 @@ static int start_metrics(struct cdmd *d)
  * Moves onto a node outside cdmd's own cpuset fail: the kernel allocates
  * the pages a move puts there as cdmd's (__GFP_HARDWALL), refuses them
  * with ENOMEM, and the move reads as a full node. Said once per load of
- * the configuration, for each target with such nodes.
+ * the configuration, for each target with such nodes. On a fake machine
+ * (libcdm's CDM_SYSFS_ROOT, in tests) the cpuset is the host's: no verdict.
  */
 static void check_own_cpuset(struct cdm_ctx *ctx, const struct cdmd_config *cfg)
 {
@@ -180,6 +181,8 @@ static void check_own_cpuset(struct cdm_ctx *ctx, const struct cdmd_config *cfg)
 	int i, node;
 	FILE *f;
 
+	if (getenv("CDM_SYSFS_ROOT"))
+		return;
 	f = fopen("/proc/self/status", "re");
 	if (!f)
 		return;
