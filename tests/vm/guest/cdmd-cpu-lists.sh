@@ -47,11 +47,7 @@ EOC
 }
 
 echo 0 > /proc/sys/kernel/numa_balancing 2>/dev/null
-: > $out
-"$CDM_TOP/build/tests/vm/hotcold" $hot_mib 1 1 1 > $out &
-hc=$!
-i=0
-while ! grep -q '^ready' $out && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+hotcold_start $hot_mib 1 1 1
 r=$(report)
 is "$(pages "$r" hot 1)" $hot_pages "before cdmd: the hot set on node 1"
 

@@ -40,11 +40,7 @@ done
 diag "the CXL memory is node $slow"
 
 echo 0 > /proc/sys/kernel/numa_balancing 2>/dev/null
-: > $out
-"$CDM_TOP/build/tests/vm/hotcold" $hot_mib $cold_mib 0 0 > $out &
-hc=$!
-i=0
-while ! grep -q '^ready' $out && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+hotcold_start $hot_mib $cold_mib 0 0
 r=$(report)
 is "$(pages "$r" cold 0)" $cold_pages "before cdmd: the cold set on node 0"
 

@@ -76,11 +76,7 @@ ip link set lo up	# the metrics listen on loopback
 # NUMA balancing would move the hot pages to node 0 itself on the stock
 # kernel (the project's keeps it off CDM nodes): cdmd's work is measured
 echo 0 > /proc/sys/kernel/numa_balancing 2>/dev/null
-: > $out
-"$CDM_TOP/build/tests/vm/hotcold" $hot_mib $cold_mib 1 0 > $out &
-hc=$!
-i=0
-while ! grep -q '^ready' $out && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+hotcold_start $hot_mib $cold_mib 1 0
 # cgroups: hc in work.slice, a sleeper in other.slice
 cg=/sys/fs/cgroup
 grep -q "^cgroup2 $cg " /proc/mounts || mount -t cgroup2 none $cg
