@@ -133,7 +133,9 @@ static int arm_timer(struct cdmd *d)
 		.it_interval = { ms / 1000, ms % 1000 * 1000000L },
 	};
 
-	its.it_value = its.it_interval;
+	/* the first round at once: a process is tracked from the round that
+	 * finds it, and its first regions come an interval after that */
+	its.it_value.tv_nsec = 1;
 	return timerfd_settime(d->timerfd, 0, &its, NULL) ? -errno : 0;
 }
 

@@ -444,10 +444,13 @@ static int damon_regions(struct cdmd_tracker *t, struct cdmd_tracked *p,
 
 	if (d->kd[i].pid != p->pid)
 		return -ENOENT;
-	if (cdmd_now_ms() - d->kd[i].on_ms < t->interval_ms)
-		return -EAGAIN;
-	if (d->trace)
+	/* the trace's first set is waited for (traced_regions()) by a round
+	 * that comes a little before it, as the next round comes an
+	 * interval after the one that turned the kdamond on */
+	if (d->trace && cdmd_now_ms() - d->kd[i].on_ms >= t->interval_ms / 2)
 		return traced_regions(t, i, p->pid, regions, nr, err);
+	if (d->trace || cdmd_now_ms() - d->kd[i].on_ms < t->interval_ms)
+		return -EAGAIN;
 	rc = kd_write(i, "state", "update_schemes_tried_regions");
 	/*
 	 * EINVAL: the kdamond is not running. It stops itself when its
