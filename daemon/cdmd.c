@@ -469,8 +469,25 @@ static void add_result(struct cdmd_move_result *sum, const struct cdmd_move_resu
 	}
 }
 
+/* How long a round moves: its interval, and at least ROUND_MIN_MS */
+static int64_t round_budget(const struct cdmd *d)
+{
+	return d->cfg->interval_ms > ROUND_MIN_MS ? d->cfg->interval_ms : ROUND_MIN_MS;
+}
+
+/* The batch of @node: what moves there in half a round at the measured
+ * speed, between BATCH_MIN (also until a speed is known) and the policy's
+ * CDMD_MAX_BATCH */
+static void size_batch(struct cdmd *d, int node)
+{
+	uint64_t b = d->node_speed[node] * (uint64_t)round_budget(d) / 2000;
+
+	d->node_batch[node] = b < BATCH_MIN ? BATCH_MIN : b > CDMD_MAX_BATCH ? CDMD_MAX_BATCH : b;
+}
+
 /* A batch onto @node moved @bytes in @ms: the node's speed, averaged
- * over the last few batches so that one odd batch does not swing it */
+ * over the last few batches so that one odd batch does not swing it,
+ * and its batch size from now on */
 static void measure_speed(struct cdmd *d, int node, uint64_t bytes, int64_t ms)
 {
 	uint64_t speed;
@@ -480,23 +497,32 @@ static void measure_speed(struct cdmd *d, int node, uint64_t bytes, int64_t ms)
 	speed = bytes * 1000 / (uint64_t)ms;
 	d->node_speed[node] = d->node_speed[node] ?
 			      (3 * d->node_speed[node] + speed) / 4 : speed;
+	size_batch(d, node);
 }
 
-/* How long a round moves, and so the batch of each node: what moves
- * there in half of it at the measured speed, between BATCH_MIN (also
- * until a speed is known) and the policy's CDMD_MAX_BATCH */
-static int64_t size_batches(struct cdmd *d)
+/*
+ * The batch to run from @moves[@i]: it and the batches of the same move
+ * after it, as many as the node's batch size takes now. The plan was cut
+ * with the sizes known when the round began; the first batch onto a node
+ * of unknown speed measures it, and the rest of the move need not pay a
+ * batch's fixed cost (a read of the process's memory map, the counters)
+ * every BATCH_MIN. Returns how many planned batches it holds.
+ */
+static size_t join_batches(const struct cdmd *d, const struct cdmd_move *moves, size_t nr,
+			   size_t i, struct cdmd_move *joined)
 {
-	int64_t budget = d->cfg->interval_ms > ROUND_MIN_MS ? d->cfg->interval_ms : ROUND_MIN_MS;
-	int node;
+	int node = moves[i].to_node;
+	uint64_t most = node >= 0 && node < CDM_MAX_NODES ? d->node_batch[node] : 0;
+	size_t n = 1;
 
-	for (node = 0; node < CDM_MAX_NODES; node++) {
-		uint64_t b = d->node_speed[node] * (uint64_t)budget / 2000;
-
-		d->node_batch[node] = b < BATCH_MIN ? BATCH_MIN :
-				      b > CDMD_MAX_BATCH ? CDMD_MAX_BATCH : b;
+	*joined = moves[i];
+	while (i + n < nr && same_move(&moves[i + n - 1], &moves[i + n]) &&
+	       joined->bytes + moves[i + n].bytes <= most) {
+		joined->end = moves[i + n].end;
+		joined->bytes += moves[i + n].bytes;
+		n++;
 	}
-	return budget;
+	return n;
 }
 
 /* Carry out the plan for one process; false when it is gone. Once the
@@ -512,14 +538,16 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 	struct cdmd_move_result res, sum = { 0 };
 	struct cdmd_move whole = { 0 };
 	bool open = false;		/* @whole has batches in @sum */
-	size_t i;
+	size_t i, joined;
 	int err;
 
-	for (i = 0; i < nr; i++) {
-		const struct cdmd_move *m = &moves[i];
+	for (i = 0; i < nr; i += joined) {
+		struct cdmd_move batch;
+		const struct cdmd_move *m = &batch;
 		uint64_t bytes;
 		int64_t t0 = cdmd_now();
 
+		joined = join_batches(d, moves, nr, i, &batch);
 		if (d->round_moved && t0 >= d->round_deadline_ms) {
 			if (open) {
 				log_move(t, p->pid, &whole, &sum);
@@ -533,6 +561,9 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 		}
 		d->round_moved = true;
 		err = cdmd_migrate(d->ctx, p->pid, t, m, &res);
+		log_debug("%s: pid %d: batch %#" PRIx64 "-%#" PRIx64 " to node %d: %llu"
+			  " pages moved in %" PRId64 " ms", t->name, p->pid, m->start, m->end,
+			  m->to_node, res.moved, cdmd_now() - t0);
 		if (!err)
 			measure_speed(d, m->to_node, res.moved * (uint64_t)sysconf(_SC_PAGESIZE),
 				      cdmd_now() - t0);
@@ -572,7 +603,7 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 			whole.bytes += m->bytes;
 		}
 		add_result(&sum, &res);
-		if (!res.err && i + 1 < nr && same_move(m, &moves[i + 1]))
+		if (!res.err && i + joined < nr && same_move(m, &moves[i + joined]))
 			continue;	/* its next batch */
 		log_move(t, p->pid, &whole, &sum);
 		remember(d, p, &whole, &sum);
@@ -629,6 +660,7 @@ static void manage(struct cdmd *d, struct managed *p)
 		log_err("%s: pid %d: planning: %s", t->name, p->pid, strerror(-err));
 		goto out;
 	}
+	log_debug("%s: pid %d: %zu regions, %zu batches planned", t->name, p->pid, nr, nr_moves);
 	carry_out(d, p, moves, nr_moves);
 out:
 	free(moves);
@@ -669,7 +701,7 @@ static void round_once(struct cdmd *d, char *status, size_t len)
 	int64_t start = cdmd_now(), budget;
 	struct errlog e;
 	size_t i;
-	int err;
+	int node, err;
 
 	err = cdmd_targets_scan(d->cfg, "/proc", CGROUP_ROOT, getpid(), &d->scan, errlog_open(&e));
 	errlog_close(&e, LOG_ERR, status, len);
@@ -686,7 +718,9 @@ static void round_once(struct cdmd *d, char *status, size_t len)
 		return;
 	}
 	cdmd_hints_prune(&d->hints, &d->scan);
-	budget = size_batches(d);
+	budget = round_budget(d);
+	for (node = 0; node < CDM_MAX_NODES; node++)	/* the interval may have changed */
+		size_batch(d, node);
 	read_node_free(d, budget);
 	d->round_deadline_ms = start + budget;
 	d->round_moved = false;
@@ -696,6 +730,7 @@ static void round_once(struct cdmd *d, char *status, size_t len)
 		manage(d, &d->procs[(i + d->rounds) % d->nr_procs]);
 	d->rounds++;
 	d->last_round_ms = cdmd_now() - start;
+	log_debug("round %" PRIu64 ": %" PRId64 " ms", d->rounds, d->last_round_ms);
 	if (d->last_round_ms > d->longest_round_ms)
 		d->longest_round_ms = d->last_round_ms;
 	snprintf(status, len, "%zu processes of %d targets, tracker %s", d->nr_procs,
