@@ -23,8 +23,12 @@
 #           workload's cgroup
 #   nb2     kernel.numa_balancing=2 (tiering mode) with
 #           /sys/kernel/mm/numa/demotion_enabled=1
-# Prints "csv,T,CONTENDER,SCORE,BYTES,COLD_SLOW" samples, "oracle ..."
-# and "result ..." lines, and "note ..." lines with what was seen.
+# Prints "csv,T,CONTENDER,SCORE,BYTES,COLD_SLOW" samples (T: seconds
+# since the command that started the contender), "oracle ..." and
+# "result ..." lines, and "note ..." lines with what was seen; "cdmdlog"
+# lines hold cdmd's log. PLACEMENT_VERBOSE=1 runs cdmd with --verbose
+# (each batch and round); PLACEMENT_DEBUG=1 also asks cdmd for its status
+# and top regions at each sample ("debug" lines; the requests perturb).
 #
 # overhead: numa2; hotcold with HOT_MIB on node 1 and COLD_MIB on node 0
 # (about 1 GiB); cdmd manages it (INTERVAL_MS rounds, 500); once it has
@@ -254,6 +258,8 @@ EOF
 }
 
 cdmd_start() {	# its log lines stamped with centiseconds since boot
+	verbose=
+	[ -z "${PLACEMENT_DEBUG:-}${PLACEMENT_VERBOSE:-}" ] || verbose=--verbose
 	rm -f /tmp/cdmd.fifo
 	mkfifo /tmp/cdmd.fifo
 	(while IFS= read -r l; do echo "$(now_cs) $l"; done </tmp/cdmd.fifo >/tmp/cdmd.log) &
@@ -261,9 +267,9 @@ cdmd_start() {	# its log lines stamped with centiseconds since boot
 	# cdmd must not be, or its moves to the CXL node fail as if it were
 	# full (the kernel allocates them as cdmd's, within its cpuset)
 	if [ -n "${CDM_OPEN_CGROUP:-}" ]; then
-		in_open "$cdmd" -c /tmp/cdmd.conf ${PLACEMENT_DEBUG:+--verbose} 2>/tmp/cdmd.fifo &
+		in_open "$cdmd" -c /tmp/cdmd.conf $verbose 2>/tmp/cdmd.fifo &
 	else
-		"$cdmd" -c /tmp/cdmd.conf ${PLACEMENT_DEBUG:+--verbose} 2>/tmp/cdmd.fifo &
+		"$cdmd" -c /tmp/cdmd.conf $verbose 2>/tmp/cdmd.fifo &
 	fi
 	cdmd_pid=$!
 }
@@ -388,6 +394,9 @@ run_tier() {
 		n0=$(vmstat numa_pages_migrated)
 		trace_start
 		own="-"
+		# the clock starts with the command that starts the contender:
+		# its setup (cdmd's, DAMOS's sysfs writes) is part of its time
+		t0=$(now_cs)
 		case "$who" in
 		none) ;;
 		cdmd)
@@ -402,7 +411,8 @@ run_tier() {
 			note "nb2: numa_balancing=$(cat /proc/sys/kernel/numa_balancing) demotion_enabled=$(cat /sys/kernel/mm/numa/demotion_enabled) promote_rate_limit_MBps=$(cat /proc/sys/kernel/numa_balancing_promote_rate_limit_MBps 2>/dev/null) hot_threshold_ms=$(cat /sys/kernel/debug/sched/numa_balancing/hot_threshold_ms 2>/dev/null || echo '?')" ;;
 		*) echo "placement-guest: unknown contender $who" >&2; stop_hotcold; continue ;;
 		esac
-		t0=$(now_cs)
+		t_setup=$(($(now_cs) - t0))
+		note "$who/$online: started in $((t_setup / 100)).$((t_setup % 100 / 10)) s"
 		next=0 sample_cs=$((${PLACEMENT_SAMPLE_MS:-500} / 10))
 		[ $sample_cs -gt 0 ] || sample_cs=50
 		while :; do

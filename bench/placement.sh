@@ -19,9 +19,13 @@
 # coherent device memory node (--cxl-online=cdm, cdm_nodes) and as an
 # ordinary kmem node (--cxl-online=system-ram), which is what the
 # kernel's tiering is made for. Score(t) = hot pages on node 0 / hot
-# pages, sampled every 2 s (move_pages(2) status, bench/placement-nodes); the oracle = as many
-# hot pages on node 0 as fit (1.0 by construction); "t95" = the first
-# sample with score >= 0.95 * oracle. Bytes migrated: the pages the
+# pages, sampled every PLACEMENT_SAMPLE_MS (move_pages(2) status,
+# bench/placement-nodes), time counted from the command that starts the
+# contender (cdmd's start, DAMOS's sysfs setup, the sysctl); the oracle =
+# as many hot pages on node 0 as fit (1.0 by construction); "t95" = the
+# first sample with score >= 0.95 * oracle; "held" = the first sample
+# from which the score stays >= 0.95 * oracle to the end of the run
+# ("never" when the last sample is below). Bytes migrated: the pages the
 # trace event mm_migrate_pages counts for any reason but compaction x 4
 # KiB for every contender (the /proc/vmstat pgmigrate_success delta,
 # which compaction inflates, next to it), plus the contender's own count
@@ -119,21 +123,27 @@ if [ -n "$logs" ]; then
 			k = f[2]
 			if (!(k in oracle)) continue
 			last[k] = f[3]; bytes[k] = f[4]; coldslow[k] = f[5]
-			if (!(k in t95) && f[3] >= 0.95 * oracle[k]) t95[k] = f[1]
+			if (f[3] >= 0.95 * oracle[k]) {
+				if (!(k in t95)) t95[k] = f[1]
+				if (!(k in held)) held[k] = f[1]
+			} else
+				delete held[k]
 		}
-		printf "%-16s %6s %8s %7s %10s %10s %11s %9s %9s %9s\n", "contender/online", "oracle",
-			"t95 s", "final", "cold slow", "moved MiB", "vmstat MiB", "promoted", "demoted", "own MiB"
+		printf "%-16s %6s %8s %8s %7s %10s %10s %11s %9s %9s %9s\n", "contender/online", "oracle",
+			"t95 s", "held s", "final", "cold slow", "moved MiB", "vmstat MiB", "promoted", "demoted", "own MiB"
 		for (i = 0; i < n; i++) {
 			k = order[i]
 			if (!(k in res)) { printf "%-16s %6.2f  (no result: see the log)\n", k, oracle[k]; continue }
 			own = v[k, "own_bytes"]
-			printf "%-16s %6.2f %8s %7.3f %10.3f %10.1f %11.1f %9d %9d %9s\n", k, oracle[k],
-				(k in t95) ? t95[k] : "never", last[k], coldslow[k],
+			printf "%-16s %6.2f %8s %8s %7.3f %10.3f %10.1f %11.1f %9d %9d %9s\n", k, oracle[k],
+				(k in t95) ? t95[k] : "never", (k in held) ? held[k] : "never", last[k], coldslow[k],
 				v[k, "moved_pages"] * 4096 / 1048576, v[k, "migrated_pages"] * 4096 / 1048576,
 				v[k, "pgpromote_success"], v[k, "pgdemote"],
 				own ~ /^[0-9]+$/ ? sprintf("%.1f", own / 1048576) : own
 		}
-		print "t95: first sample with score >= 0.95 x oracle (score = hot pages on node 0 / hot pages)"
+		print "t95: first sample with score >= 0.95 x oracle (score = hot pages on node 0 / hot pages),"
+		print "  seconds from the command that started the contender; held: first sample from which"
+		print "  the score stayed >= 0.95 x oracle to the end"
 		print "moved MiB: pages migrated for any reason but compaction (trace event mm_migrate_pages) x 4 KiB,"
 		print "  every contender alike; vmstat MiB: pgmigrate_success delta x 4 KiB (compaction included);"
 		print "promoted, demoted: pgpromote_success, pgdemote_* deltas (pages; kernel tiering only);"
