@@ -195,6 +195,14 @@ bool cdm_node_is_online(struct cdm_node *node);
 /* which nodes are online, have memory, have CPUs */
 int cdm_get_online_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set);
 int cdm_get_memory_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set);
+/*
+ * The nodes with memory where the calling thread may allocate: its
+ * cpuset's (Mems_allowed_list in /proc/thread-self/status). A migration
+ * the thread runs takes its new pages there too, so moves to another
+ * node fail as if it were full. On a fake machine (CDM_SYSFS_ROOT), which
+ * has no cpusets, every node with memory.
+ */
+int cdm_get_allowed_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set);
 
 struct cdm_ctx *cdm_node_get_ctx(struct cdm_node *node);
 int cdm_node_get_id(struct cdm_node *node);
@@ -563,6 +571,27 @@ int cdm_residency_get_pool_pages(struct cdm_residency *res, struct cdm_pool *poo
 /* highest node holding pages, -1 when none */
 int cdm_residency_get_max_node(struct cdm_residency *res);
 void cdm_residency_free(struct cdm_residency *res);
+
+/* ---- where a migration finds pages (pages.c) ---- */
+struct cdm_range {
+	uint64_t start, end;		/* [start, end) */
+};
+
+/*
+ * The parts of @pid's address space (0: the caller's) in [@start, @end)
+ * (both 0: all of it) that a migration walks: every mapping but those
+ * with no access (PROT_NONE guards and reservations) and the kernel's
+ * [vdso], [vvar] and [vsyscall]; the rest (gaps between mappings
+ * included) holds no page a migration could move. From /proc/PID/maps,
+ * with no walk of the page tables: cheap enough to ask before each
+ * move, so that a range which is mostly gap is not moved as a whole.
+ * 0 with *@ranges (in address order, clipped to the range; free() it)
+ * and *@nr (0 when nothing is mapped there); -ESRCH for a process that
+ * is gone, -EACCES without the right to read its map, -EINVAL for a
+ * range that is empty or not page aligned, each with a message.
+ */
+int cdm_get_movable_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
+			   uint64_t end, struct cdm_range **ranges, size_t *nr);
 
 /* ---- migration (migrate.c) ---- */
 struct cdm_migration;

@@ -3,6 +3,8 @@
  * What residency and migration walk: the VMAs of a process (from
  * /proc/PID/smaps, which also says whether a VMA holds transparent huge
  * pages), clipped to an optional range, and the size of such a huge page;
+ * the same VMAs from /proc/PID/maps for callers that only ask where a
+ * migration could find pages (cdm_get_movable_ranges());
  * and the doors to move_pages(2), migrate_pages(2) and PAGEMAP_SCAN they
  * go through, which host tests replace with a scripted kernel.
  */
@@ -248,7 +250,12 @@ static int add_vma(struct cdm_vma **vmas, size_t *nr, size_t *cap,
 	return 0;
 }
 
-int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
+/*
+ * The VMAs of @pid in [@start, @end) (all when @end is 0) from /proc/PID/
+ * @file: "smaps" also says which hold transparent huge pages, at the cost
+ * of a walk of every page table of the process; "maps" costs no walk.
+ */
+static int collect_vmas(struct cdm_ctx *ctx, pid_t pid, const char *file, uint64_t start,
 			uint64_t end, struct cdm_vma **vmas, size_t *nr)
 {
 	uint64_t vstart = 0, vend = 0, lo, hi;
@@ -262,9 +269,9 @@ int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
 	*vmas = NULL;
 	*nr = 0;
 	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	else
-		snprintf(path, sizeof(path), "/proc/self/smaps");
+		snprintf(path, sizeof(path), "/proc/self/%s", file);
 	f = fopen(path, "re");
 	if (!f) {
 		err = errno;
@@ -314,13 +321,58 @@ int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
 	/* a zombie's smaps reads empty: that is a gone process, not no memory */
 	if (!rc && pid > 0 && pid_gone(pid))
 		rc = cdm__fail(ctx, ESRCH, "pid %d: no such process", pid);
-	if (!rc && !*nr && end)
-		rc = cdm__fail(ctx, EFAULT, "range 0x%" PRIx64 "-0x%" PRIx64 ": not mapped",
-			       start, end);
 	if (rc) {
 		free(*vmas);
 		*vmas = NULL;
 		*nr = 0;
 	}
 	return rc;
+}
+
+int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
+			uint64_t end, struct cdm_vma **vmas, size_t *nr)
+{
+	int rc = collect_vmas(ctx, pid, "smaps", start, end, vmas, nr);
+
+	if (!rc && !*nr && end)
+		rc = cdm__fail(ctx, EFAULT, "range 0x%" PRIx64 "-0x%" PRIx64 ": not mapped",
+			       start, end);
+	return rc;
+}
+
+CDM_EXPORT int cdm_get_movable_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
+				      uint64_t end, struct cdm_range **ranges, size_t *nr)
+{
+	struct cdm_vma *vmas = NULL;
+	struct cdm_range *r = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (!ctx || !ranges || !nr)
+		return -EINVAL;
+	*ranges = NULL;
+	*nr = 0;
+	if (pid < 0)
+		return cdm__fail(ctx, EINVAL, "pid %d: not a process id", pid);
+	if (start || end) {
+		rc = cdm__check_range(ctx, start, end);
+		if (rc)
+			return rc;
+	}
+	rc = collect_vmas(ctx, pid, "maps", start, end, &vmas, &n);
+	if (rc)
+		return rc;
+	if (n) {
+		r = calloc(n, sizeof(*r));
+		if (!r) {
+			free(vmas);
+			return cdm__fail(ctx, ENOMEM, "pid %d: out of memory for %zu ranges", pid, n);
+		}
+	}
+	for (i = 0; i < n; i++)
+		r[i] = (struct cdm_range){ .start = vmas[i].start, .end = vmas[i].end };
+	free(vmas);
+	*ranges = r;
+	*nr = n;
+	return 0;
 }

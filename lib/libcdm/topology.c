@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -505,6 +506,52 @@ CDM_EXPORT int cdm_get_memory_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set
 	if (!rc)
 		*set = cdm__topology(ctx)->memory;
 	return rc;
+}
+
+/*
+ * The kernel allocates a page a thread moves within the thread's cpuset:
+ * Mems_allowed_list of /proc/self/status (the calling thread's), and
+ * nodes with memory. A fake machine (CDM_SYSFS_ROOT) has no cpusets:
+ * there it is every node with memory.
+ */
+CDM_EXPORT int cdm_get_allowed_nodes(struct cdm_ctx *ctx, struct cdm_nodeset *set)
+{
+	static const char key[] = "Mems_allowed_list:";
+	struct cdm_nodeset mems, memory;
+	char line[4096];
+	bool found = false;
+	int rc, node;
+	FILE *f;
+
+	if (!ctx || !set)
+		return -EINVAL;
+	rc = cdm_get_memory_nodes(ctx, &memory);
+	if (rc || !ctx->sysfs_is_real) {
+		if (!rc)
+			*set = memory;
+		return rc;
+	}
+	f = fopen("/proc/thread-self/status", "re");
+	if (!f)
+		return cdm__fail(ctx, errno, "/proc/thread-self/status: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, sizeof(key) - 1)) {
+			found = true;
+			break;
+		}
+	fclose(f);
+	if (!found)
+		return cdm__fail(ctx, ENOENT, "/proc/thread-self/status: no %s line", key);
+	line[strcspn(line, "\n")] = '\0';
+	if (cdm__nodeset_parse_plain(line + sizeof(key) - 1 + strspn(line + sizeof(key) - 1, " \t"),
+				     &mems))
+		return cdm__fail(ctx, EINVAL, "/proc/thread-self/status: %s '%s': not a node list",
+				 key, line + sizeof(key) - 1);
+	cdm_nodeset_zero(set);
+	cdm_nodeset_foreach(&mems, node)
+		if (cdm_nodeset_has(&memory, node))
+			cdm_nodeset_add(set, node);
+	return 0;
 }
 
 CDM_EXPORT struct cdm_ctx *cdm_node_get_ctx(struct cdm_node *node)

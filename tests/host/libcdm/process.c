@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include <libcdm.h>
+#include <numa.h>
 
 #define MIB (1UL << 20)
 
@@ -427,6 +428,95 @@ static void bad_requests(void **state)
 	}
 }
 
+/*
+ * The movable ranges of this process around a layout of its own: a mapping,
+ * a PROT_NONE guard, a hole, another mapping; clipped to a range; the
+ * gone process, a bad range and missing arguments.
+ */
+static void movable_ranges(void **state)
+{
+	struct cdm_range *r = (struct cdm_range *)1;
+	uint64_t a, guard, hole, b, end;
+	size_t nr = 77, i;
+	char *p;
+	pid_t pid;
+
+	/* 32 pages: 8 mapped, 8 PROT_NONE, 8 unmapped, 8 mapped */
+	p = mmap(NULL, 32 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	a = (uintptr_t)p;
+	guard = a + 8 * ps;
+	hole = a + 16 * ps;
+	b = a + 24 * ps;
+	end = a + 32 * ps;
+	assert_int_equal(mprotect((void *)(uintptr_t)guard, 8 * ps, PROT_NONE), 0);
+	assert_int_equal(munmap((void *)(uintptr_t)hole, 8 * ps), 0);
+	/* b's mapping may merge with one above it: ask for our 32 pages */
+	assert_int_equal(cdm_get_movable_ranges(ctx, 0, a, end, &r, &nr), 0);
+	assert_int_equal(nr, 2);
+	assert_true(r[0].start == a && r[0].end == guard);
+	assert_true(r[1].start == b && r[1].end == end);
+	free(r);
+	/* clipped inside a mapping; nothing in the guard or the hole */
+	assert_int_equal(cdm_get_movable_ranges(ctx, getpid(), a + ps, a + 3 * ps, &r, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_true(r[0].start == a + ps && r[0].end == a + 3 * ps);
+	free(r);
+	assert_int_equal(cdm_get_movable_ranges(ctx, 0, guard, b, &r, &nr), 0);
+	assert_int_equal(nr, 0);
+	assert_null(r);
+	/* the whole process: in address order, our two among them, no guard */
+	assert_int_equal(cdm_get_movable_ranges(ctx, 0, 0, 0, &r, &nr), 0);
+	assert_true(nr >= 2);
+	for (i = 0; i < nr; i++) {
+		assert_true(r[i].start < r[i].end);
+		if (i)
+			assert_true(r[i - 1].end <= r[i].start);
+		assert_false(r[i].start < b && r[i].end > guard);
+	}
+	free(r);
+	munmap(p, 8 * ps);
+	munmap((void *)(uintptr_t)guard, 8 * ps);
+	munmap((void *)(uintptr_t)b, 8 * ps);
+
+	pid = unused_pid();
+	assert_int_equal(cdm_get_movable_ranges(ctx, pid, 0, 0, &r, &nr), -ESRCH);
+	expect_msg("no such process");
+	assert_int_equal(cdm_get_movable_ranges(ctx, -3, 0, 0, &r, &nr), -EINVAL);
+	expect_msg("pid -3");
+	assert_int_equal(cdm_get_movable_ranges(ctx, 0, 0x2000, 0x1000, &r, &nr), -EINVAL);
+	expect_msg("empty");
+	assert_int_equal(cdm_get_movable_ranges(ctx, 0, 0x1001, 0x3000, &r, &nr), -EINVAL);
+	expect_msg("not page aligned");
+	assert_int_equal(cdm_get_movable_ranges(ctx, 0, 0, 0x3000, &r, &nr), 0);
+	assert_int_equal(cdm_get_movable_ranges(NULL, 0, 0, 0, &r, &nr), -EINVAL);
+	assert_int_equal(cdm_get_movable_ranges(ctx, 0, 0, 0, NULL, &nr), -EINVAL);
+	assert_int_equal(cdm_get_movable_ranges(ctx, 0, 0, 0, &r, NULL), -EINVAL);
+}
+
+/* On the host's kernel: Mems_allowed of this thread, as libnuma reads it,
+ * with the nodes that have memory */
+static void allowed_nodes(void **state)
+{
+	struct cdm_nodeset set, memory;
+	struct bitmask *mems = numa_get_mems_allowed();
+	int node;
+
+	assert_non_null(mems);
+	assert_int_equal(cdm_get_allowed_nodes(ctx, &set), 0);
+	assert_int_equal(cdm_get_memory_nodes(ctx, &memory), 0);
+	assert_true(cdm_nodeset_weight(&set) >= 1);
+	for (node = 0; node < CDM_MAX_NODES; node++) {
+		bool want = node < (int)numa_bitmask_nbytes(mems) * 8 &&
+			    numa_bitmask_isbitset(mems, node) && cdm_nodeset_has(&memory, node);
+
+		if (cdm_nodeset_has(&set, node) != want)
+			fail_msg("node %d: allowed %d, libnuma and has_memory say %d", node,
+				 cdm_nodeset_has(&set, node), want);
+	}
+	numa_bitmask_free(mems);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +527,8 @@ int main(void)
 		cmocka_unit_test(bad_processes),
 		cmocka_unit_test(other_users_process),
 		cmocka_unit_test(bad_requests),
+		cmocka_unit_test(movable_ranges),
+		cmocka_unit_test(allowed_nodes),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

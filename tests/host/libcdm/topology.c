@@ -129,6 +129,12 @@ static void four_nodes(void **state)
 	assert_int_equal(cdm_get_memory_nodes(ctx, &set), 0);
 	assert_int_equal(cdm_nodeset_format(&set, buf, sizeof(buf)), 3);
 	assert_string_equal(buf, "0-3");
+	/* a fake machine has no cpusets: every node with memory, not the
+	 * host's Mems_allowed (this host may have one node) */
+	assert_int_equal(cdm_get_allowed_nodes(ctx, &set), 0);
+	cdm_nodeset_format(&set, buf, sizeof(buf));
+	assert_string_equal(buf, "0-3");
+	assert_int_equal(cdm_get_allowed_nodes(ctx, NULL), -EINVAL);
 	assert_int_equal(cdm_nodeset_parse(ctx, "!0,2", &set), 0);
 	cdm_nodeset_format(&set, buf, sizeof(buf));
 	assert_string_equal(buf, "1,3");
