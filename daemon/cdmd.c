@@ -173,29 +173,19 @@ static int start_metrics(struct cdmd *d)
  * Moves onto a node outside cdmd's own cpuset fail: the kernel allocates
  * the pages a move puts there as cdmd's (__GFP_HARDWALL), refuses them
  * with ENOMEM, and the move reads as a full node. Said once per load of
- * the configuration, for each target with such nodes. On a fake machine
- * (libcdm's CDM_SYSFS_ROOT, in tests) the cpuset is the host's: no verdict.
+ * the configuration, for each target with such nodes (libcdm knows the
+ * cpuset, and that a fake machine has none).
  */
 static void check_own_cpuset(struct cdm_ctx *ctx, const struct cdmd_config *cfg)
 {
-	char line[512], missing[256], allowed[256];
-	struct cdm_nodeset mems, want;
+	char missing[256], allowed[256];
+	struct cdm_nodeset mems, memory, want;
 	int i, node;
-	FILE *f;
 
-	if (getenv("CDM_SYSFS_ROOT"))
+	if (cdm_get_allowed_nodes(ctx, &mems) || cdm_get_memory_nodes(ctx, &memory)) {
+		log_warn("cdmd's own cpuset: %s", cdm_get_last_error(ctx));
 		return;
-	f = fopen("/proc/self/status", "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f) && strncmp(line, "Mems_allowed_list:", 18))
-		;
-	fclose(f);
-	if (strncmp(line, "Mems_allowed_list:", 18))
-		return;
-	line[strcspn(line, "\n")] = '\0';
-	if (cdm_nodeset_parse(ctx, line + 18 + strspn(line + 18, " \t"), &mems))
-		return;		/* nodes without memory in it: no verdict */
+	}
 	for (i = 0; i < cfg->nr_targets; i++) {
 		const struct cdmd_target *t = &cfg->targets[i];
 
@@ -208,8 +198,9 @@ static void check_own_cpuset(struct cdm_ctx *ctx, const struct cdmd_config *cfg)
 			cdm_nodeset_foreach(&t->slow_nodes, node)
 				cdm_nodeset_add(&want, node);
 		}
-		cdm_nodeset_foreach(&mems, node)
-			cdm_nodeset_del(&want, node);
+		cdm_nodeset_foreach(&want, node)	/* a node without memory is not the cpuset's doing */
+			if (cdm_nodeset_has(&mems, node) || !cdm_nodeset_has(&memory, node))
+				cdm_nodeset_del(&want, node);
 		if (!cdm_nodeset_weight(&want))
 			continue;
 		cdm_nodeset_format(&want, missing, sizeof(missing));
@@ -620,9 +611,10 @@ static void manage(struct cdmd *d, struct managed *p)
 {
 	const struct cdmd_target *t = &d->cfg->targets[p->target];
 	struct cdmd_policy_region *placed = NULL;
-	struct cdmd_region *regions = NULL, *pieces = NULL;
+	struct cdmd_region *regions = NULL, *pieces = NULL, *clipped;
+	struct cdm_range *mapped = NULL;
 	struct cdmd_move *moves = NULL;
-	size_t nr = 0, nr_moves = 0, i;
+	size_t nr = 0, nr_moves = 0, nr_mapped = 0, nr_clipped, i;
 	struct errlog e;
 	int err;
 
@@ -630,6 +622,24 @@ static void manage(struct cdmd *d, struct managed *p)
 	errlog_close(&e, LOG_WARNING, NULL, 0);
 	if (err)		/* -EAGAIN: no interval yet; -ENOENT: it exited */
 		goto out;
+	/* only where a move can find pages: the regions span gaps */
+	err = cdm_get_movable_ranges(d->ctx, p->pid, 0, 0, &mapped, &nr_mapped);
+	if (err) {
+		if (err != -ESRCH)
+			log_warn("%s: pid %d: its mappings: %s", t->name, p->pid,
+				 cdm_get_last_error(d->ctx));
+		else
+			cdmd_hints_forget(&d->hints, p->pid);
+		goto out;
+	}
+	err = cdmd_clip_regions(regions, nr, mapped, nr_mapped, &clipped, &nr_clipped);
+	if (err) {
+		log_err("%s: pid %d: out of memory for %zu regions", t->name, p->pid, nr);
+		goto out;
+	}
+	free(regions);
+	regions = clipped;
+	nr = nr_clipped;
 	/* the process's hints beat the tracker: each piece has one */
 	err = cdmd_hints_split(&d->hints, p->pid, regions, nr, &pieces, &placed, &nr);
 	if (err) {
@@ -666,6 +676,7 @@ out:
 	free(moves);
 	free(placed);
 	free(pieces);
+	free(mapped);
 	free(regions);
 }
 

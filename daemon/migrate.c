@@ -106,6 +106,45 @@ out:
 	return err;
 }
 
+int cdmd_clip_regions(const struct cdmd_region *regions, size_t nr,
+		      const struct cdm_range *ranges, size_t nr_ranges,
+		      struct cdmd_region **out, size_t *nr_out)
+{
+	struct cdmd_region *r;
+	size_t i = 0, j = 0, n = 0;
+
+	*out = NULL;
+	*nr_out = 0;
+	if (!nr || !nr_ranges)
+		return 0;
+	/* each part ends a region or a range: at most nr + nr_ranges */
+	r = calloc(nr + nr_ranges, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	while (i < nr && j < nr_ranges) {
+		uint64_t lo = regions[i].start > ranges[j].start ? regions[i].start : ranges[j].start;
+		uint64_t hi = regions[i].end < ranges[j].end ? regions[i].end : ranges[j].end;
+
+		if (lo < hi) {
+			r[n] = regions[i];
+			r[n].start = lo;
+			r[n].end = hi;
+			n++;
+		}
+		if (regions[i].end <= ranges[j].end)
+			i++;
+		else
+			j++;
+	}
+	if (!n) {
+		free(r);
+		return 0;
+	}
+	*out = r;
+	*nr_out = n;
+	return 0;
+}
+
 static uint64_t read_counter(const char *name, bool *present)
 {
 	char path[128];

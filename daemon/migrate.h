@@ -37,6 +37,20 @@ int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target, uint64_t 
 			  const struct cdmd_region *regions, size_t nr,
 			  struct cdmd_policy_region *out);
 
+/*
+ * @regions (address order, as the tracker gives them) cut to @ranges
+ * (address order: cdm_get_movable_ranges()): each part of a region
+ * inside a range, with the region's counts, into *@out (malloc'd; NULL
+ * when none) and *@nr_out. A DAMON region spans the gaps between
+ * mappings (its first regions cover the whole heap area, stack area and
+ * the room between them): sampled whole, most of its samples fall where
+ * no page can be, and a move cut from it by address may hold no mapping
+ * at all. 0, or -ENOMEM.
+ */
+int cdmd_clip_regions(const struct cdmd_region *regions, size_t nr,
+		      const struct cdm_range *ranges, size_t nr_ranges,
+		      struct cdmd_region **out, size_t *nr_out);
+
 /* The kernel's copy counters (/sys/kernel/mm/cdm, the project's kernel):
  * folios copied by a copy engine, by the CPU, handed back by an engine,
  * declined by one */

@@ -3,7 +3,8 @@
  * daemon/migrate.c's placement estimate, on this process's own memory
  * (move_pages(2) queries of this host's kernel): a region whose present
  * pages lie between the samples of one round is seen in others, and the
- * estimate over rounds comes to what is there.
+ * estimate over rounds comes to what is there; regions cut to the
+ * process's mappings, so that no sample falls in a gap.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -93,11 +94,113 @@ static void samples_inside(void **state)
 	munmap(p, 40 * page);
 }
 
+#define R(s, e, acc, age) { (s) << 12, (e) << 12, acc, age }
+
+/* the parts of regions inside ranges, with the regions' counts */
+static void clip_cases(void **state)
+{
+	const struct cdmd_region regions[] = {
+		R(0, 100, 5, 1),	/* over a gap: two parts */
+		R(100, 120, 0, 9),	/* in the gap: none */
+		R(120, 130, 3, 2),	/* ends where a range begins: none */
+		R(130, 140, 7, 0),	/* two ranges touching: two parts */
+		R(200, 300, 1, 4),	/* past the last range: none */
+	};
+	const struct cdm_range ranges[] = {
+		{ 10ull << 12, 40ull << 12 },
+		{ 60ull << 12, 100ull << 12 },
+		{ 130ull << 12, 135ull << 12 },
+		{ 135ull << 12, 150ull << 12 },
+	};
+	const struct cdmd_region want[] = {
+		R(10, 40, 5, 1), R(60, 100, 5, 1), R(130, 135, 7, 0), R(135, 140, 7, 0),
+	};
+	struct cdmd_region *out;
+	size_t nr, i;
+
+	assert_int_equal(cdmd_clip_regions(regions, 5, ranges, 4, &out, &nr), 0);
+	assert_int_equal(nr, 4);
+	for (i = 0; i < nr; i++) {
+		assert_int_equal(out[i].start, want[i].start);
+		assert_int_equal(out[i].end, want[i].end);
+		assert_int_equal(out[i].accesses, want[i].accesses);
+		assert_int_equal(out[i].age, want[i].age);
+	}
+	free(out);
+	/* nothing to clip, or nothing mapped */
+	assert_int_equal(cdmd_clip_regions(regions, 0, ranges, 4, &out, &nr), 0);
+	assert_int_equal(nr, 0);
+	assert_null(out);
+	assert_int_equal(cdmd_clip_regions(regions, 5, ranges, 0, &out, &nr), 0);
+	assert_int_equal(nr, 0);
+	assert_null(out);
+	assert_int_equal(cdmd_clip_regions(&regions[1], 1, ranges, 4, &out, &nr), 0);
+	assert_int_equal(nr, 0);
+	assert_null(out);
+	/* one range under many regions: the regions, whole */
+	{
+		const struct cdm_range all = { 0, 400ull << 12 };
+
+		assert_int_equal(cdmd_clip_regions(regions, 5, &all, 1, &out, &nr), 0);
+		assert_int_equal(nr, 5);
+		assert_memory_equal(out, regions, sizeof(regions));
+		free(out);
+	}
+}
+
+/*
+ * A region over two mappings and the hole between them, as DAMON's first
+ * regions span the gaps of a process: sampled whole, the samples in the
+ * hole count for nothing and the estimate falls short; clipped to the
+ * process's movable ranges, it is all of the pages.
+ */
+static void clipped_estimate(void **state)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct cdmd_target t = { .policy = CDMD_POLICY_TIERING };
+	struct cdmd_region whole, *parts;
+	struct cdmd_policy_region out[4];
+	struct cdm_range *ranges;
+	struct cdm_ctx *ctx;
+	size_t nr_ranges, nr, i;
+	uint64_t sum = 0;
+	char *p;
+
+	assert_int_equal(cdm_new(&ctx), 0);
+	p = mmap(NULL, 96 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	memset(p, 1, 96 * page);
+	assert_int_equal(munmap(p + 32 * page, 32 * page), 0);
+	cdm_nodeset_add(&t.fast_nodes, 0);
+	whole = (struct cdmd_region){ (uintptr_t)p, (uintptr_t)p + 96 * page, 20, 0 };
+
+	/* round 0: sample j at page 6j; j = 6..10 fall in the hole */
+	assert_int_equal(cdmd_sample_placement(getpid(), &t, 0, &whole, 1, out), 0);
+	assert_int_equal(out[0].present, 96 * page / 16 * 11);
+
+	assert_int_equal(cdm_get_movable_ranges(ctx, 0, whole.start, whole.end, &ranges,
+						&nr_ranges), 0);
+	assert_int_equal(nr_ranges, 2);
+	assert_int_equal(cdmd_clip_regions(&whole, 1, ranges, nr_ranges, &parts, &nr), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(cdmd_sample_placement(getpid(), &t, 0, parts, nr, out), 0);
+	for (i = 0; i < nr; i++)
+		sum += out[i].present;
+	assert_int_equal(sum, 64 * page);
+	free(parts);
+	free(ranges);
+	munmap(p, 32 * page);
+	munmap(p + 64 * page, 32 * page);
+	cdm_unref(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(estimate_over_rounds),
 		cmocka_unit_test(samples_inside),
+		cmocka_unit_test(clip_cases),
+		cmocka_unit_test(clipped_estimate),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
