@@ -458,6 +458,8 @@ run_tier() {
 		n=$(($(vmstat numa_pages_migrated) - n0))
 		sample_nodes
 		note "$who/$online: pages migrated by reason (mm_migrate_pages): $reasons"
+		# DAMON sees accesses only to pages on an LRU list
+		note "$who/$online: hot pages on LRU lists: $($CDM_TOP/build/bench/placement-nodes --flags $hc $hot_start $hot_end | sed 's/^flags //' | tr '\n' ';')"
 		echo "result $who $online moved_pages=$tp migrated_pages=$m pgpromote_success=$p pgdemote=$d numa_pages_migrated=$n own_bytes=$own hot0=$h0 hot_slow=$hslow cold0=$c0 cold_slow=$cslow"
 		stop_hotcold
 	done

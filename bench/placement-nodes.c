@@ -7,14 +7,66 @@
  * pages per node 0..7 and those not present. bench/placement-guest.sh
  * uses it: /proc/PID/numa_maps counts per VMA, and hotcold's two sets
  * can merge into one VMA.
+ *
+ * placement-nodes --flags PID START END: for the pages of one range, per
+ * node, how many are on an LRU list and how many not (KPF_LRU of
+ * /proc/kpageflags, through the PFNs of /proc/PID/pagemap: root). DAMON
+ * sees an access only to a folio on an LRU list (damon_get_folio()): a
+ * page off the lists looks idle to it however much it is used.
  */
+#include <fcntl.h>
 #include <numaif.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define NODES	8
 #define BATCH	4096
+
+#define KPF_LRU		5
+#define PM_PRESENT	(1ull << 63)
+#define PM_PFN		((1ull << 55) - 1)
+
+static int lru_flags(int pid, unsigned long start, unsigned long end)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long lru[NODES + 1] = { 0 }, off[NODES + 1] = { 0 }, addr;
+	char path[64];
+	int pm, kpf, status, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	pm = open(path, O_RDONLY);
+	kpf = open("/proc/kpageflags", O_RDONLY);
+	if (pm < 0 || kpf < 0) {
+		perror("placement-nodes: pagemap or kpageflags");
+		return 1;
+	}
+	for (addr = start; addr < end; addr += page) {
+		uint64_t e = 0, flags = 0;
+		void *p = (void *)addr;
+
+		if (pread(pm, &e, sizeof(e), addr / page * sizeof(e)) != sizeof(e) ||
+		    !(e & PM_PRESENT) || !(e & PM_PFN))
+			continue;
+		if (pread(kpf, &flags, sizeof(flags), (e & PM_PFN) * sizeof(flags)) != sizeof(flags))
+			continue;
+		if (move_pages(pid, 1, &p, NULL, &status, 0) || status < 0 || status >= NODES)
+			status = NODES;
+		if (flags >> KPF_LRU & 1)
+			lru[status]++;
+		else
+			off[status]++;
+	}
+	for (i = 0; i <= NODES; i++)
+		if (lru[i] || off[i])
+			printf("flags node %s%d lru %lu off_lru %lu\n", i == NODES ? "?" : "",
+			       i == NODES ? -1 : i, lru[i], off[i]);
+	close(pm);
+	close(kpf);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -23,6 +75,8 @@ int main(int argc, char **argv)
 	static int status[BATCH];
 	int pid, a, i;
 
+	if (argc == 5 && !strcmp(argv[1], "--flags"))
+		return lru_flags(atoi(argv[2]), strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
 	if (argc < 4 || argc % 2) {
 		fprintf(stderr, "usage: placement-nodes PID START END [START END ...]\n");
 		return 2;
