@@ -53,6 +53,7 @@
 
 #define DEFAULT_CONFIG	"/etc/cdm/cdmd.conf"
 #define CGROUP_ROOT	"/sys/fs/cgroup"
+#define CPUSETS_JOURNAL	"/run/cdmd/cpusets"
 #define NODE_SYSFS	"/sys/devices/system/node"
 #define PROC_ZONEINFO	"/proc/zoneinfo"
 #define MIB		(1024.0 * 1024.0)
@@ -680,6 +681,14 @@ out:
 	free(regions);
 }
 
+/* where cpusets.c writes down what isolate_cpusets changed */
+static const char *cpusets_journal(void)
+{
+	const char *path = getenv("CDMD_CPUSETS_FILE");
+
+	return path && *path ? path : CPUSETS_JOURNAL;
+}
+
 /*
  * isolate_cpusets, on a kernel without CDM nodes: every top-level cgroup
  * but those holding a target's process kept to the nodes with CPUs
@@ -985,6 +994,10 @@ int main(int argc, char **argv)
 		d.rates[opt].last_ms = CDMD_NEVER;
 	report_kernel(&d);
 	d.started_ms = cdmd_now();
+	/* what a killed cdmd changed in the cgroups, given back (or kept,
+	 * with isolate_cpusets) by the first round */
+	cdmd_cpusets_take_over(&d.cpusets, cpusets_journal(), CGROUP_ROOT, "/proc", errlog_open(&e));
+	errlog_close(&e, LOG_WARNING, NULL, 0);
 	err = open_tracker(&d, d.cfg, &d.tracker);
 	if (!err)
 		err = setup_fds(&d);
@@ -1006,6 +1019,7 @@ int main(int argc, char **argv)
 		errlog_close(&e, LOG_WARNING, NULL, 0);
 		log_notice("isolate_cpusets: the cgroups' cpuset.mems given back");
 	}
+	cdmd_cpusets_free(&d.cpusets);
 	cdmd_metrics_stop(d.metrics);
 	cdmd_control_close(d.control);
 	cdmd_hints_close(&d.hints);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cpusets.h"
+#include "targets.h"
 
 /* a node list as text: 1024 nodes, every other one, take 2.5 KB */
 #define MEMS_MAX	8192
@@ -439,6 +440,197 @@ static int isolate(struct cdmd_cpuset *c, const struct cdm_nodeset *fast, const 
 	return 1;
 }
 
+/* ---- the journal ---- */
+
+/* @s as "LEN:BYTES": a cgroup's name may hold any byte but '/' and NUL */
+static void put_field(FILE *f, const char *s)
+{
+	fprintf(f, "%zu:%s", strlen(s), s);
+}
+
+/* a "LEN:BYTES" field into @buf of @size; -EINVAL for anything else */
+static int get_field(FILE *f, char *buf, size_t size)
+{
+	size_t len;
+
+	if (fscanf(f, " %zu:", &len) != 1 || len >= size)
+		return -EINVAL;
+	if (len && fread(buf, 1, len, f) != len)
+		return -EINVAL;
+	buf[len] = '\0';
+	return strlen(buf) == len ? 0 : -EINVAL;
+}
+
+/* What cdmd changed, written down in st->journal (a new file renamed
+ * over the old), or the journal removed when there is nothing */
+static int journal_write(const struct cdmd_cpusets *st)
+{
+	unsigned long long start = 0;
+	char tmp[PATH_MAX], *slash;
+	bool any = st->enabled;
+	size_t i;
+	FILE *f;
+
+	if (!st->journal)
+		return 0;
+	for (i = 0; i < st->nr; i++)
+		any |= st->cgroups[i].old != NULL;
+	if (!any || !st->root)
+		return unlink(st->journal) && errno != ENOENT ? -errno : 0;
+	if (snprintf(tmp, sizeof(tmp), "%s.new", st->journal) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	slash = strrchr(tmp, '/');
+	if (slash && slash != tmp) {	/* /run/cdmd, when nothing made it yet */
+		*slash = '\0';
+		mkdir(tmp, 0755);
+		*slash = '/';
+	}
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	cdmd_proc_start_time("/proc", getpid(), &start);
+	fprintf(f, "cdmd %d %llu\nroot ", (int)getpid(), start);
+	put_field(f, st->root);
+	fprintf(f, "\nenabled %d\n", st->enabled);
+	for (i = 0; i < st->nr; i++) {
+		const struct cdmd_cpuset *c = &st->cgroups[i];
+
+		if (!c->old)
+			continue;
+		fprintf(f, "cgroup %d ", c->fell_back);
+		put_field(f, name_of(st, c));
+		fputc(' ', f);
+		put_field(f, c->old);
+		fputc('\n', f);
+	}
+	if (fclose(f) || rename(tmp, st->journal)) {
+		int rc = -errno;
+
+		unlink(tmp);
+		return rc;
+	}
+	return 0;
+}
+
+/* A cgroup a journal names: a direct child's name, its old value a
+ * node list; into @st (whose root is set) */
+static int take_cgroup(struct cdmd_cpusets *st, int fell_back, const char *name, const char *old)
+{
+	struct cdm_nodeset set;
+	struct cdmd_cpuset *c;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") ||
+	    parse_list(old, strlen(old), &set) || find_cgroup(st, name))
+		return -EINVAL;
+	c = cgroup_of(st, name);
+	if (!c)
+		return -ENOMEM;
+	c->old = strdup(old);
+	if (!c->old)
+		return -ENOMEM;
+	c->fell_back = fell_back;
+	return 0;
+}
+
+void cdmd_cpusets_free(struct cdmd_cpusets *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr; i++) {
+		free(st->cgroups[i].path);
+		free(st->cgroups[i].old);
+	}
+	free(st->cgroups);
+	free(st->root);
+	free(st->journal);
+	memset(st, 0, sizeof(*st));
+}
+
+int cdmd_cpusets_take_over(struct cdmd_cpusets *st, const char *journal,
+			   const char *cgroup_root, const char *proc_root, FILE *err)
+{
+	char root[PATH_MAX], name[NAME_MAX + 1], old[MEMS_MAX], word[16], *keep;
+	unsigned long long start, now;
+	int pid, enabled, fell_back, rc = 0;
+	FILE *f;
+
+	if (st->root)
+		return say(&st->said, -EBUSY, err, "%s: cpusets already kept under %s\n", journal,
+			   st->root);
+	free(st->journal);
+	st->journal = strdup(journal);
+	if (!st->journal)
+		return say(&st->said, -ENOMEM, err, "%s: out of memory\n", journal);
+	f = fopen(journal, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		rc = -errno;
+		fprintf(err, "%s: %s\n", journal, strerror(-rc));
+		return rc;
+	}
+	if (fscanf(f, "%15s %d %llu", word, &pid, &start) != 3 || strcmp(word, "cdmd") ||
+	    pid <= 0) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (!cdmd_proc_start_time(proc_root, pid, &now) && now == start) {
+		fprintf(err, "%s: written by cdmd %d, which runs: left alone, and no journal "
+			"kept by this cdmd\n", journal, pid);
+		fclose(f);
+		free(st->journal);
+		st->journal = NULL;
+		return 0;
+	}
+	if (fscanf(f, " %15s", word) != 1 || strcmp(word, "root") ||
+	    get_field(f, root, sizeof(root)) || strcmp(root, cgroup_root) ||
+	    fscanf(f, " %15s %d", word, &enabled) != 2 || strcmp(word, "enabled") ||
+	    (enabled != 0 && enabled != 1)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	st->root = strdup(root);
+	if (!st->root) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	st->enabled = enabled;
+	/* then "cgroup FELL_BACK NAME OLD" lines, and nothing else */
+	while (fscanf(f, " %15s", word) == 1) {
+		if (strcmp(word, "cgroup") || fscanf(f, "%d", &fell_back) != 1 ||
+		    (fell_back != 0 && fell_back != 1) || get_field(f, name, sizeof(name)) ||
+		    get_field(f, old, sizeof(old))) {
+			rc = -EINVAL;
+			goto out;
+		}
+		rc = take_cgroup(st, fell_back, name, old);
+		if (rc)
+			goto out;
+	}
+out:
+	fclose(f);
+	if (!rc) {
+		fprintf(err, "%s: cdmd %d, which is gone, changed the cpuset.mems of %zu cgroups%s: "
+			"taken over, to be given back\n", journal, pid, st->nr,
+			st->enabled ? " and enabled the controller" : "");
+		rc = journal_write(st);		/* this cdmd's now */
+		if (rc)
+			fprintf(err, "%s: %s\n", journal, strerror(-rc));
+		return (int)st->nr;
+	}
+	if (rc == -EINVAL)
+		fprintf(err, "%s: not a journal of cdmd's for %s: not taken over, removed\n",
+			journal, cgroup_root);
+	else
+		fprintf(err, "%s: %s: not taken over, removed\n", journal, strerror(-rc));
+	unlink(journal);
+	keep = st->journal;
+	st->journal = NULL;
+	cdmd_cpusets_free(st);
+	st->journal = keep;
+	return rc;
+}
+
 int cdmd_cpusets_apply(struct cdmd_cpusets *st, const char *cgroup_root,
 		       const struct cdm_nodeset *fast, const struct cdmd_scan *scan,
 		       const char *proc_root, FILE *err)
@@ -448,7 +640,7 @@ int cdmd_cpusets_apply(struct cdmd_cpusets *st, const char *cgroup_root,
 	struct cdmd_cpuset *c;
 	char want[MEMS_MAX];
 	size_t i, nr_holders;
-	int rc, changed;
+	int rc, changed, written;
 	struct dirent *d;
 	DIR *dp;
 
@@ -497,6 +689,11 @@ int cdmd_cpusets_apply(struct cdmd_cpusets *st, const char *cgroup_root,
 	}
 out:
 	free(holders);
+	if (changed > 0 && (written = journal_write(st)))
+		say(&st->journal_said, written, err, "%s: %s: a cdmd killed now could not give "
+		    "back what it changed\n", st->journal, strerror(-written));
+	else if (changed > 0)
+		st->journal_said = 0;
 	return rc ? rc : changed;
 }
 
@@ -564,6 +761,7 @@ static bool disable_cpuset(const struct cdmd_cpusets *st, FILE *err)
 void cdmd_cpusets_restore(struct cdmd_cpusets *st, FILE *err)
 {
 	struct cdmd_cpuset *c;
+	char *journal;
 	bool disabled = false;
 	size_t i;
 	int rc;
@@ -592,5 +790,9 @@ void cdmd_cpusets_restore(struct cdmd_cpusets *st, FILE *err)
 	}
 	free(st->cgroups);
 	free(st->root);
+	journal = st->journal;
 	memset(st, 0, sizeof(*st));
+	st->journal = journal;
+	if (journal && unlink(journal) && errno != ENOENT)
+		fprintf(err, "%s: %s\n", journal, strerror(errno));
 }

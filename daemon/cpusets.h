@@ -29,14 +29,34 @@ struct cdmd_cpuset {
 	int said;		/* the -errno last said about it, 0: none */
 };
 
-/* Zeroed before the first cdmd_cpusets_apply() */
+/* Zeroed before the first cdmd_cpusets_take_over() or _apply() */
 struct cdmd_cpusets {
 	char *root;		/* the cgroup v2 root of the first apply */
 	struct cdmd_cpuset *cgroups;
 	size_t nr, cap;
 	bool enabled;		/* cdmd wrote +cpuset to the root's subtree_control */
 	int said;		/* the -errno last said about the root, 0: none */
+	char *journal;		/* where what cdmd changed is written down; NULL: nowhere */
+	int journal_said;	/* the -errno last said about writing it, 0: none */
 };
+
+/*
+ * What cdmd changed is also written down in the file @journal (cdmd's pid
+ * and start time, the root, whether it enabled the controller, and each
+ * cgroup's cpuset.mems before), anew after each apply that wrote
+ * something and removed by a restore: a cdmd killed by SIGKILL cannot
+ * give the values back, and the next one would find the cgroups on the
+ * fast nodes and take that for how they were. When @journal exists and
+ * the cdmd that wrote it is gone (its pid has another start time under
+ * @proc_root, or none), what it changed becomes @st's own: a restore
+ * gives it back, an apply keeps it. One that names a root other than
+ * @cgroup_root, a cgroup name with a '/', or a value that is not a node
+ * list, is not taken (said on @err, and removed). A journal of a cdmd that runs is
+ * left alone, and @st keeps none. Returns how many cgroups were taken
+ * over, or -errno with a line on @err.
+ */
+int cdmd_cpusets_take_over(struct cdmd_cpusets *st, const char *journal,
+			   const char *cgroup_root, const char *proc_root, FILE *err);
 
 /*
  * One round's work, cheap enough for every interval: the cpuset
@@ -67,8 +87,12 @@ int cdmd_cpusets_apply(struct cdmd_cpusets *st, const char *cgroup_root,
  * -cpuset at the root if cdmd enabled it and no top-level cgroup uses
  * the controller for something else: the cpuset files go away and with
  * them what the fallback wrote. What cannot be done is said on @err.
- * @st is freed and zeroed; apply may start over.
+ * The journal is removed. @st is freed and zeroed but for the journal's
+ * path; apply may start over.
  */
 void cdmd_cpusets_restore(struct cdmd_cpusets *st, FILE *err);
+
+/* @st freed and zeroed, nothing given back, the journal file left as it is */
+void cdmd_cpusets_free(struct cdmd_cpusets *st);
 
 #endif

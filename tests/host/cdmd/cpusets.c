@@ -703,6 +703,128 @@ static void left_enabled(void **state)
 	free(msg);
 }
 
+static int take_over(struct cdmd_cpusets *st, const char *journal, const char *proc_root,
+		     char **msg)
+{
+	size_t len;
+	FILE *err;
+	int rc;
+
+	free(*msg);
+	err = open_memstream(msg, &len);
+	assert_non_null(err);
+	rc = cdmd_cpusets_take_over(st, journal, cg, proc_root, err);
+	fclose(err);
+	return rc;
+}
+
+/*
+ * A cdmd killed by SIGKILL gives nothing back; the next one finds the
+ * cgroups on the fast nodes. The journal tells it what they were: its
+ * restore gives back the values before the first cdmd, not what it found.
+ */
+static void killed_then_restarted(void **state)
+{
+	struct cdmd_cpusets st = { 0 }, next = { 0 };
+	char journal[PATH_MAX * 2], *msg = NULL;
+
+	snprintf(journal, sizeof(journal), "%s/cpusets", base);
+	tree(false, NULL);
+	assert_int_equal(take_over(&st, journal, proc, &msg), 0);	/* none yet */
+	assert_string_equal(msg, "");
+	assert_int_equal(apply(&st, &msg), 4);		/* +cpuset, and 3 cgroups */
+	assert_true(st.enabled);
+	put("1\n", "%s/system.slice/cpuset.mems", cg);	/* someone's own value */
+	assert_int_equal(apply(&st, &msg), 1);
+	assert_string_equal(get("%s/system.slice/cpuset.mems", cg), "0\n");
+	assert_string_not_equal(get("%s", journal), "(none)");
+
+	/* the cdmd that wrote it still runs (this process, under /proc) */
+	assert_int_equal(take_over(&next, journal, "/proc", &msg), 0);
+	assert_said(msg, "%s: written by cdmd %d, which runs: left alone", journal, (int)getpid());
+	assert_null(next.journal);
+	cdmd_cpusets_free(&next);
+
+	/* gone (no such pid under the fake /proc): taken over */
+	cdmd_cpusets_free(&st);			/* SIGKILL: nothing given back */
+	assert_int_equal(take_over(&next, journal, proc, &msg), 3);
+	assert_said(msg, "%s: cdmd %d, which is gone, changed the cpuset.mems of 3 cgroups and "
+		    "enabled the controller: taken over, to be given back\n", journal,
+		    (int)getpid());
+	/* isolation on again: nothing to write, what was before kept */
+	assert_int_equal(apply(&next, &msg), 0);
+	restore(&next, &msg);
+	assert_string_equal(get("%s/system.slice/cpuset.mems", cg), "(none)");
+	assert_string_equal(get("%s/cgroup.subtree_control", cg), "memory pids\n");
+	assert_string_equal(get("%s", journal), "(none)");
+	assert_non_null(next.journal);			/* for the next apply */
+	cdmd_cpusets_free(&next);
+
+	/* taken over and given back at once (isolate_cpusets off now) */
+	assert_int_equal(take_over(&st, journal, proc, &msg), 0);
+	assert_int_equal(apply(&st, &msg), 4);
+	put("1\n", "%s/init.scope/cpuset.mems", cg);
+	cdmd_cpusets_free(&st);
+	assert_int_equal(take_over(&next, journal, proc, &msg), 3);
+	restore(&next, &msg);
+	assert_string_equal(msg, "");
+	assert_string_equal(get("%s/init.scope/cpuset.mems", cg), "(none)");
+	assert_string_equal(get("%s/cgroup.subtree_control", cg), "memory pids\n");
+	cdmd_cpusets_free(&next);
+	free(msg);
+}
+
+/* A journal cdmd did not write, or not for this root: nothing written,
+ * the file removed, said */
+static void hostile_journals(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"garbage\n",
+		"cdmd -1 5\nroot %zu:%s\nenabled 0\n",
+		"cdmd 999999 5\nroot 4:/etc\nenabled 0\ncgroup 0 6:passwd 1:0\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 2\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 0\ncgroup 0 2:.. 1:0\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 0\ncgroup 0 3:a/b 1:0\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 0\ncgroup 0 0: 1:0\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 0\ncgroup 0 10:user.slice 7:0;reboo\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 0\ncgroup 0 10:user.slice 999999:0\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 0\ncgroup 0 10:user.slice 1:0\n"
+		"cgroup 0 10:user.slice 1:1\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 0\ncgroup 0 10:user.slice 1:0\nrm -rf\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 1\ncgroup 0 10:user.slice 4:0",
+		"cdmd 999999 5\nroot 99999999999999999999:x\n",
+		"cdmd 999999 5\nrooX %zu:%s\nenabled 0\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 0\ncgroup 7 10:user.slice 1:0\n",
+		"cdmd 999999 5\nroot %zu:%s\nenabled 0\ncgroupX 0 10:user.slice 1:0\n",
+		"cdmx 999999 5\nroot %zu:%s\nenabled 0\n",
+	};
+	struct cdmd_cpusets st = { 0 };
+	char journal[PATH_MAX * 2], text[PATH_MAX * 4], *msg = NULL;
+	size_t i;
+	int w;
+
+	snprintf(journal, sizeof(journal), "%s/cpusets", base);
+	tree(true, "0-1\n");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), bad[i], strlen(cg), cg);
+		put(text, "%s", journal);
+		w = writes;
+		if (take_over(&st, journal, proc, &msg) != -EINVAL)
+			fail_msg("journal %zu taken: '%s': %s", i, text, msg);
+		assert_said(msg, "%s: not a journal of cdmd's for %s: not taken over, removed\n",
+			    journal, cg);
+		assert_null(st.root);
+		assert_int_equal(st.nr, 0);
+		assert_string_equal(get("%s", journal), "(none)");
+		restore(&st, &msg);
+		assert_int_equal(writes, w);
+		cdmd_cpusets_free(&st);
+	}
+	assert_string_equal(get("%s/user.slice/cpuset.mems", cg), "0-1\n");
+	free(msg);
+}
+
 static int setup(void **state)
 {
 	snprintf(base, sizeof(base), "/tmp/cdmd-cpusets-XXXXXX");
@@ -733,6 +855,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(root_problems, setup, teardown),
 		cmocka_unit_test_setup_teardown(left_enabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(killed_then_restarted, setup, teardown),
+		cmocka_unit_test_setup_teardown(hostile_journals, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

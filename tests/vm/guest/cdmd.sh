@@ -29,7 +29,9 @@
 #     the stop; the project's kernel isolates by itself: nothing touched;
 #   - killed by SIGKILL, cdmd leaves its kdamond on, its trace instance and
 #     its socket behind; the next cdmd turns the kdamond off, says so, uses
-#     DAMON and answers on the socket (damon runs);
+#     DAMON and answers on the socket (damon runs); on the stock kernel it
+#     takes over the cpusets the killed one changed (/run/cdmd/cpusets) and
+#     gives back at its stop what was before both;
 #   - SIGTERM stops it with exit 0, and DAMON is given back (no kdamond
 #     left on, no trace instance).
 . "$CDM_TOP/tests/lib/tap.sh"
@@ -289,6 +291,17 @@ if [ "$used" = damon ]; then
 	wait $p
 	is "$?:$(kdamonds_on)" "0:0" "  ... and stops cleanly"
 	check "  ... taking the trace instance with it" test ! -e $trace_instance
+	if [ "$kernel" = stock ]; then
+		# the killed cdmd had enabled the controller and kept
+		# other.slice on node 0: the next one found it so, and gives
+		# back what was before the killed one, not what it found
+		if grep -q "cpusets: cdmd [0-9]*, which is gone, changed the cpuset.mems of [1-9][0-9]* cgroups and enabled the controller: taken over" $log.next; then
+			pass "  ... takes over the cpusets the killed cdmd changed, and says so"
+		else
+			fail "  ... takes over the cpusets the killed cdmd changed, and says so" "$(grep cpuset $log.next)"
+		fi
+		is "$(grep -c cpuset $cg/cgroup.subtree_control):$(test -e /run/cdmd/cpusets && echo journal)" "0:" 			"  ... and at its stop the cpuset controller is as it was before both, the journal gone"
+	fi
 fi
 if grep -q 'signal 15: stopping' $log; then
 	pass "  ... and logged why"
