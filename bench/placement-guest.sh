@@ -29,6 +29,7 @@
 # lines hold cdmd's log. PLACEMENT_VERBOSE=1 runs cdmd with --verbose
 # (each batch and round); PLACEMENT_DEBUG=1 also asks cdmd for its status
 # and top regions at each sample ("debug" lines; the requests perturb).
+# PLACEMENT_CDMD=PATH runs another cdmd build (an older one, to compare).
 #
 # overhead: numa2; hotcold with HOT_MIB on node 1 and COLD_MIB on node 0
 # (about 1 GiB); cdmd manages it (INTERVAL_MS rounds, 500); once it has
@@ -38,7 +39,7 @@
 mode=$1 secs=$2 hot_mib=$3 cold_mib=$4
 shift 4
 hotcold=$CDM_TOP/build/tests/vm/hotcold
-cdmd=$CDM_TOP/build/bin/cdmd
+cdmd=${PLACEMENT_CDMD:-$CDM_TOP/build/bin/cdmd}	# another build, to compare
 damon=/sys/kernel/mm/damon/admin/kdamonds
 node0=/sys/devices/system/node/node0
 hp=$node0/hugepages/hugepages-2048kB/nr_hugepages
