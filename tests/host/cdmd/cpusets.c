@@ -129,18 +129,25 @@ static struct cdm_nodeset fast(void)
 	return set;
 }
 
-/* apply and restore with what they said on err into *@msg */
-static int apply_at(struct cdmd_cpusets *st, const char *root, const struct cdm_nodeset *nodes,
-		    char **msg)
+/* a stream whose text lands in *@msg once closed (the last text freed) */
+static FILE *said_into(char **msg)
 {
-	size_t len;
+	static size_t len;
 	FILE *err;
-	int rc;
 
 	free(*msg);
 	err = open_memstream(msg, &len);
 	assert_non_null(err);
-	rc = cdmd_cpusets_apply(st, root, nodes, &scan, proc, err);
+	return err;
+}
+
+/* apply, restore and take over with what they said on err into *@msg */
+static int apply_at(struct cdmd_cpusets *st, const char *root, const struct cdm_nodeset *nodes,
+		    char **msg)
+{
+	FILE *err = said_into(msg);
+	int rc = cdmd_cpusets_apply(st, root, nodes, &scan, proc, err);
+
 	fclose(err);
 	return rc;
 }
@@ -154,12 +161,8 @@ static int apply(struct cdmd_cpusets *st, char **msg)
 
 static void restore(struct cdmd_cpusets *st, char **msg)
 {
-	size_t len;
-	FILE *err;
+	FILE *err = said_into(msg);
 
-	free(*msg);
-	err = open_memstream(msg, &len);
-	assert_non_null(err);
 	cdmd_cpusets_restore(st, err);
 	fclose(err);
 	assert_null(st->root);
@@ -706,14 +709,9 @@ static void left_enabled(void **state)
 static int take_over(struct cdmd_cpusets *st, const char *journal, const char *proc_root,
 		     char **msg)
 {
-	size_t len;
-	FILE *err;
-	int rc;
+	FILE *err = said_into(msg);
+	int rc = cdmd_cpusets_take_over(st, journal, cg, proc_root, err);
 
-	free(*msg);
-	err = open_memstream(msg, &len);
-	assert_non_null(err);
-	rc = cdmd_cpusets_take_over(st, journal, cg, proc_root, err);
 	fclose(err);
 	return rc;
 }
