@@ -63,6 +63,9 @@
 /* a round moves for at least this long, however short the interval: a
  * batch costs a look at the memory map, too many of them cost throughput */
 #define ROUND_MIN_MS	1000
+/* a range where a move found nothing it could take is tried again after
+ * this long: its pages may have become the process's own by then */
+#define UNMOVABLE_RETRY_MS	60000
 
 int64_t cdmd_now(void)
 {
@@ -578,8 +581,17 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 		cdmd_rate_settle(&d->rates[p->target], m->bytes, bytes);
 		/* a range tried counts as moved, even when nothing did: the
 		 * estimate that chose it stays the same for a while, and
-		 * trying it again every round would only cost */
-		if (cdmd_history_record(&p->history, m->start, m->end, cdmd_now(), keep))
+		 * trying it again every round would only cost. One where the
+		 * move found nothing it could take, pages other processes map
+		 * too or none at all (the shared zero page, which the estimate
+		 * sees on node 0), waits longer; one whose pages were where
+		 * they belong already (an estimate behind the times) does not */
+		if (!res.moved && !res.failed && !res.err && (res.shared || !res.already))
+			err = cdmd_history_hold(&p->history, m->start, m->end, cdmd_now(),
+						cdmd_now() + UNMOVABLE_RETRY_MS, keep);
+		else
+			err = cdmd_history_record(&p->history, m->start, m->end, cdmd_now(), keep);
+		if (err)
 			log_err("%s: pid %d: out of memory recording a move", t->name, p->pid);
 		if (res.err && res.err != -EAGAIN) {
 			tot->failed_batches++;

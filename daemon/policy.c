@@ -30,6 +30,7 @@ static const char *const held_names[CDMD_HELD_NR] = {
 	[CDMD_HELD_RATE] = "rate",
 	[CDMD_HELD_WATERMARK] = "watermark",
 	[CDMD_HELD_FULL] = "full",
+	[CDMD_HELD_UNMOVABLE] = "unmovable",
 };
 
 const char *cdmd_held_name(enum cdmd_held why)
@@ -104,7 +105,7 @@ static void insert_at(struct cdmd_history *h, size_t i, uint64_t start, uint64_t
 
 	memmove(r + 1, r, (h->nr - i) * sizeof(*r));
 	h->nr++;
-	*r = (struct cdmd_moved_range){ start, end, now_ms, CDMD_NEVER };
+	*r = (struct cdmd_moved_range){ start, end, now_ms, CDMD_NEVER, CDMD_NEVER };
 }
 
 /* Forget what is older than @keep_ms and merge neighbours with the same
@@ -116,10 +117,11 @@ static void compact(struct cdmd_history *h, int64_t now_ms, int64_t keep_ms)
 	for (i = 0; i < h->nr; i++) {
 		struct cdmd_moved_range *r = &h->ranges[i], *prev = n ? &h->ranges[n - 1] : NULL;
 
-		if (now_ms - r->last_ms >= keep_ms)
+		if (now_ms - r->last_ms >= keep_ms &&
+		    (r->retry_ms == CDMD_NEVER || now_ms >= r->retry_ms))
 			continue;
 		if (prev && prev->end == r->start && prev->last_ms == r->last_ms &&
-		    prev->prev_ms == r->prev_ms) {
+		    prev->prev_ms == r->prev_ms && prev->retry_ms == r->retry_ms) {
 			prev->end = r->end;
 			continue;
 		}
@@ -160,9 +162,29 @@ int cdmd_history_record(struct cdmd_history *h, uint64_t start, uint64_t end,
 		}
 		r->prev_ms = r->last_ms;
 		r->last_ms = now_ms;
+		r->retry_ms = CDMD_NEVER;
 		pos = r->end;
 		i++;
 	}
+	compact(h, now_ms, keep_ms);
+	return 0;
+}
+
+int cdmd_history_hold(struct cdmd_history *h, uint64_t start, uint64_t end, int64_t now_ms,
+		      int64_t retry_ms, int64_t keep_ms)
+{
+	size_t i;
+	int err = cdmd_history_record(h, start, end, now_ms, keep_ms);
+
+	if (err)
+		return err;
+	/* record() may have merged it with a neighbour moved at the same time */
+	if (reserve(h, 2))
+		return -ENOMEM;
+	split_at(h, start);
+	split_at(h, end);
+	for (i = first_after(h, start); i < h->nr && h->ranges[i].start < end; i++)
+		h->ranges[i].retry_ms = retry_ms;
 	compact(h, now_ms, keep_ms);
 	return 0;
 }
@@ -177,6 +199,8 @@ void cdmd_history_free(struct cdmd_history *h)
 static int held_by(const struct cdmd_moved_range *r, const struct cdmd_target *t,
 		   int64_t now_ms)
 {
+	if (r->retry_ms != CDMD_NEVER && now_ms < r->retry_ms)
+		return CDMD_HELD_UNMOVABLE;
 	if (r->last_ms != CDMD_NEVER && now_ms - r->last_ms < (int64_t)t->min_residency_s * 1000)
 		return CDMD_HELD_RESIDENCY;
 	if (r->prev_ms != CDMD_NEVER &&

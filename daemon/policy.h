@@ -96,6 +96,7 @@ enum cdmd_held {
 	CDMD_HELD_RATE,			/* rate_mb_s spent for now */
 	CDMD_HELD_WATERMARK,		/* a fast node would fall below fast_free_mb */
 	CDMD_HELD_FULL,			/* no slow (bind: target) node has room */
+	CDMD_HELD_UNMOVABLE,		/* a move there found nothing it could take */
 	CDMD_HELD_NR,
 };
 const char *cdmd_held_name(enum cdmd_held why);
@@ -110,6 +111,8 @@ struct cdmd_policy_stats {
 struct cdmd_moved_range {
 	uint64_t start, end;
 	int64_t last_ms, prev_ms;	/* CDMD_NEVER: no such move */
+	int64_t retry_ms;		/* held until then (cdmd_history_hold());
+					 * CDMD_NEVER: not held */
 };
 #define CDMD_NEVER	INT64_MIN
 
@@ -147,6 +150,17 @@ int cdmd_policy_plan(const struct cdmd_target *target, int64_t now_ms,
  * and the window). 0, or -ENOMEM with the history as it was. */
 int cdmd_history_record(struct cdmd_history *history, uint64_t start, uint64_t end,
 			int64_t now_ms, int64_t keep_ms);
+/*
+ * Record that a move of [@start, @end) at @now_ms found nothing it could
+ * take there (every page mapped by other processes too, or none left on
+ * a source node): as cdmd_history_record(), and no move is planned there
+ * before @retry_ms (CDMD_HELD_UNMOVABLE). The estimate that chose the
+ * range sees the same pages the next round and would choose it again,
+ * and each try costs a batch. 0, or -ENOMEM (the move may then be
+ * recorded without the hold).
+ */
+int cdmd_history_hold(struct cdmd_history *history, uint64_t start, uint64_t end,
+		      int64_t now_ms, int64_t retry_ms, int64_t keep_ms);
 void cdmd_history_free(struct cdmd_history *history);
 
 /* A move planned at @planned bytes moved @moved: the rate pays the

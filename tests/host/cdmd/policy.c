@@ -865,6 +865,69 @@ static void history(void **state)
 	assert_null(h.ranges);
 }
 
+/*
+ * A range where a move found nothing it could take (shared pages) is held
+ * until its retry time, beyond the history's keep, while the neighbour
+ * moved in the same round is held by its residency only; then it is
+ * planned again.
+ */
+static void unmovable(void **state)
+{
+	struct cdmd_policy_region r = {
+		.start = BASE, .end = BASE + 8 * MIB, .accesses = 0,
+		.present = 8 * MIB, .on_fast = 8 * MIB,
+	};
+	uint64_t node_free[CDM_MAX_NODES] = { 1024 * MIB, 1024 * MIB };
+	struct cdmd_policy_stats stats = { 0 };
+	struct cdmd_history h = { 0 };
+	struct cdmd_rate rate;
+	struct cdmd_move *moves;
+	struct sim s;
+	size_t nr, i;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	s.t.min_residency_s = 2;
+	s.t.pingpong_window_s = 0;
+	/* the lower half moved at 1 s; the upper, in the same round, found
+	 * nothing: held until 61 s */
+	assert_int_equal(cdmd_history_record(&h, BASE, BASE + 4 * MIB, 1000, 2000), 0);
+	assert_int_equal(cdmd_history_hold(&h, BASE + 4 * MIB, BASE + 8 * MIB, 1000, 61000, 2000),
+			 0);
+	assert_int_equal(h.nr, 2);
+	assert_true(h.ranges[0].retry_ms == CDMD_NEVER && h.ranges[1].retry_ms == 61000);
+	/* at 30 s: the lower half planned, the upper held as unmovable */
+	rate = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
+	assert_int_equal(cdmd_policy_plan(&s.t, 30000, &r, 1, &h, &rate, node_free, NULL,
+					  &moves, &nr, &stats), 0);
+	assert_true(nr > 0);
+	for (i = 0; i < nr; i++)
+		assert_true(moves[i].end <= BASE + 4 * MIB);
+	assert_int_equal(stats.held[CDMD_HELD_UNMOVABLE], 1);
+	assert_int_equal(stats.held_bytes[CDMD_HELD_UNMOVABLE], 4 * MIB);
+	assert_string_equal(cdmd_held_name(CDMD_HELD_UNMOVABLE), "unmovable");
+	free(moves);
+	/* a record of another range at 30 s forgets the lower half (older
+	 * than keep), not the held one */
+	assert_int_equal(cdmd_history_record(&h, BASE + 64 * MIB, BASE + 65 * MIB, 30000, 2000), 0);
+	assert_int_equal(h.nr, 2);
+	assert_int_equal(h.ranges[0].start, BASE + 4 * MIB);
+	/* at 61 s: planned again, whole */
+	rate = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
+	memset(&stats, 0, sizeof(stats));
+	assert_int_equal(cdmd_policy_plan(&s.t, 61000, &r, 1, &h, &rate, node_free, NULL,
+					  &moves, &nr, &stats), 0);
+	assert_int_equal(moves[0].start, BASE);
+	assert_int_equal(moves[nr - 1].end, BASE + 8 * MIB);
+	assert_int_equal(stats.held[CDMD_HELD_UNMOVABLE], 0);
+	free(moves);
+	/* a move that then takes pages there ends the hold */
+	assert_int_equal(cdmd_history_hold(&h, BASE, BASE + 8 * MIB, 62000, 122000, 2000), 0);
+	assert_int_equal(cdmd_history_record(&h, BASE, BASE + 8 * MIB, 63000, 2000), 0);
+	for (i = 0; i < h.nr; i++)
+		assert_true(h.ranges[i].retry_ms == CDMD_NEVER);
+	cdmd_history_free(&h);
+}
+
 /* no regions, empty regions: no moves, no crash */
 static void nothing(void **state)
 {
@@ -912,6 +975,7 @@ int main(void)
 		cmocka_unit_test(node_hints_bind),
 		cmocka_unit_test(slow_full),
 		cmocka_unit_test(history),
+		cmocka_unit_test(unmovable),
 		cmocka_unit_test(nothing),
 	};
 
