@@ -31,6 +31,9 @@ CPPFLAGS += -D_GNU_SOURCE
 RUN_TESTS := scripts/run-tests $(BUILD)/test-logs
 
 PHASE := scripts/phase
+# The build phase compiles on every core (the sanitizer and fuzz builds
+# of the tests make it the longest phase after the tests).
+BUILD_JOBS := $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all deps kernel kernel-debug kernel-each-patch modules modules-debug kselftests \
 	check check-host check-vm check-debug demo clean install uninstall
@@ -67,14 +70,14 @@ kernel-each-patch: deps
 # Out-of-tree modules (every directory under kernel/drivers and
 # tests/kernel with a Kbuild file), built per kernel in $(CDM_CACHE).
 modules: kernel
-	@scripts/modules-build cdm
+	@$(PHASE) modules scripts/modules-build cdm
 
 modules-debug: kernel-debug
-	@scripts/modules-build debug
+	@$(PHASE) modules-debug scripts/modules-build debug
 
 # The kernel's own mm selftests, from its source tree (tests/vm/kselftest-mm.t).
 kselftests: kernel
-	@scripts/kselftest-build $(BUILD)/kselftest/mm
+	@$(PHASE) kselftests scripts/kselftest-build $(BUILD)/kselftest/mm
 
 # Test scripts (*.t) and compiled test programs, all printing TAP.
 HOST_TESTS = $(sort $(wildcard tests/host/*.t)) $(HOST_TEST_PROGS)
@@ -85,15 +88,15 @@ SLOW_VM_TESTS = $(addprefix tests/vm/,cxl-cdm-lifecycle.t cdm-background.t cdm-h
 VM_TESTS = $(SLOW_VM_TESTS) $(filter-out $(SLOW_VM_TESTS),$(sort $(wildcard tests/vm/*.t)))
 
 check-host: deps
-	@$(PHASE) build $(MAKE) -s all
+	@$(PHASE) build $(MAKE) -s -j$(BUILD_JOBS) all
 	@$(PHASE) host-tests $(RUN_TESTS) $(HOST_TESTS)
 
 check-vm: deps modules kselftests
-	@$(PHASE) build $(MAKE) -s all
+	@$(PHASE) build $(MAKE) -s -j$(BUILD_JOBS) all
 	@$(PHASE) vm-tests $(RUN_TESTS) $(VM_TESTS)
 
 check: deps modules kselftests
-	@$(PHASE) build $(MAKE) -s all
+	@$(PHASE) build $(MAKE) -s -j$(BUILD_JOBS) all
 	@$(PHASE) tests $(RUN_TESTS) $(HOST_TESTS) $(VM_TESTS)
 
 # Every VM test that exercises the project's kernel code, on the debug
@@ -106,11 +109,11 @@ DEBUG_TESTS = $(addprefix tests/vm/,cdm-hotplug.t cdm-nodes.t cdm-background.t \
 	cdm-copy-offload.t cdm-boot.t cxl-cdm.t cxl-cdm-copy.t cdmctl-online.t \
 	cdm-private.t cdmctl-private.t cxl-cdm-lifecycle.t)
 check-debug: deps modules-debug kselftests
-	@$(PHASE) build $(MAKE) -s all
+	@$(PHASE) build $(MAKE) -s -j$(BUILD_JOBS) all
 	@CDM_TEST_KERNEL=debug $(PHASE) debug-tests scripts/run-tests $(BUILD)/test-logs-debug $(DEBUG_TESTS)
 
 demo: deps modules
-	@$(PHASE) build $(MAKE) -s all
+	@$(PHASE) build $(MAKE) -s -j$(BUILD_JOBS) all
 	@scripts/demo
 
 clean:
