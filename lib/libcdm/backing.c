@@ -47,8 +47,8 @@ void cdm__set_devices(struct cdm_ctx *ctx, cdm_devices_fn fn)
 	ctx->list_devices = fn;
 }
 
-static void quiet_daxctl(struct daxctl_ctx *c, int priority, const char *file,
-			 int line, const char *fn, const char *format, va_list args)
+void cdm__quiet_daxctl(struct daxctl_ctx *c, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args)
 {
 }
 
@@ -161,7 +161,7 @@ static int list_devices(struct cdm_ctx *ctx, struct cdm_devices *devs)
 		cdm_info(ctx, "libdaxctl unavailable: no dax devices");
 		return 0;
 	}
-	daxctl_set_log_fn(dax, quiet_daxctl);
+	daxctl_set_log_fn(dax, cdm__quiet_daxctl);
 	daxctl_region_foreach(dax, dax_region) {
 		daxctl_dev_foreach(dax_region, dev) {
 			if (!daxctl_dev_is_enabled(dev))

@@ -29,9 +29,12 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <daxctl/libdaxctl.h>
 
 #include "private.h"
 
@@ -310,6 +313,135 @@ static int op_done(struct dax_op *op, int *node, int rc)
 {
 	if (node)
 		*node = op->node;
+	return rc;
+}
+
+/* how long memory kmem holds may take to go offline: cxl_cdm's own
+ * remove_timeout_ms, the same wait for the same work */
+#define KMEM_OFFLINE_TIMEOUT_MS	60000
+#define CXL_CDM_REMOVE_TIMEOUT	"/sys/module/cxl_cdm/parameters/remove_timeout_ms"
+
+static long offline_timeout_ms(void)
+{
+	long ms;
+
+	if (!cdm__read_long(CXL_CDM_REMOVE_TIMEOUT, &ms) && ms > 0)
+		return ms;
+	return KMEM_OFFLINE_TIMEOUT_MS;
+}
+
+/*
+ * daxctl_memory_offline() in a child process, killed after @timeout_ms:
+ * the kernel retries a block's offline until the writer gets a signal
+ * (mm/memory_hotplug.c, offline_pages()), so a page in use that cannot
+ * move (pinned) would hold the caller for ever. 0 when every block went
+ * offline, -EBUSY when one did not, -ETIMEDOUT, or -errno of fork.
+ */
+static int offline_bounded(struct daxctl_memory *mem, long timeout_ms)
+{
+	long waited;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid)
+		_exit(daxctl_memory_offline(mem) < 0 ? 1 : 0);
+	for (waited = 0;; waited += 20) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EBUSY;
+		if (waited >= timeout_ms) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		usleep(20000);
+	}
+}
+
+/* @devname as libdaxctl finds it in @dax, NULL when it does not */
+static struct daxctl_dev *daxctl_find(struct daxctl_ctx *dax, const char *devname)
+{
+	struct daxctl_region *region;
+	struct daxctl_dev *dev;
+
+	daxctl_region_foreach(dax, region)
+		daxctl_dev_foreach(region, dev)
+			if (!strcmp(daxctl_dev_get_devname(dev), devname))
+				return dev;
+	return NULL;
+}
+
+/*
+ * kmem's device to device_dax, as "daxctl reconfigure-device --mode=devdax
+ * --force" does: its memory offline (the kernel migrates the pages in
+ * use), then unbound from kmem, whose remove then takes the memory out,
+ * and bound to device_dax. Memory that cannot all go offline is put back
+ * online and the device left with kmem: nothing is lost.
+ */
+CDM_EXPORT int cdm_dax_take_from_kmem(struct cdm_ctx *ctx, const char *devname)
+{
+	struct daxctl_memory *mem;
+	struct daxctl_ctx *dax;
+	struct daxctl_dev *dev;
+	struct dax_op op;
+	int rc, online, left;
+
+	rc = op_start(&op, ctx, devname);
+	if (rc)
+		return rc;
+	if (strcmp(op.driver, CDM_DRIVER_KMEM))
+		return 1;
+	if (!ctx->sysfs_is_real)
+		return cdm__fail(ctx, EOPNOTSUPP, "%s: held by kmem: taking it from kmem goes "
+				 "through libdaxctl, on the real /sys only", devname);
+	rc = daxctl_new(&dax);
+	if (rc)
+		return cdm__fail(ctx, -rc, "%s: libdaxctl: %s", devname, strerror(-rc));
+	daxctl_set_log_fn(dax, cdm__quiet_daxctl);
+	dev = daxctl_find(dax, devname);
+	mem = dev ? daxctl_dev_get_memory(dev) : NULL;
+	if (!mem) {
+		rc = cdm__fail(ctx, ENODEV, "%s: held by kmem, but libdaxctl finds no memory "
+			       "of it", devname);
+		goto out;
+	}
+	online = daxctl_memory_is_online(mem);
+	if (online > 0) {
+		long timeout_ms = offline_timeout_ms();
+
+		rc = offline_bounded(mem, timeout_ms);
+		left = daxctl_memory_is_online(mem);
+		if (rc || left) {
+			char waited[80] = "";
+
+			daxctl_memory_online(mem);
+			if (rc == -ETIMEDOUT)
+				snprintf(waited, sizeof(waited), " within %ld ms (cxl_cdm's "
+					 "remove_timeout_ms)", timeout_ms);
+			rc = cdm__fail(ctx, EBUSY, "%s: held by kmem: %d of its %d memory blocks "
+				       "online could not go offline%s (pages in use that cannot "
+				       "move, or blocks in ZONE_NORMAL): left with kmem, its "
+				       "memory online, nothing lost", devname,
+				       left > 0 ? left : online, online, waited);
+			goto out;
+		}
+	}
+	rc = daxctl_dev_disable(dev);
+	if (rc) {
+		if (online > 0)
+			daxctl_memory_online(mem);
+		rc = cdm__fail(ctx, -rc, "%s: unbinding it from kmem: %s: left with kmem",
+			       devname, strerror(-rc));
+		goto out;
+	}
+	rc = daxctl_dev_enable_devdax(dev);
+	if (rc)
+		rc = cdm__fail(ctx, -rc, "%s: taken from kmem, but device_dax did not take it: "
+			       "%s: left unbound", devname, strerror(-rc));
+out:
+	daxctl_unref(dax);
 	return rc;
 }
 

@@ -347,6 +347,24 @@ int cdm_dax_check_name(struct cdm_ctx *ctx, const char *devname);
  */
 int cdm_dax_online(struct cdm_ctx *ctx, const char *devname, int *node);
 /*
+ * Give dax device @devname to device_dax when kmem holds it (its memory
+ * system RAM, or added and offline), as "daxctl reconfigure-device
+ * --mode=devdax --force" does, through libdaxctl: its memory blocks
+ * taken offline (the kernel migrates the pages in use elsewhere), the
+ * device unbound from kmem and bound to device_dax, ready for
+ * cdm_dax_online(). Returns 0 when it did, 1 when kmem does not hold the
+ * device (nothing done); or a negative errno, the message naming the
+ * device:
+ *  -EBUSY       a block could not go offline (pages in use that cannot
+ *               move, or a block in ZONE_NORMAL) within cxl_cdm's
+ *               remove_timeout_ms (60 s when cxl_cdm is not loaded): the
+ *               blocks are put back online and the device stays kmem's;
+ *               nothing is lost;
+ *  -EOPNOTSUPP  a context on a sysfs tree not the real one;
+ *  -EINVAL, -ENODEV, others as for cdm_dax_online().
+ */
+int cdm_dax_take_from_kmem(struct cdm_ctx *ctx, const char *devname);
+/*
  * Take dax device @devname's memory offline, the device staying bound to
  * cxl_cdm (cxl_cdm/online set to 0), which migrates the pages in use to
  * other nodes. With CDM_DAX_OFFLINE_RELEASE the device then goes back to

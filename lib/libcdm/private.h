@@ -299,6 +299,12 @@ int cdm__dax_driver(struct cdm_ctx *ctx, const char *devname, char *buf, size_t 
 /* cxl_cdm holds @devname with its memory online (cxl_cdm/online 1) */
 bool cdm__dax_cxl_cdm_online(struct cdm_ctx *ctx, const char *devname);
 
+/* backing.c: a log function for libdaxctl that says nothing (libcdm says
+ * what failed in its own message) */
+struct daxctl_ctx;
+void cdm__quiet_daxctl(struct daxctl_ctx *c, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args);
+
 /* backing.c */
 /* the node's list, probed for every node if not since the last read */
 void cdm__backings_free(struct cdm_backing *list);

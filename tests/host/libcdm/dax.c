@@ -269,6 +269,27 @@ static void refused(void **state)
 	assert_string_equal(online_of("dax1.0"), "1\n");
 }
 
+/* Taking from kmem: a device kmem does not hold is left alone (1); kmem's
+ * goes through libdaxctl, which a fake tree cannot give: EOPNOTSUPP
+ * saying so; bad and missing names as online; nothing written */
+static void take_from_kmem(void **state)
+{
+	const char *other[] = { "dax0.0", "dax1.0", "dax3.0", "dax4.0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		assert_int_equal(cdm_dax_take_from_kmem(ctx, other[i]), 1);
+	assert_int_equal(cdm_dax_take_from_kmem(ctx, "dax2.0"), -EOPNOTSUPP);
+	expect_msg("dax2.0: held by kmem: taking it from kmem goes through libdaxctl, "
+		   "on the real /sys only");
+	assert_int_equal(cdm_dax_take_from_kmem(ctx, "dax9.0"), -ENODEV);
+	expect_msg("dax9.0: no such dax device");
+	assert_int_equal(cdm_dax_take_from_kmem(ctx, "../dax2.0"), -EINVAL);
+	assert_int_equal(cdm_dax_take_from_kmem(ctx, NULL), -EINVAL);
+	assert_string_equal(writes(), "");
+	assert_string_equal(online_of("dax1.0"), "1\n");
+}
+
 /* cxl_cdm not loaded: said, nothing written (and, under a fake tree, no
  * modprobe run on the host) */
 static void driver_missing(void **state)
@@ -343,6 +364,7 @@ int main(void)
 		cmocka_unit_test(online_from_device_dax),
 		cmocka_unit_test(online_again),
 		cmocka_unit_test(refused),
+		cmocka_unit_test(take_from_kmem),
 		cmocka_unit_test(driver_missing),
 		cmocka_unit_test(bind_fails),
 		cmocka_unit_test(offline),
