@@ -13,10 +13,12 @@
 #include "cdmctl.h"
 
 const char online_usage[] =
-	"usage: cdmctl online DAXDEV [--json]\n"
+	"usage: cdmctl online DAXDEV [--from-kmem] [--json]\n"
 	"\n"
 	"  DAXDEV             the dax device (daxN.M) whose memory becomes a CDM node\n"
 	"                     through the cxl_cdm driver, loaded if it is not\n"
+	"  -k, --from-kmem    take it from kmem first (its memory offline, then\n"
+	"                     device_dax), as 'daxctl reconfigure-device --mode=devdax'\n"
 	"  -j, --json         JSON object\n"
 	"  -h, --help         this text\n";
 
@@ -34,20 +36,21 @@ const char offline_usage[] =
  * any bad input; a well-formed name of no device is a failure (exit 1).
  */
 static int parse_args(const char *cmd, int argc, char **argv, struct cdm_ctx *ctx,
-		      bool offline, bool *json, bool *release, const char **dev)
+		      bool offline, bool *json, bool *release, bool *from_kmem, const char **dev)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "release", no_argument, NULL, 'r' },	/* offline only */
+		{ "release", no_argument, NULL, 'r' },		/* offline only */
+		{ "from-kmem", no_argument, NULL, 'k' },	/* online only */
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	*json = *release = false;
+	*json = *release = *from_kmem = false;
 	*dev = NULL;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, offline ? ":jhr" : ":jh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, offline ? ":jhr" : ":jhk", options, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			*json = true;
@@ -56,6 +59,11 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cdm_ctx *ct
 			if (!offline)
 				return cdmctl_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 			*release = true;
+			break;
+		case 'k':
+			if (offline)
+				return cdmctl_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			*from_kmem = true;
 			break;
 		case 'h':
 			fputs(offline ? offline_usage : online_usage, stdout);
@@ -88,7 +96,7 @@ static json_object *json_head(const char *dev, int node)
 /* What a call that returned @rc (0 changed, 1 nothing to do) did: text
  * or JSON. Returns the exit code. */
 static int report(const char *cmd, struct cdm_ctx *ctx, bool json, const char *dev, int node,
-		  int rc, bool online, bool release)
+		  int rc, bool online, bool release, bool from_kmem)
 {
 	json_object *obj;
 	char where[32] = "";
@@ -100,6 +108,9 @@ static int report(const char *cmd, struct cdm_ctx *ctx, bool json, const char *d
 		json_add_result(obj, "ok", 0, NULL);
 		json_object_object_add(obj, "online", json_object_new_boolean(online));
 		json_object_object_add(obj, "changed", json_object_new_boolean(!rc));
+		if (online)
+			json_object_object_add(obj, "taken_from_kmem",
+					       json_object_new_boolean(from_kmem));
 		json_print(obj);
 		return EXIT_OK;
 	}
@@ -107,6 +118,7 @@ static int report(const char *cmd, struct cdm_ctx *ctx, bool json, const char *d
 		snprintf(where, sizeof(where), " node %d", node);
 	if (online)
 		printf(rc ? "%s: already online as CDM%s (cxl_cdm); nothing done\n" :
+		       from_kmem ? "%s: taken from kmem; online as CDM%s (cxl_cdm)\n" :
 		       "%s: online as CDM%s (cxl_cdm)\n", dev, where);
 	else if (rc)
 		printf("%s: already offline%s; nothing done\n", dev,
@@ -120,18 +132,26 @@ static int report(const char *cmd, struct cdm_ctx *ctx, bool json, const char *d
 /* cdmctl online or offline: the command line, the call, what it did */
 static int dax_command(const char *cmd, int argc, char **argv, struct cdm_ctx *ctx, bool offline)
 {
-	bool json, release;
+	bool json, release, from_kmem, taken = false;
 	const char *dev;
 	int rc, node = -1;
 
-	rc = parse_args(cmd, argc, argv, ctx, offline, &json, &release, &dev);
+	rc = parse_args(cmd, argc, argv, ctx, offline, &json, &release, &from_kmem, &dev);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	if (from_kmem) {
+		rc = cdm_dax_take_from_kmem(ctx, dev);
+		if (rc < 0)
+			return report(cmd, ctx, json, dev, node, rc, true, false, false);
+		taken = !rc;
+	}
 	if (offline)
 		rc = cdm_dax_offline(ctx, dev, release ? CDM_DAX_OFFLINE_RELEASE : 0, &node);
 	else
 		rc = cdm_dax_online(ctx, dev, &node);
-	return report(cmd, ctx, json, dev, node, rc, !offline, release);
+	if (taken && rc == 1)
+		rc = 0;		/* taken from kmem: a change, whatever online found */
+	return report(cmd, ctx, json, dev, node, rc, !offline, release, taken);
 }
 
 int cmd_online(int argc, char **argv, struct cdm_ctx *ctx)

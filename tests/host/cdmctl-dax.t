@@ -113,6 +113,7 @@ online|cdmctl online: DAXDEV is required
 offline --release|cdmctl offline: DAXDEV is required
 online dax0.0 dax1.0|unexpected argument 'dax1.0'
 online --release dax0.0|unknown option '--release'
+offline --from-kmem dax2.0|unknown option '--from-kmem'
 offline --bogus dax0.0|unknown option '--bogus'
 TABLE
 
@@ -137,6 +138,8 @@ online dax9.9||19|dax9.9: no such dax device (
 offline dax9.9||19|dax9.9: no such dax device (
 online dax2.0||16|dax2.0: held by kmem as system RAM: give it to device_dax first with 'daxctl reconfigure-device --mode=devdax -f dax2.0'
 offline dax2.0||16|dax2.0: held by kmem as system RAM, not by cxl_cdm: 'daxctl offline-memory dax2.0'
+online dax2.0 --from-kmem||95|dax2.0: held by kmem: taking it from kmem goes through libdaxctl, on the real /sys only
+online dax9.9 --from-kmem||19|dax9.9: no such dax device (
 TABLE
 is "$(writes)" "" "no driver file written for a failure found first"
 

@@ -13,7 +13,8 @@
 # that will not migrate is EBUSY naming the device and node, nothing
 # lost; offline, twice; online through cxl_cdm/online; --release gives
 # the device back to device_dax and online takes it again; kmem's device
-# is refused, naming daxctl.
+# is refused, naming daxctl, and taken with --from-kmem, the pages a
+# process had on it moved to node 0 intact.
 . "$CDM_TOP/tests/lib/tap.sh"
 . "$CDM_TOP/tests/lib/holder.sh"
 . "$CDM_TOP/tests/lib/kmsg.sh"
@@ -125,7 +126,50 @@ if daxctl reconfigure-device --mode=system-ram "$dax" >/dev/null 2>&1; then
 	*) fail "  ... names daxctl reconfigure-device" "$out" ;;
 	esac
 	is "$(driver_of "$dax")" kmem "  ... $dax stays kmem's"
-	daxctl reconfigure-device --mode=devdax -f "$dax" >/dev/null 2>&1
+
+	# --from-kmem with a page that cannot move (a pipe holds it): the
+	# kernel retries the offline until cdmctl gives up, after cxl_cdm's
+	# remove_timeout_ms (10 s, set above): EBUSY, nothing lost.
+	hold pinkmem POLICY_ALLOC_PIN=1 POLICY_ALLOC_THEN_DEFAULT=1 bind "$node" 4
+	out=$(timeout 120 cdmctl online --from-kmem "$dax" --json)
+	is "$?:$(echo "$out" | get error.errno)" "1:16" \
+		"cdmctl online --from-kmem with a page that will not move: exit 1, EBUSY"
+	case "$(echo "$out" | get error.message)" in
+	"$dax: held by kmem: "*"could not go offline within 10000 ms"*"nothing lost") pass "  ... the message names $dax, the wait, nothing lost" ;;
+	*) fail "  ... the message names $dax, the wait, nothing lost" "$out" ;;
+	esac
+	is "$(driver_of "$dax")" kmem "  ... $dax stays kmem's"
+	check "  ... node $node keeps its memory online" has_memory "$node"
+	rep=$(report pinkmem "$held_pid")
+	is "$(echo "$rep" | grep '^content')" "content ok" "  ... the pinned process's content is intact"
+	kill "$held_pid"
+	wait "$held_pid" 2>/dev/null
+
+	# --from-kmem: its memory offline (the pages in use move to node
+	# 0), the device to device_dax, then to cxl_cdm. 8 MiB of a
+	# process's on the node first, as system RAM.
+	hold onkmem bind "$node" 8
+	is "$(count "$(cat /tmp/onkmem.start)" "$node")" 2048 \
+		"  ... a process holds 2048 pages on node $node (system RAM)"
+	out=$(cdmctl online --from-kmem "$dax" --json)
+	is "$?" 0 "cdmctl online --from-kmem of kmem's $dax: exit 0"
+	is "$(echo "$out" | get result node changed taken_from_kmem)" "ok
+$node
+true
+true" "  ... JSON: ok, node $node, changed, taken from kmem"
+	is "$(driver_of "$dax"):$(cat $online)" "cxl_cdm:1" "  ... cxl_cdm's, online"
+	is "$(cat $sysnode/has_coherent_device)" "$node" "  ... node $node is a CDM node"
+	rep=$(report onkmem "$held_pid")
+	is "$(count "$rep" 0):$(count "$rep" "$node")" "2048:0" \
+		"  ... the process's pages moved to node 0 when the memory went offline"
+	is "$(echo "$rep" | grep '^content')" "content ok" "  ... their content intact"
+	kill "$held_pid"
+	wait "$held_pid" 2>/dev/null
+	out=$(cdmctl online --from-kmem "$dax")
+	is "$?:$out" "0:$dax: already online as CDM node $node (cxl_cdm); nothing done" \
+		"  ... again: nothing done"
+	cdmctl offline --release "$dax" >/dev/null
+	is "$(driver_of "$dax")" device_dax "  ... released to device_dax"
 else
 	skip "cdmctl online of kmem's device" "daxctl reconfigure-device --mode=system-ram failed"
 fi
