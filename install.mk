@@ -16,6 +16,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 # libcdm.so.1.0.0, with libcdm.so.1 (its soname) and libcdm.so pointing to it
@@ -29,7 +30,7 @@ INSTALLED_FILES := $(addprefix $(LIBDIR)/,$(LIBCDM_REAL) libcdm.so.$(LIBCDM_MAJO
 	libcdm.a) $(INCLUDEDIR)/libcdm.h $(PKGCONFIGDIR)/libcdm.pc $(BINDIR)/cdmctl \
 	$(SBINDIR)/cdmd $(addprefix $(MANDIR)/man1/,$(notdir $(MAN1_PAGES))) \
 	$(MANDIR)/man5/cdmd.conf.5 $(MANDIR)/man8/cdmd.8 $(UNITDIR)/cdmd.service \
-	$(CDM_CONF).example
+	$(UDEVRULESDIR)/90-cdm-cxl.rules $(CDM_CONF).example
 INSTALLED_DIRS := $(sort $(dir $(INSTALLED_FILES)))
 
 # The installed cdmctl and cdmd: linked by daemon/Makefile.inc's commands
@@ -44,7 +45,7 @@ $(BUILD)/install/cdmd: $(BUILD)/bin/cdmd
 # libdir and includedir relative to ${prefix} where they lie below it
 pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
-# The unit and libcdm.pc carry the directories: written at every install,
+# The unit, the udev rule and libcdm.pc carry the directories: written at every install,
 # as the directories may differ from the last one's.
 install: $(LIBCDM_SO) $(BUILD)/lib/libcdm.a $(BUILD)/install/cdmctl $(BUILD)/install/cdmd \
 		install-config
@@ -67,6 +68,9 @@ install: $(LIBCDM_SO) $(BUILD)/lib/libcdm.a $(BUILD)/install/cdmctl $(BUILD)/ins
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		configs/cdmd.service > $(BUILD)/install/cdmd.service
 	install -D -m 0644 $(BUILD)/install/cdmd.service $(DESTDIR)$(UNITDIR)/cdmd.service
+	sed -e 's|@BINDIR@|$(BINDIR)|g' configs/udev/90-cdm-cxl.rules > $(BUILD)/install/90-cdm-cxl.rules
+	install -D -m 0644 $(BUILD)/install/90-cdm-cxl.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/90-cdm-cxl.rules
 	@if [ -z "$(DESTDIR)" ]; then ldconfig || true; fi
 
 # An administrator's configuration is never overwritten: where one that

@@ -42,7 +42,8 @@ expected() {
 			"$lib/libcdm.so l 777 libcdm.so.$major" "$lib/libcdm.a f 644" \
 			"$lib/pkgconfig/libcdm.pc f 644" "usr/include/libcdm.h f 644" \
 			"usr/share/man/man5/cdmd.conf.5 f 644" "usr/share/man/man8/cdmd.8 f 644" \
-			"usr/lib/systemd/system/cdmd.service f 644" "etc/cdm/cdmd.conf f 644" "$@"
+			"usr/lib/systemd/system/cdmd.service f 644" "etc/cdm/cdmd.conf f 644" \
+			"usr/lib/udev/rules.d/90-cdm-cxl.rules f 644" "$@"
 		for page in "$top"/daemon/cdmctl/*.1; do
 			echo "usr/share/man/man1/${page##*/} f 644"
 		done
@@ -154,6 +155,10 @@ if command -v systemd-analyze >/dev/null; then
 else
 	skip "systemd-analyze verify accepts the unit" "no systemd-analyze"
 fi
+
+rules=$stage/usr/lib/udev/rules.d/90-cdm-cxl.rules
+check "the udev rule runs /usr/bin/cdmctl" grep -q 'RUN+="/usr/bin/cdmctl online --from-kmem \$kernel"' "$rules"
+check "no @NAME@ left in the udev rule" unsubstituted "$rules"
 
 # 2. an administrator's configuration: kept by install and uninstall
 conf=$stage/etc/cdm/cdmd.conf
