@@ -77,17 +77,6 @@ static bool dax_name_ok(const char *name)
 	return *p == '\0';
 }
 
-/* @name as a message may show it: printable ASCII, the first 40 bytes */
-static const char *shown(const char *name, char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; name[i] && i < 40 && i + 4 < len; i++)
-		buf[i] = name[i] >= ' ' && name[i] <= '~' ? name[i] : '?';
-	strcpy(buf + i, name[i] ? "..." : "");
-	return buf;
-}
-
 CDM_EXPORT int cdm_dax_check_name(struct cdm_ctx *ctx, const char *devname)
 {
 	char buf[48];
@@ -97,7 +86,7 @@ CDM_EXPORT int cdm_dax_check_name(struct cdm_ctx *ctx, const char *devname)
 		return cdm__fail(ctx, EINVAL, "no dax device named");
 	if (!dax_name_ok(devname))
 		return cdm__fail(ctx, EINVAL, "'%s': not a dax device name (daxN.M)",
-				 shown(devname, buf, sizeof(buf)));
+				 cdm__shown(devname, buf, sizeof(buf)));
 	return 0;
 }
 

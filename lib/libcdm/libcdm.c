@@ -206,6 +206,16 @@ void cdm__log(struct cdm_ctx *ctx, int priority, const char *file, int line,
 	va_end(args);
 }
 
+const char *cdm__shown(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i < 40 && i + 4 < len; i++)
+		buf[i] = name[i] >= ' ' && name[i] <= '~' ? name[i] : '?';
+	strcpy(buf + i, name[i] ? "..." : "");
+	return buf;
+}
+
 int cdm__fail_at(struct cdm_ctx *ctx, int err, const char *file, int line, const char *fn,
 		 const char *fmt, ...)
 {

@@ -315,6 +315,28 @@ const char *cdm_backing_get_cxl_memdev(struct cdm_backing *backing, int index);
  * The context's topology is not read again: cdm_refresh() shows the node
  * they changed.
  */
+/*
+ * Node names: an administrator's label for a node, kept for this boot in
+ * /run/cdm/node-names (CDM_NODE_NAMES in the environment names another
+ * directory), one file per node. A name is a letter, then up to 30
+ * letters, digits, '-', '_' or '.': never a node number or list.
+ */
+/* 0 when @name is a node name, else -EINVAL with a message quoting it */
+int cdm_check_node_name(struct cdm_ctx *ctx, const char *name);
+/* @node's name into @buf (at least 32 bytes): 0; -ENOENT when it has none
+ * (no message); -EINVAL for bad arguments or a file that holds no name */
+int cdm_get_node_name(struct cdm_ctx *ctx, int node, char *buf, size_t len);
+/* the node named @name, or -ENOENT (said), -EINVAL (not a name) */
+int cdm_get_node_by_name(struct cdm_ctx *ctx, const char *name);
+/*
+ * Name @node @name, or forget its name (@name NULL; 0 also when it had
+ * none). The node must be online with memory (the topology is read anew:
+ * cdm_refresh()): -ENODEV, -ENOMEM otherwise; -EEXIST when another node
+ * has the name; -EINVAL a bad name or node id; -errno of the directory
+ * or file (-EACCES: /run/cdm needs root). The same name again is 0.
+ */
+int cdm_set_node_name(struct cdm_ctx *ctx, int node, const char *name);
+
 /* 0 when @devname is a dax device name, else -EINVAL with a message
  * quoting it (at most 40 bytes of it, unprintable ones as '?'); nothing
  * else is checked */

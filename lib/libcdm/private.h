@@ -234,6 +234,9 @@ void cdm__log(struct cdm_ctx *ctx, int priority, const char *file, int line,
  * -@err. A macro so that the log names the function that failed, not
  * this helper.
  */
+/* @name as a message may show it: printable ASCII, the first 40 bytes,
+ * "..." after a longer one (@buf: at least 48 bytes) */
+const char *cdm__shown(const char *name, char *buf, size_t len);
 int cdm__fail_at(struct cdm_ctx *ctx, int err, const char *file, int line, const char *fn,
 		 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 #define cdm__fail(ctx, err, ...) \
