@@ -6,6 +6,7 @@
  * driver's README). Both are idempotent: a device in the state asked for
  * already is a success that says so ("changed": false in JSON).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,12 +14,14 @@
 #include "cdmctl.h"
 
 const char online_usage[] =
-	"usage: cdmctl online DAXDEV [--from-kmem] [--json]\n"
+	"usage: cdmctl online DAXDEV [--from-kmem] [--node-name NAME] [--json]\n"
 	"\n"
 	"  DAXDEV             the dax device (daxN.M) whose memory becomes a CDM node\n"
 	"                     through the cxl_cdm driver, loaded if it is not\n"
 	"  -k, --from-kmem    take it from kmem first (its memory offline, then\n"
 	"                     device_dax), as 'daxctl reconfigure-device --mode=devdax'\n"
+	"  -n, --node-name NAME  then name its node NAME (a letter, then letters,\n"
+	"                     digits, '-', '_', '.'; shown by 'cdmctl nodes')\n"
 	"  -j, --json         JSON object\n"
 	"  -h, --help         this text\n";
 
@@ -36,21 +39,23 @@ const char offline_usage[] =
  * any bad input; a well-formed name of no device is a failure (exit 1).
  */
 static int parse_args(const char *cmd, int argc, char **argv, struct cdm_ctx *ctx,
-		      bool offline, bool *json, bool *release, bool *from_kmem, const char **dev)
+		      bool offline, bool *json, bool *release, bool *from_kmem,
+		      const char **name, const char **dev)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "release", no_argument, NULL, 'r' },		/* offline only */
 		{ "from-kmem", no_argument, NULL, 'k' },	/* online only */
+		{ "node-name", required_argument, NULL, 'n' },	/* online only */
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	*json = *release = *from_kmem = false;
-	*dev = NULL;
+	*dev = *name = NULL;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, offline ? ":jhr" : ":jhk", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, offline ? ":jhr" : ":jhkn:", options, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			*json = true;
@@ -65,6 +70,16 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cdm_ctx *ct
 				return cdmctl_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 			*from_kmem = true;
 			break;
+		case 'n':
+			if (offline)	/* argv[optind - 1] may be its value */
+				return cdmctl_usage_error(cmd, "unknown option '--node-name'");
+			if (cdm_check_node_name(ctx, optarg))
+				return cdmctl_usage_error(cmd, "--node-name: %s",
+							  cdm_get_last_error(ctx));
+			*name = optarg;
+			break;
+		case ':':
+			return cdmctl_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		case 'h':
 			fputs(offline ? offline_usage : online_usage, stdout);
 			return -1;
@@ -96,10 +111,10 @@ static json_object *json_head(const char *dev, int node)
 /* What a call that returned @rc (0 changed, 1 nothing to do) did: text
  * or JSON. Returns the exit code. */
 static int report(const char *cmd, struct cdm_ctx *ctx, bool json, const char *dev, int node,
-		  int rc, bool online, bool release, bool from_kmem)
+		  int rc, bool online, bool release, bool from_kmem, const char *name)
 {
 	json_object *obj;
-	char where[32] = "";
+	char where[64] = "";
 
 	if (rc < 0)
 		return cdmctl_fail(cmd, json, json_head(dev, -1), -rc, cdm_get_last_error(ctx));
@@ -111,11 +126,14 @@ static int report(const char *cmd, struct cdm_ctx *ctx, bool json, const char *d
 		if (online)
 			json_object_object_add(obj, "taken_from_kmem",
 					       json_object_new_boolean(from_kmem));
+		if (name)
+			json_object_object_add(obj, "name", json_object_new_string(name));
 		json_print(obj);
 		return EXIT_OK;
 	}
 	if (node >= 0)
-		snprintf(where, sizeof(where), " node %d", node);
+		snprintf(where, sizeof(where), " node %d%s%.32s", node, name ? " named " : "",
+			 name ? name : "");
 	if (online)
 		printf(rc ? "%s: already online as CDM%s (cxl_cdm); nothing done\n" :
 		       from_kmem ? "%s: taken from kmem; online as CDM%s (cxl_cdm)\n" :
@@ -130,19 +148,53 @@ static int report(const char *cmd, struct cdm_ctx *ctx, bool json, const char *d
 }
 
 /* cdmctl online or offline: the command line, the call, what it did */
+/* Name @node @name after an online: 0 when it was named so already, 1
+ * when it is now; -errno, said */
+static int name_node(struct cdm_ctx *ctx, const char *cmd, bool json, const char *dev,
+		     int node, const char *name)
+{
+	char had[64], msg[512];
+	int rc;
+
+	if (node < 0)
+		rc = -ENODEV;
+	else if (!cdm_get_node_name(ctx, node, had, sizeof(had)) && !strcmp(had, name))
+		return 0;
+	else
+		rc = cdm_set_node_name(ctx, node, name);
+	if (!rc)
+		return 1;
+	snprintf(msg, sizeof(msg), "%s: online as CDM node %d, but not named '%s': %s", dev, node,
+		 name, rc == -ENODEV ? "it has no target node" : cdm_get_last_error(ctx));
+	cdmctl_fail(cmd, json, json_head(dev, node), -rc, msg);
+	return rc;
+}
+
+/* After an offline: a node left without memory keeps no name */
+static void forget_name(struct cdm_ctx *ctx, int node)
+{
+	struct cdm_node *n;
+
+	if (node < 0 || cdm_refresh(ctx))
+		return;
+	n = cdm_node_get_by_id(ctx, node);
+	if (!n || !cdm_node_get_mem_total(n))
+		cdm_set_node_name(ctx, node, NULL);
+}
+
 static int dax_command(const char *cmd, int argc, char **argv, struct cdm_ctx *ctx, bool offline)
 {
 	bool json, release, from_kmem, taken = false;
-	const char *dev;
-	int rc, node = -1;
+	const char *dev, *name;
+	int rc, node = -1, named;
 
-	rc = parse_args(cmd, argc, argv, ctx, offline, &json, &release, &from_kmem, &dev);
+	rc = parse_args(cmd, argc, argv, ctx, offline, &json, &release, &from_kmem, &name, &dev);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	if (from_kmem) {
 		rc = cdm_dax_take_from_kmem(ctx, dev);
 		if (rc < 0)
-			return report(cmd, ctx, json, dev, node, rc, true, false, false);
+			return report(cmd, ctx, json, dev, node, rc, true, false, false, NULL);
 		taken = !rc;
 	}
 	if (offline)
@@ -151,7 +203,16 @@ static int dax_command(const char *cmd, int argc, char **argv, struct cdm_ctx *c
 		rc = cdm_dax_online(ctx, dev, &node);
 	if (taken && rc == 1)
 		rc = 0;		/* taken from kmem: a change, whatever online found */
-	return report(cmd, ctx, json, dev, node, rc, !offline, release, taken);
+	if (offline && rc >= 0)
+		forget_name(ctx, node);
+	if (!offline && rc >= 0 && name) {
+		named = name_node(ctx, cmd, json, dev, node, name);
+		if (named < 0)
+			return EXIT_FAILED;
+		if (named)
+			rc = 0;	/* named anew: a change */
+	}
+	return report(cmd, ctx, json, dev, node, rc, !offline, release, taken, name);
 }
 
 int cmd_online(int argc, char **argv, struct cdm_ctx *ctx)

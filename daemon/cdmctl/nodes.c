@@ -91,6 +91,7 @@ static json_object *node_json(struct cdm_node *node, bool human)
 	int id = cdm_node_get_id(node), other;
 	struct cdm_backing *b;
 	unsigned long long mem_free;
+	char name[64];
 	unsigned int a;
 
 	json_object_object_add(obj, "node", json_object_new_int(id));
@@ -98,6 +99,8 @@ static json_object *node_json(struct cdm_node *node, bool human)
 	json_object_object_add(obj, "cpuless", json_object_new_boolean(cdm_node_is_cpuless(node)));
 	json_object_object_add(obj, "cdm", json_object_new_string(
 		cdm_node_state_name(cdm_node_get_cdm_state(node))));
+	if (!cdm_get_node_name(cdm_node_get_ctx(node), id, name, sizeof(name)))
+		json_object_object_add(obj, "name", json_object_new_string(name));
 	if (cdm_node_get_memory_tier(node) >= 0)
 		json_object_object_add(obj, "tier", json_object_new_int(cdm_node_get_memory_tier(node)));
 	json_object_object_add(obj, "size", json_size(cdm_node_get_mem_total(node), human));
@@ -182,7 +185,7 @@ static const char *driver_list(struct cdm_node *node, char *buf, size_t len)
 static void node_line(struct cdm_node *node)
 {
 	char size[32], free[32] = "-", bw[32] = "-", lat[32] = "-", tier[16] = "-", backing[256],
-	     driver[64];
+	     driver[64], name[64] = "-";
 	unsigned long long v;
 
 	if (!cdm_node_get_read_bandwidth(node, 0, &v))
@@ -193,11 +196,13 @@ static void node_line(struct cdm_node *node)
 		format_size(v, free, sizeof(free));
 	if (cdm_node_get_memory_tier(node) >= 0)
 		snprintf(tier, sizeof(tier), "%d", cdm_node_get_memory_tier(node));
-	printf("%-4d %-10s %-7s %-4s %11s %11s %12s %8s  %-8s %s\n", cdm_node_get_id(node),
+	if (cdm_get_node_name(cdm_node_get_ctx(node), cdm_node_get_id(node), name, sizeof(name)))
+		strcpy(name, "-");
+	printf("%-4d %-10s %-7s %-4s %11s %11s %12s %8s  %-10s %-8s %s\n", cdm_node_get_id(node),
 	       cdm_node_is_cpuless(node) ? "cpuless" : cdm_node_get_cpulist(node),
 	       cdm_node_state_name(cdm_node_get_cdm_state(node)), tier,
 	       format_size(cdm_node_get_mem_total(node), size, sizeof(size)),
-	       free, bw, lat, driver_list(node, driver, sizeof(driver)),
+	       free, bw, lat, name, driver_list(node, driver, sizeof(driver)),
 	       backing_list(node, backing, sizeof(backing)));
 }
 
@@ -294,8 +299,8 @@ int cmd_nodes(int argc, char **argv, struct cdm_ctx *ctx)
 		json_print(array);
 		return EXIT_OK;
 	}
-	printf("%-4s %-10s %-7s %-4s %11s %11s %12s %8s  %-8s %s\n", "NODE", "CPUS", "CDM", "TIER",
-	       "SIZE", "FREE", "READ-BW", "LATENCY", "DRIVER", "BACKING");
+	printf("%-4s %-10s %-7s %-4s %11s %11s %12s %8s  %-10s %-8s %s\n", "NODE", "CPUS", "CDM",
+	       "TIER", "SIZE", "FREE", "READ-BW", "LATENCY", "NAME", "DRIVER", "BACKING");
 	cdm_node_foreach(ctx, node)
 		if (cdm_nodeset_has(&set, cdm_node_get_id(node)))
 			node_line(node);

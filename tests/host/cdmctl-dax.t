@@ -23,6 +23,8 @@ fakewrite=$top/build/tests/host/cdmctl/fakewrite.so
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 export CDM_SYSFS_ROOT=$root
+# node names in the tree, not the host's /run
+export CDM_NODE_NAMES=$root/run/cdm/node-names
 fakesys_init "$root" 0,2 0
 fakesys_node 0 0-3 1024 "10 20"
 fakesys_node 2 "" 1024 "20 10"
@@ -114,6 +116,10 @@ offline --release|cdmctl offline: DAXDEV is required
 online dax0.0 dax1.0|unexpected argument 'dax1.0'
 online --release dax0.0|unknown option '--release'
 offline --from-kmem dax2.0|unknown option '--from-kmem'
+offline dax1.0 --node-name x|unknown option '--node-name'
+online dax1.0 --node-name|option '--node-name' needs a value
+online dax1.0 --node-name 0|--node-name: '0': not a node name
+online dax1.0 --node-name ../x|--node-name: '../x': not a node name
 offline --bogus dax0.0|unknown option '--bogus'
 TABLE
 
@@ -171,6 +177,27 @@ run online dax1.0 --json
 is "$rc:$(json 'join " ", $j->{result}, $j->{device}, $j->{node}, $j->{online} ? "online" : "offline", $j->{changed} ? "changed" : "unchanged"')" \
 	"0:ok dax1.0 2 online unchanged" "online dax1.0 --json: ok, node 2, online, not changed"
 is "$(writes)" "" "  ... nothing written"
+
+# --node-name: the node named; the same name again changes nothing; a
+# name another node has fails, the memory online all the same
+run online dax1.0 --node-name hbm0 --json
+is "$rc:$(json 'join " ", $j->{result}, $j->{node}, $j->{changed} ? "changed" : "unchanged", $j->{name}')" \
+	"0:ok 2 changed hbm0" "online dax1.0 --node-name hbm0: node 2 named, a change"
+is "$(cat "$CDM_NODE_NAMES/node2")" hbm0 "  ... $CDM_NODE_NAMES/node2 holds it"
+is "$("$cdmctl" nodes 2 | awk 'NR == 2 { print $(NF - 2) }')" hbm0 "  ... cdmctl nodes shows it"
+out=$("$cdmctl" nodes --json 2)
+is "$(json '$j->[0]{name}')" hbm0 "  ... and in JSON"
+run online dax1.0 --node-name hbm0
+is "$rc:$out" "0:dax1.0: already online as CDM node 2 named hbm0 (cxl_cdm); nothing done" \
+	"  ... again: nothing done"
+echo hbm1 >"$CDM_NODE_NAMES/node0"
+run online dax1.0 --node-name hbm1 --json
+is "$rc:$(json '$j->{error}{errno} . " " . $j->{error}{message}')" \
+	"1:17 dax1.0: online as CDM node 2, but not named 'hbm1': node 2: 'hbm1' names node 0 already" \
+	"  ... a name node 0 has: exit 1, EEXIST, said"
+is "$(cat "$CDM_NODE_NAMES/node2")" hbm0 "  ... node 2 keeps its name"
+rm -f "$CDM_NODE_NAMES/node0"
+is "$(writes)" "" "  ... no driver file written"
 
 # a bind the probe refuses: its errno, the device given back
 run LD_PRELOAD="$fakewrite" FAKEWRITE_PATH=/cxl_cdm/bind FAKEWRITE_ERRNO=22 online dax0.0 --json

@@ -68,6 +68,11 @@ is "$(cdmctl nodes 0 | awk 'NR == 2 { print $(NF - 1) }')" - "  ... and '-' for 
 out=$(cdmctl online "$dax")
 is "$?:$out" "0:$dax: already online as CDM node $node (cxl_cdm); nothing done" \
 	"online again: exit 0, nothing done, says so"
+out=$(cdmctl online "$dax" --node-name cxl-a)
+is "$?:$out" "0:$dax: online as CDM node $node named cxl-a (cxl_cdm)" \
+	"online --node-name cxl-a: exit 0, the node named"
+is "$(cdmctl nodes "$node" | awk 'NR == 2 { print $(NF - 2) }')" cxl-a "  ... cdmctl nodes shows the name"
+is "$(cat /run/cdm/node-names/node$node)" cxl-a "  ... kept in /run/cdm/node-names/node$node"
 
 # A page that cannot migrate (a pipe holds it): EBUSY, nothing lost.
 echo 10000 >/sys/module/cxl_cdm/parameters/remove_timeout_ms
@@ -93,6 +98,7 @@ out=$(cdmctl offline "$dax")
 is "$?:$out" "0:$dax: offline, none of its memory in node $node" "cdmctl offline: exit 0, says so"
 is "$(cat $online)" 0 "  ... cxl_cdm/online reads 0"
 check "  ... node $node has no memory" no_memory "$node"
+check "  ... and no name any more" test ! -e /run/cdm/node-names/node$node
 is "$(driver_of "$dax")" cxl_cdm "  ... $dax stays cxl_cdm's"
 out=$(cdmctl offline "$dax" --json)
 is "$?:$(echo "$out" | get online changed)" "0:false
