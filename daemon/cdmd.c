@@ -438,14 +438,6 @@ static void remember(struct cdmd *d, const struct managed *p, const struct cdmd_
 		d->explain_nr++;
 }
 
-/* @next is the batch after @m of the same move (policy.c cuts a long
- * move into batches): one line in the log and one decision for both */
-static bool same_move(const struct cdmd_move *m, const struct cdmd_move *next)
-{
-	return next->start == m->end && next->kind == m->kind && next->to_node == m->to_node &&
-	       next->accesses == m->accesses && next->age == m->age && next->hint == m->hint;
-}
-
 /* @res added to @sum, the batches of one move so far */
 static void add_result(struct cdmd_move_result *sum, const struct cdmd_move_result *res)
 {
@@ -495,31 +487,6 @@ static void measure_speed(struct cdmd *d, int node, uint64_t bytes, int64_t ms)
 	size_batch(d, node);
 }
 
-/*
- * The batch to run from @moves[@i]: it and the batches of the same move
- * after it, as many as the node's batch size takes now. The plan was cut
- * with the sizes known when the round began; the first batch onto a node
- * of unknown speed measures it, and the rest of the move need not pay a
- * batch's fixed cost (a read of the process's memory map, the counters)
- * every BATCH_MIN. Returns how many planned batches it holds.
- */
-static size_t join_batches(const struct cdmd *d, const struct cdmd_move *moves, size_t nr,
-			   size_t i, struct cdmd_move *joined)
-{
-	int node = moves[i].to_node;
-	uint64_t most = node >= 0 && node < CDM_MAX_NODES ? d->node_batch[node] : 0;
-	size_t n = 1;
-
-	*joined = moves[i];
-	while (i + n < nr && same_move(&moves[i + n - 1], &moves[i + n]) &&
-	       joined->bytes + moves[i + n].bytes <= most) {
-		joined->end = moves[i + n].end;
-		joined->bytes += moves[i + n].bytes;
-		n++;
-	}
-	return n;
-}
-
 /* Carry out the plan for one process; false when it is gone. Once the
  * round's time is spent no further batch starts: what was planned and
  * not tried goes back to the rate. */
@@ -534,7 +501,7 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 	struct cdmd_move whole = { 0 };
 	bool open = false;		/* @whole has batches in @sum */
 	size_t i, joined;
-	int err;
+	int err, node;
 
 	for (i = 0; i < nr; i += joined) {
 		struct cdmd_move batch;
@@ -542,7 +509,12 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 		uint64_t bytes;
 		int64_t t0 = cdmd_now();
 
-		joined = join_batches(d, moves, nr, i, &batch);
+		/* the plan was cut with the batch sizes known when the round
+		 * began; the first batch onto a node of unknown speed has
+		 * measured it since */
+		node = moves[i].to_node;
+		joined = cdmd_join_batches(moves, nr, i, node >= 0 && node < CDM_MAX_NODES ?
+					   d->node_batch[node] : 0, &batch);
 		if (d->round_moved && t0 >= d->round_deadline_ms) {
 			if (open) {
 				log_move(t, p->pid, &whole, &sum);
@@ -607,7 +579,7 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 			whole.bytes += m->bytes;
 		}
 		add_result(&sum, &res);
-		if (!res.err && i + joined < nr && same_move(m, &moves[i + joined]))
+		if (!res.err && i + joined < nr && cdmd_same_move(m, &moves[i + joined]))
 			continue;	/* its next batch */
 		log_move(t, p->pid, &whole, &sum);
 		remember(d, p, &whole, &sum);

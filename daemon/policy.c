@@ -704,3 +704,24 @@ int cdmd_policy_plan(const struct cdmd_target *target, int64_t now_ms,
 	*nr_moves = p.nr;
 	return 0;
 }
+
+bool cdmd_same_move(const struct cdmd_move *m, const struct cdmd_move *next)
+{
+	return next->start == m->end && next->kind == m->kind && next->to_node == m->to_node &&
+	       next->accesses == m->accesses && next->age == m->age && next->hint == m->hint;
+}
+
+size_t cdmd_join_batches(const struct cdmd_move *moves, size_t nr, size_t i, uint64_t most,
+			 struct cdmd_move *joined)
+{
+	size_t n = 1;
+
+	*joined = moves[i];
+	while (i + n < nr && cdmd_same_move(&moves[i + n - 1], &moves[i + n]) &&
+	       joined->bytes + moves[i + n].bytes <= most) {
+		joined->end = moves[i + n].end;
+		joined->bytes += moves[i + n].bytes;
+		n++;
+	}
+	return n;
+}

@@ -145,6 +145,21 @@ int cdmd_policy_plan(const struct cdmd_target *target, int64_t now_ms,
 		     uint64_t *node_free, const uint64_t *node_batch, struct cdmd_move **moves,
 		     size_t *nr_moves, struct cdmd_policy_stats *stats);
 
+/* @next is the batch after @m of the same move (a plan cuts a long move
+ * into batches): one line in the log and one decision for both */
+bool cdmd_same_move(const struct cdmd_move *m, const struct cdmd_move *next);
+/*
+ * The batch to run from @moves[@i] (of @nr): it and the batches of the
+ * same move after it, as many as @most bytes take, into *@joined; one at
+ * least, whatever its size. A plan is cut with the batch sizes known when
+ * it is made; a node's size grows once a batch measured its speed, and the
+ * rest of a move need not pay a batch's fixed cost (a read of the
+ * process's memory map, the copy counters) every small batch. Returns how
+ * many planned batches it holds.
+ */
+size_t cdmd_join_batches(const struct cdmd_move *moves, size_t nr, size_t i, uint64_t most,
+			 struct cdmd_move *joined);
+
 /* Record that [@start, @end) moved at @now_ms, and forget ranges whose
  * last move is older than @keep_ms (the longer of the residency time
  * and the window). 0, or -ENOMEM with the history as it was. */

@@ -451,6 +451,70 @@ static void batches_by_node(void **state)
 	free(moves);
 }
 
+/*
+ * A plan cut in 256 KiB batches while the node's speed was unknown, run
+ * once the node takes 1 MiB a batch: four batches of a move run as one;
+ * a move's last batches as far as they go; the next move (another
+ * region, another node or kind) never joins; a batch over the size runs
+ * alone; a size of 0 joins nothing.
+ */
+static void join_batches(void **state)
+{
+	struct cdmd_policy_region a = {
+		.start = BASE, .end = BASE + 2560 * 1024, .accesses = 0,
+		.present = 2560 * 1024, .on_fast = 2560 * 1024,
+	}, b = {
+		.start = BASE + 2560 * 1024, .end = BASE + 3 * MIB, .accesses = 0, .age = 9,
+		.present = 512 * 1024, .on_fast = 512 * 1024,
+	};
+	uint64_t node_free[CDM_MAX_NODES] = { 1024 * MIB, 1024 * MIB };
+	uint64_t node_batch[CDM_MAX_NODES] = { 0, 256 * 1024 };
+	struct cdmd_move *ma, *mb, moves[16], joined;
+	size_t na, nb, n, i;
+	struct sim s;
+
+	sim_init(&s, CDMD_POLICY_TIERING);
+	na = plan_region(&s, &a, node_free, node_batch, &ma);
+	nb = plan_region(&s, &b, node_free, node_batch, &mb);
+	assert_int_equal(na, 10);
+	assert_int_equal(nb, 2);
+	memcpy(moves, ma, na * sizeof(*ma));
+	memcpy(moves + na, mb, nb * sizeof(*mb));
+	n = na + nb;
+	free(ma);
+	free(mb);
+	for (i = 1; i < na; i++)
+		assert_true(cdmd_same_move(&moves[i - 1], &moves[i]));
+	assert_false(cdmd_same_move(&moves[na - 1], &moves[na]));	/* another region */
+
+	/* 10 batches of a: 4 + 4 + 2; then b's 2 as one */
+	assert_int_equal(cdmd_join_batches(moves, n, 0, MIB, &joined), 4);
+	assert_int_equal(joined.start, moves[0].start);
+	assert_int_equal(joined.end, moves[3].end);
+	assert_int_equal(joined.bytes, MIB);
+	assert_int_equal(joined.kind, moves[0].kind);
+	assert_int_equal(joined.to_node, 1);
+	assert_int_equal(cdmd_join_batches(moves, n, 4, MIB, &joined), 4);
+	assert_int_equal(cdmd_join_batches(moves, n, 8, MIB, &joined), 2);
+	assert_int_equal(joined.end, a.end);
+	assert_int_equal(cdmd_join_batches(moves, n, 10, MIB, &joined), 2);
+	assert_int_equal(joined.start, b.start);
+	assert_int_equal(joined.end, b.end);
+
+	/* a batch bigger than the size runs alone; size 0 joins nothing */
+	assert_int_equal(cdmd_join_batches(moves, n, 0, 100 * 1024, &joined), 1);
+	assert_int_equal(joined.end, moves[0].end);
+	assert_int_equal(cdmd_join_batches(moves, n, 0, 0, &joined), 1);
+	assert_int_equal(cdmd_join_batches(moves, n, n - 1, 64 * MIB, &joined), 1);
+
+	/* another node or kind after it: not the same move */
+	moves[1].to_node = 0;
+	assert_int_equal(cdmd_join_batches(moves, n, 0, 64 * MIB, &joined), 1);
+	moves[1].to_node = 1;
+	moves[2].kind = moves[2].kind == CDMD_PROMOTE ? CDMD_DEMOTE : CDMD_PROMOTE;
+	assert_int_equal(cdmd_join_batches(moves, n, 0, 64 * MIB, &joined), 2);
+}
+
 /* a region cdmd demoted half of before (its residency over): with the
  * rate for a quarter of what is left, the half never moved goes first */
 static void unmoved_first(void **state)
@@ -965,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(make_room),
 		cmocka_unit_test(batches),
 		cmocka_unit_test(batches_by_node),
+		cmocka_unit_test(join_batches),
 		cmocka_unit_test(unmoved_first),
 		cmocka_unit_test(min_residency),
 		cmocka_unit_test(cold_age),
