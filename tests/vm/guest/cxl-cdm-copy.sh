@@ -77,10 +77,12 @@ race "CPU engine"
 
 # 4 KiB folios lose to the core's own copy: declined, counted.
 d0=$(counter declined_small) c0=$(core_counter declined_folios)
-out=$(in_open "$bin/copy-offload-check" 4 1 "$node")
-is "$(echo "$out" | sed -n 's/^intact //p')" 1024 "4 KiB pages: moved and back, intact"
+out=$(in_open "$bin/copy-offload-check" "$mib" "$rounds" "$node")
+is "$(echo "$out" | sed -n 's/^misplaced //p')" 0 "4 KiB pages: $mib MiB moved to node $node and back $rounds times, all placed"
+is "$(echo "$out" | sed -n 's/^intact //p')" $((mib * 256)) "  ... every page intact"
 cmp_ok "$(counter declined_small)" -gt "$d0" "  ... the engine declined their batches ($(counter declined_small))"
-cmp_ok "$(core_counter declined_folios)" -ge $((c0 + 2048)) "  ... the core counted them declined and copied them"
+cmp_ok "$(core_counter declined_folios)" -ge $((c0 + mib * 256 * 2 * rounds)) \
+	"  ... the core counted them declined and copied them"
 check "cxl_cdm lets $dax go and unloads" cdm_release
 
 # The software DMA provider, 1, 2 and 4 channels of it.
