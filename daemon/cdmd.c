@@ -491,7 +491,7 @@ static void measure_speed(struct cdmd *d, int node, uint64_t bytes, int64_t ms)
  * round's time is spent no further batch starts: what was planned and
  * not tried goes back to the rate. */
 static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move *moves,
-		      size_t nr)
+		      size_t nr, const struct cdm_range *mapped, size_t nr_mapped)
 {
 	const struct cdmd_target *t = &d->cfg->targets[p->target];
 	struct target_totals *tot = &d->totals[p->target];
@@ -557,11 +557,18 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 		 * move found nothing it could take, pages other processes map
 		 * too or none at all (the shared zero page, which the estimate
 		 * sees on node 0), waits longer; one whose pages were where
-		 * they belong already (an estimate behind the times) does not */
-		if (!res.moved && !res.failed && !res.err && (res.shared || !res.already))
-			err = cdmd_history_hold(&p->history, m->start, m->end, cdmd_now(),
+		 * they belong already (an estimate behind the times) does not.
+		 * Pages other processes map too are a mapping's (a shared
+		 * library's text): its whole mapping waits, or the tracker's
+		 * next cut of it brings up a piece not tried yet */
+		if (!res.moved && !res.failed && !res.err && (res.shared || !res.already)) {
+			struct cdm_range hold = { m->start, m->end };
+
+			if (res.shared)
+				cdmd_enclosing_range(mapped, nr_mapped, m->start, m->end, &hold);
+			err = cdmd_history_hold(&p->history, hold.start, hold.end, cdmd_now(),
 						cdmd_now() + UNMOVABLE_RETRY_MS, keep);
-		else
+		} else
 			err = cdmd_history_record(&p->history, m->start, m->end, cdmd_now(), keep);
 		if (err)
 			log_err("%s: pid %d: out of memory recording a move", t->name, p->pid);
@@ -656,7 +663,7 @@ static void manage(struct cdmd *d, struct managed *p)
 		goto out;
 	}
 	log_debug("%s: pid %d: %zu regions, %zu batches planned", t->name, p->pid, nr, nr_moves);
-	carry_out(d, p, moves, nr_moves);
+	carry_out(d, p, moves, nr_moves, mapped, nr_mapped);
 out:
 	free(moves);
 	free(placed);

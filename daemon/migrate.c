@@ -145,6 +145,24 @@ int cdmd_clip_regions(const struct cdmd_region *regions, size_t nr,
 	return 0;
 }
 
+bool cdmd_enclosing_range(const struct cdm_range *ranges, size_t nr, uint64_t start,
+			  uint64_t end, struct cdm_range *out)
+{
+	size_t lo = 0, hi = nr, mid;
+
+	while (lo < hi) {	/* the first range that ends after @start */
+		mid = lo + (hi - lo) / 2;
+		if (ranges[mid].end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == nr || ranges[lo].start > start || ranges[lo].end < end || start >= end)
+		return false;
+	*out = ranges[lo];
+	return true;
+}
+
 static uint64_t read_counter(const char *name, bool *present)
 {
 	char path[128];

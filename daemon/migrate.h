@@ -50,6 +50,10 @@ int cdmd_sample_placement(pid_t pid, const struct cdmd_target *target, uint64_t 
 int cdmd_clip_regions(const struct cdmd_region *regions, size_t nr,
 		      const struct cdm_range *ranges, size_t nr_ranges,
 		      struct cdmd_region **out, size_t *nr_out);
+/* The range of @ranges (in address order, apart) that holds all of
+ * [@start, @end), into *@out: true; false when none does */
+bool cdmd_enclosing_range(const struct cdm_range *ranges, size_t nr, uint64_t start,
+			  uint64_t end, struct cdm_range *out);
 
 /* The kernel's copy counters (/sys/kernel/mm/cdm, the project's kernel):
  * folios copied by a copy engine, by the CPU, handed back by an engine,

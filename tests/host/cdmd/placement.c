@@ -97,6 +97,34 @@ static void samples_inside(void **state)
 #define R(s, e, acc, age) { (s) << 12, (e) << 12, acc, age }
 
 /* the parts of regions inside ranges, with the regions' counts */
+/* the mapping a move lies in: found by any part of it, none across two,
+ * in a gap, past the ends, or empty */
+static void enclosing(void **state)
+{
+	const struct cdm_range r[] = {
+		{ 0x1000, 0x5000 }, { 0x5000, 0x8000 }, { 0x10000, 0x20000 },
+	};
+	struct cdm_range out = { 1, 2 };
+
+	assert_true(cdmd_enclosing_range(r, 3, 0x1000, 0x5000, &out));
+	assert_int_equal(out.start, 0x1000);
+	assert_int_equal(out.end, 0x5000);
+	assert_true(cdmd_enclosing_range(r, 3, 0x6000, 0x7000, &out));
+	assert_int_equal(out.start, 0x5000);
+	assert_true(cdmd_enclosing_range(r, 3, 0x1f000, 0x20000, &out));
+	assert_int_equal(out.start, 0x10000);
+	out = (struct cdm_range){ 1, 2 };
+	assert_false(cdmd_enclosing_range(r, 3, 0x4000, 0x6000, &out));	/* two */
+	assert_false(cdmd_enclosing_range(r, 3, 0x8000, 0x9000, &out));	/* gap */
+	assert_false(cdmd_enclosing_range(r, 3, 0x9000, 0x11000, &out));
+	assert_false(cdmd_enclosing_range(r, 3, 0x0, 0x1000, &out));
+	assert_false(cdmd_enclosing_range(r, 3, 0x20000, 0x21000, &out));
+	assert_false(cdmd_enclosing_range(r, 3, 0x2000, 0x2000, &out));
+	assert_false(cdmd_enclosing_range(r, 0, 0x2000, 0x3000, &out));
+	assert_int_equal(out.start, 1);		/* untouched */
+	assert_int_equal(out.end, 2);
+}
+
 static void clip_cases(void **state)
 {
 	const struct cdmd_region regions[] = {
@@ -200,6 +228,7 @@ int main(void)
 		cmocka_unit_test(estimate_over_rounds),
 		cmocka_unit_test(samples_inside),
 		cmocka_unit_test(clip_cases),
+		cmocka_unit_test(enclosing),
 		cmocka_unit_test(clipped_estimate),
 	};
 
