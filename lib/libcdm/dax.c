@@ -397,6 +397,11 @@ CDM_EXPORT int cdm_dax_take_from_kmem(struct cdm_ctx *ctx, const char *devname)
 		goto out;
 	}
 	online = daxctl_memory_is_online(mem);
+	if (online < 0) {	/* unbinding kmem then could leave memory online */
+		rc = cdm__fail(ctx, -online, "%s: held by kmem: the state of its memory blocks: "
+			       "%s: left with kmem", devname, strerror(-online));
+		goto out;
+	}
 	if (online > 0) {
 		long timeout_ms = offline_timeout_ms();
 
