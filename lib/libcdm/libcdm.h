@@ -374,9 +374,11 @@ int cdm_dax_online(struct cdm_ctx *ctx, const char *devname, int *node);
  * --mode=devdax --force" does, through libdaxctl: its memory blocks
  * taken offline (the kernel migrates the pages in use elsewhere), the
  * device unbound from kmem and bound to device_dax, ready for
- * cdm_dax_online(). Returns 0 when it did, 1 when kmem does not hold the
- * device (nothing done); or a negative errno, the message naming the
- * device:
+ * cdm_dax_online(). The offline runs in a child process (fork(2)), which
+ * is killed when the time below is up: the kernel retries a block's
+ * offline until the writer gets a signal. Returns 0 when it did, 1 when
+ * kmem does not hold the device (nothing done); or a negative errno, the
+ * message naming the device:
  *  -EBUSY       a block could not go offline (pages in use that cannot
  *               move, or a block in ZONE_NORMAL) within cxl_cdm's
  *               remove_timeout_ms (60 s when cxl_cdm is not loaded): the
