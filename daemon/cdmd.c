@@ -561,15 +561,15 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 		 * Pages other processes map too are a mapping's (a shared
 		 * library's text): its whole mapping waits, or the tracker's
 		 * next cut of it brings up a piece not tried yet */
-		if (!res.moved && !res.failed && !res.err && (res.shared || !res.already)) {
+		err = cdmd_history_record(&p->history, m->start, m->end, cdmd_now(), keep);
+		if (!err && !res.moved && !res.failed && !res.err && (res.shared || !res.already)) {
 			struct cdm_range hold = { m->start, m->end };
 
 			if (res.shared)
 				cdmd_enclosing_range(mapped, nr_mapped, m->start, m->end, &hold);
 			err = cdmd_history_hold(&p->history, hold.start, hold.end, cdmd_now(),
 						cdmd_now() + UNMOVABLE_RETRY_MS, keep);
-		} else
-			err = cdmd_history_record(&p->history, m->start, m->end, cdmd_now(), keep);
+		}
 		if (err)
 			log_err("%s: pid %d: out of memory recording a move", t->name, p->pid);
 		if (res.err && res.err != -EAGAIN) {

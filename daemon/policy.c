@@ -99,13 +99,13 @@ static void split_at(struct cdmd_history *h, uint64_t addr)
 }
 
 static void insert_at(struct cdmd_history *h, size_t i, uint64_t start, uint64_t end,
-		      int64_t now_ms)
+		      int64_t last_ms, int64_t retry_ms)
 {
 	struct cdmd_moved_range *r = &h->ranges[i];
 
 	memmove(r + 1, r, (h->nr - i) * sizeof(*r));
 	h->nr++;
-	*r = (struct cdmd_moved_range){ start, end, now_ms, CDMD_NEVER, CDMD_NEVER };
+	*r = (struct cdmd_moved_range){ start, end, last_ms, CDMD_NEVER, retry_ms };
 }
 
 /* Forget what is older than @keep_ms and merge neighbours with the same
@@ -117,7 +117,7 @@ static void compact(struct cdmd_history *h, int64_t now_ms, int64_t keep_ms)
 	for (i = 0; i < h->nr; i++) {
 		struct cdmd_moved_range *r = &h->ranges[i], *prev = n ? &h->ranges[n - 1] : NULL;
 
-		if (now_ms - r->last_ms >= keep_ms &&
+		if ((r->last_ms == CDMD_NEVER || now_ms - r->last_ms >= keep_ms) &&
 		    (r->retry_ms == CDMD_NEVER || now_ms >= r->retry_ms))
 			continue;
 		if (prev && prev->end == r->start && prev->last_ms == r->last_ms &&
@@ -130,9 +130,15 @@ static void compact(struct cdmd_history *h, int64_t now_ms, int64_t keep_ms)
 	h->nr = n;
 }
 
-int cdmd_history_record(struct cdmd_history *h, uint64_t start, uint64_t end,
-			int64_t now_ms, int64_t keep_ms)
+/*
+ * Over [@start, @end): a move at @now_ms (@hold_ms CDMD_NEVER: the last
+ * two move times shift, any hold ends), or a hold until @hold_ms (the
+ * move times stay; a part with none gets none)
+ */
+static int history_mark(struct cdmd_history *h, uint64_t start, uint64_t end, int64_t now_ms,
+			int64_t hold_ms, int64_t keep_ms)
 {
+	bool moved = hold_ms == CDMD_NEVER;
 	size_t i, holes = 0;
 	uint64_t pos;
 
@@ -152,17 +158,19 @@ int cdmd_history_record(struct cdmd_history *h, uint64_t start, uint64_t end,
 		struct cdmd_moved_range *r = &h->ranges[i];
 
 		if (i == h->nr || r->start >= end) {
-			insert_at(h, i, pos, end, now_ms);
+			insert_at(h, i, pos, end, moved ? now_ms : CDMD_NEVER, hold_ms);
 			break;
 		}
 		if (r->start > pos) {
-			insert_at(h, i, pos, r->start, now_ms);
+			insert_at(h, i, pos, r->start, moved ? now_ms : CDMD_NEVER, hold_ms);
 			i++;
 			r = &h->ranges[i];
 		}
-		r->prev_ms = r->last_ms;
-		r->last_ms = now_ms;
-		r->retry_ms = CDMD_NEVER;
+		if (moved) {
+			r->prev_ms = r->last_ms;
+			r->last_ms = now_ms;
+		}
+		r->retry_ms = hold_ms;
 		pos = r->end;
 		i++;
 	}
@@ -170,23 +178,16 @@ int cdmd_history_record(struct cdmd_history *h, uint64_t start, uint64_t end,
 	return 0;
 }
 
+int cdmd_history_record(struct cdmd_history *h, uint64_t start, uint64_t end,
+			int64_t now_ms, int64_t keep_ms)
+{
+	return history_mark(h, start, end, now_ms, CDMD_NEVER, keep_ms);
+}
+
 int cdmd_history_hold(struct cdmd_history *h, uint64_t start, uint64_t end, int64_t now_ms,
 		      int64_t retry_ms, int64_t keep_ms)
 {
-	size_t i;
-	int err = cdmd_history_record(h, start, end, now_ms, keep_ms);
-
-	if (err)
-		return err;
-	/* record() may have merged it with a neighbour moved at the same time */
-	if (reserve(h, 2))
-		return -ENOMEM;
-	split_at(h, start);
-	split_at(h, end);
-	for (i = first_after(h, start); i < h->nr && h->ranges[i].start < end; i++)
-		h->ranges[i].retry_ms = retry_ms;
-	compact(h, now_ms, keep_ms);
-	return 0;
+	return history_mark(h, start, end, now_ms, retry_ms, keep_ms);
 }
 
 void cdmd_history_free(struct cdmd_history *h)

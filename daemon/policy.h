@@ -166,13 +166,16 @@ size_t cdmd_join_batches(const struct cdmd_move *moves, size_t nr, size_t i, uin
 int cdmd_history_record(struct cdmd_history *history, uint64_t start, uint64_t end,
 			int64_t now_ms, int64_t keep_ms);
 /*
- * Record that a move of [@start, @end) at @now_ms found nothing it could
- * take there (every page mapped by other processes too, or none left on
- * a source node): as cdmd_history_record(), and no move is planned there
- * before @retry_ms (CDMD_HELD_UNMOVABLE). The estimate that chose the
- * range sees the same pages the next round and would choose it again,
- * and each try costs a batch. 0, or -ENOMEM (the move may then be
- * recorded without the hold).
+ * No move is planned in [@start, @end) before @retry_ms
+ * (CDMD_HELD_UNMOVABLE): a move there at @now_ms found nothing it could
+ * take (every page mapped by other processes too, or none left on a
+ * source node). The estimate that chose the range sees the same pages
+ * the next round and would choose it again, and each try costs a batch.
+ * The range's move times stay as they are: record the move that was
+ * tried with cdmd_history_record(); a part never moved (the rest of the
+ * mapping) gets no move time, so its residency and ping-pong bound are
+ * untouched. A later cdmd_history_record() there ends the hold. 0, or
+ * -ENOMEM with the history as it was.
  */
 int cdmd_history_hold(struct cdmd_history *history, uint64_t start, uint64_t end,
 		      int64_t now_ms, int64_t retry_ms, int64_t keep_ms);

@@ -959,6 +959,8 @@ static void unmovable(void **state)
 			 0);
 	assert_int_equal(h.nr, 2);
 	assert_true(h.ranges[0].retry_ms == CDMD_NEVER && h.ranges[1].retry_ms == 61000);
+	/* the hold is no move: the upper half has no move time */
+	assert_true(h.ranges[1].last_ms == CDMD_NEVER && h.ranges[1].prev_ms == CDMD_NEVER);
 	/* at 30 s: the lower half planned, the upper held as unmovable */
 	rate = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
 	assert_int_equal(cdmd_policy_plan(&s.t, 30000, &r, 1, &h, &rate, node_free, NULL,
@@ -987,8 +989,12 @@ static void unmovable(void **state)
 	/* a move that then takes pages there ends the hold */
 	assert_int_equal(cdmd_history_hold(&h, BASE, BASE + 8 * MIB, 62000, 122000, 2000), 0);
 	assert_int_equal(cdmd_history_record(&h, BASE, BASE + 8 * MIB, 63000, 2000), 0);
-	for (i = 0; i < h.nr; i++)
+	for (i = 0; i < h.nr; i++) {
 		assert_true(h.ranges[i].retry_ms == CDMD_NEVER);
+		/* one move since the history forgot the others: the ping-pong
+		 * bound sees one, not the hold as a second */
+		assert_true(h.ranges[i].last_ms == 63000 && h.ranges[i].prev_ms == CDMD_NEVER);
+	}
 	cdmd_history_free(&h);
 }
 
