@@ -95,15 +95,30 @@ CDM_EXPORT int cdm_get_node_name(struct cdm_ctx *ctx, int node, char *buf, size_
 
 CDM_EXPORT int cdm_get_node_by_name(struct cdm_ctx *ctx, const char *name)
 {
-	char other[NAME_MAX_LEN + 2];
-	int node, rc;
+	char other[NAME_MAX_LEN + 2], *end;
+	struct dirent *d;
+	int found = -1, rc;
+	DIR *dir;
+	long node;
 
 	rc = cdm_check_node_name(ctx, name);
 	if (rc)
 		return rc;
-	for (node = 0; node < CDM_MAX_NODES; node++)
+	/* the files there, not every possible node id */
+	dir = opendir(names_dir());
+	while (dir && found < 0 && (d = readdir(dir))) {
+		if (strncmp(d->d_name, "node", 4))
+			continue;
+		node = strtol(d->d_name + 4, &end, 10);
+		if (end == d->d_name + 4 || *end || node < 0 || node >= CDM_MAX_NODES)
+			continue;	/* a temporary file, or not libcdm's */
 		if (!read_name(node, other, sizeof(other)) && !strcmp(other, name))
-			return node;
+			found = node;
+	}
+	if (dir)
+		closedir(dir);
+	if (found >= 0)
+		return found;
 	return cdm__fail(ctx, ENOENT, "no node is named '%s'", name);
 }
 

@@ -126,6 +126,12 @@ static void forget_and_foreign(void **state)
 	expect_msg("node 2: its name in");
 	assert_int_equal(cdm_get_node_by_name(ctx, "no"), -ENOENT);
 	fakesys_write("run/cdm/node-names/node2", NULL);
+	/* a writer's temporary file, or another file: no node's name */
+	fakesys_write("run/cdm/node-names/node2.4242", "ghost\n");
+	fakesys_write("run/cdm/node-names/notes", "ghost\n");
+	assert_int_equal(cdm_get_node_by_name(ctx, "ghost"), -ENOENT);
+	fakesys_write("run/cdm/node-names/node2.4242", NULL);
+	fakesys_write("run/cdm/node-names/notes", NULL);
 }
 
 static void directory_fails(void **state)
