@@ -258,6 +258,20 @@ int cdmd_targets_scan(const struct cdmd_config *cfg, const char *proc_root,
 	return rc;
 }
 
+size_t cdmd_scan_recheck(struct cdmd_scan *scan, const char *proc_root)
+{
+	unsigned long long start;
+	size_t i, n = 0;
+
+	for (i = 0; i < scan->nr; i++)
+		if (!cdmd_proc_start_time(proc_root, scan->procs[i].pid, &start) &&
+		    start == scan->procs[i].start_time)
+			scan->procs[n++] = scan->procs[i];
+	i = scan->nr - n;
+	scan->nr = n;
+	return i;
+}
+
 int cdmd_proc_start_time(const char *proc_root, pid_t pid, unsigned long long *start_time)
 {
 	struct stat_info st;

@@ -37,6 +37,13 @@ struct cdmd_scan {
  */
 int cdmd_targets_scan(const struct cdmd_config *cfg, const char *proc_root,
 		      const char *cgroup_root, pid_t self, struct cdmd_scan *scan, FILE *err);
+/*
+ * Drop from @scan the processes that are gone since it was made: those
+ * whose /proc/PID/stat no longer reads, or shows another start time (a
+ * pid reused). The number dropped. What the next scan would drop too,
+ * at one read per process of @scan rather than a walk of all /proc.
+ */
+size_t cdmd_scan_recheck(struct cdmd_scan *scan, const char *proc_root);
 /* /proc/PID/stat's start time of @pid: 0, -ENOENT when it is gone */
 int cdmd_proc_start_time(const char *proc_root, pid_t pid, unsigned long long *start_time);
 /* the process @pid of the last scan, or NULL */

@@ -7,7 +7,8 @@
  * matches by name, expression, pid and cgroup (nested), the first
  * target's claim, the start time that tells a reused pid apart, kernel
  * threads and cdmd itself left out, processes that exit dropped and new
- * ones picked up by the next scan.
+ * ones picked up by the next scan, or dropped by a recheck between
+ * scans.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -242,6 +243,35 @@ static void by_cgroup(void **state)
 	cdmd_config_free(cfg);
 }
 
+/* Between scans: a process that exited drops out, as does one whose
+ * pid shows another start time (a pid reused); the rest stay, in order */
+static void recheck(void **state)
+{
+	pid_t a = child("cdmdtst-a"), b = child("cdmdtst-b"), c = child("cdmdtst-c");
+	struct cdmd_config *cfg = config();
+	struct cdmd_scan s = { 0 };
+	struct cdmd_proc *p;
+
+	add_target(cfg, CDMD_MATCH_REGEX, "^cdmdtst-[abc]$");
+	assert_int_equal(scan(cfg, &s), 0);
+	assert_int_equal(s.nr, 3);
+	assert_int_equal(cdmd_scan_recheck(&s, "/proc"), 0);
+	assert_int_equal(s.nr, 3);
+	reap(b);
+	p = (struct cdmd_proc *)cdmd_scan_find(&s, c);
+	p->start_time++;
+	assert_int_equal(cdmd_scan_recheck(&s, "/proc"), 2);
+	assert_int_equal(s.nr, 1);
+	assert_int_equal(s.procs[0].pid, a);
+	assert_int_equal(s.procs[0].start_time, start_time(a));
+	reap(a);
+	reap(c);
+	assert_int_equal(cdmd_scan_recheck(&s, "/proc"), 1);
+	assert_int_equal(s.nr, 0);
+	cdmd_scan_free(&s);
+	cdmd_config_free(cfg);
+}
+
 static void no_proc(void **state)
 {
 	struct cdmd_config *cfg = config();
@@ -279,6 +309,7 @@ int main(void)
 		cmocka_unit_test(by_name_regex_pid),
 		cmocka_unit_test(by_pid),
 		cmocka_unit_test(by_cgroup),
+		cmocka_unit_test(recheck),
 		cmocka_unit_test(no_proc),
 	};
 
