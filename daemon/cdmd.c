@@ -4,7 +4,9 @@
  * belong, by how much they are used (tiering) or by rule (bind).
  *
  * Every interval_ms one round, top to bottom:
- *   1. targets   which processes the configuration names (targets.c)
+ *   1. targets   which processes the configuration names (targets.c),
+ *                found anew when process events say one may have come,
+ *                gone or been renamed (procwatch.c), else every round
  *   2. tracker   what each of them used in the interval (tracker.c),
  *                cut where the process's own hints begin and end (hints.c)
  *   3. placement where those regions' pages are now (migrate.c)
@@ -46,6 +48,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "policy.h"
+#include "procwatch.h"
 #include "sysfs.h"
 #include "targets.h"
 #include "tracker.h"
@@ -265,6 +268,7 @@ int cdmd_reload(struct cdmd *d, char *why, size_t len)
 	memset(d->totals, 0, sizeof(d->totals));
 	memset(d->paused, 0, sizeof(d->paused));
 	d->explain_nr = 0;
+	d->rescan = true;	/* the targets may name other processes */
 	for (i = 0; i < CDMD_MAX_TARGETS; i++)
 		d->rates[i] = (struct cdmd_rate){ .last_ms = CDMD_NEVER };
 	if (arm_timer(d))
@@ -706,6 +710,59 @@ static void isolate_cpusets(struct cdmd *d)
 	}
 }
 
+bool cdmd_scans_on_events(const struct cdmd *d)
+{
+	int i;
+
+	if (!d->procwatch)
+		return false;
+	/* a write to cgroup.procs moves a process into a cgroup, and sends
+	 * no event: a cgroup target's processes are looked for every round */
+	for (i = 0; i < d->cfg->nr_targets; i++)
+		if (d->cfg->targets[i].match == CDMD_MATCH_CGROUP)
+			return false;
+	return true;
+}
+
+/*
+ * Whether the targets' scan is due this round: every round unless
+ * process events tell; else at the first round, after a reload or a
+ * scan that failed, and when an event since the last round may change
+ * what the scan finds. The events are read whatever the answer, so that
+ * those the coming scan sees are not taken for news next round.
+ */
+static bool scan_due(struct cdmd *d)
+{
+	bool due = d->rescan || !cdmd_scans_on_events(d);
+
+	if (d->procwatch && cdmd_procwatch_drain(d->procwatch))
+		due = true;
+	d->rescan = false;
+	return due;
+}
+
+/*
+ * The targets' processes: a scan when one is due; else the last scan's,
+ * less those that are gone. An exit is an event, but the scan it brings
+ * may find the process still there, until its parent reaps it, and a
+ * process whose leader exited first ends with the exit of a thread:
+ * neither end is an event. 0, or -errno when the scan failed.
+ */
+static int find_processes(struct cdmd *d, char *status, size_t len)
+{
+	struct errlog e;
+	int err;
+
+	if (!scan_due(d)) {
+		cdmd_scan_recheck(&d->scan, "/proc");
+		return 0;
+	}
+	err = cdmd_targets_scan(d->cfg, "/proc", CGROUP_ROOT, getpid(), &d->scan, errlog_open(&e));
+	errlog_close(&e, LOG_ERR, status, len);
+	d->rescan = err != 0;	/* what it found may be part of it */
+	return err;
+}
+
 /* One round; its outcome for systemd's status line in @status */
 static void round_once(struct cdmd *d, char *status, size_t len)
 {
@@ -714,9 +771,7 @@ static void round_once(struct cdmd *d, char *status, size_t len)
 	size_t i;
 	int node, err;
 
-	err = cdmd_targets_scan(d->cfg, "/proc", CGROUP_ROOT, getpid(), &d->scan, errlog_open(&e));
-	errlog_close(&e, LOG_ERR, status, len);
-	if (err)
+	if (find_processes(d, status, len))
 		return;
 	isolate_cpusets(d);
 	err = cdmd_tracker_watch(d->tracker, &d->scan, errlog_open(&e));
@@ -861,6 +916,23 @@ static int loop(struct cdmd *d)
 	return 0;
 }
 
+/* Process events, without which the targets are scanned every round:
+ * said once, and why */
+static void open_procwatch(struct cdmd *d)
+{
+	struct errlog e;
+	int err;
+
+	err = cdmd_procwatch_open(&d->procwatch, errlog_open(&e));
+	errlog_close(&e, LOG_NOTICE, NULL, 0);
+	if (!err)
+		log_notice("process events: the targets are scanned when a process starts, "
+			   "execs, is renamed or exits");
+	else
+		log_notice("the targets are scanned every round (process events need "
+			   "CAP_NET_ADMIN and a kernel with CONFIG_PROC_EVENTS)");
+}
+
 /* The control socket, in a directory made for it when there is none
  * (systemd's RuntimeDirectory= makes /run/cdmd itself) */
 static int open_control(struct cdmd *d)
@@ -926,7 +998,8 @@ int main(int argc, char **argv)
 		{ }
 	};
 	struct cdmd d = { .config_path = DEFAULT_CONFIG, .socket_path = CDMD_SOCKET_PATH,
-			  .hint_socket_path = CDM_HINT_SOCKET, .timerfd = -1, .sigfd = -1 };
+			  .hint_socket_path = CDM_HINT_SOCKET, .timerfd = -1, .sigfd = -1,
+			  .rescan = true };
 	int opt, err, priority = LOG_INFO;
 	bool check = false;
 	struct errlog e;
@@ -991,6 +1064,8 @@ int main(int argc, char **argv)
 	errlog_close(&e, LOG_WARNING, NULL, 0);
 	err = open_tracker(&d, d.cfg, &d.tracker);
 	if (!err)
+		open_procwatch(&d);
+	if (!err)
 		err = setup_fds(&d);
 	if (!err)
 		err = open_control(&d);
@@ -1015,6 +1090,7 @@ int main(int argc, char **argv)
 	cdmd_control_close(d.control);
 	cdmd_hints_close(&d.hints);
 	cdmd_tracker_close(d.tracker);
+	cdmd_procwatch_close(d.procwatch);
 	forget_processes(&d);
 	cdmd_scan_free(&d.scan);
 	cdmd_config_free(d.cfg);

@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "migrate.h"
 #include "policy.h"
+#include "procwatch.h"
 #include "targets.h"
 #include "tracker.h"
 
@@ -61,7 +62,11 @@ struct cdmd {
 	struct cdm_ctx *ctx;
 	struct cdmd_config *cfg;
 	struct cdmd_tracker *tracker;
-	struct cdmd_scan scan;
+	struct cdmd_scan scan;		/* the last scan's, kept while no walk is due */
+	/* process events, which say when a walk of /proc is due (NULL: a
+	 * walk every round); rescan: the next round walks whatever they say */
+	struct cdmd_procwatch *procwatch;
+	bool rescan;
 	struct managed *procs;
 	size_t nr_procs;
 	struct cdmd_rate rates[CDMD_MAX_TARGETS];
@@ -100,6 +105,9 @@ int64_t cdmd_now(void);
  * with the configuration running as it was and the first problem in
  * @why */
 int cdmd_reload(struct cdmd *d, char *why, size_t len);
+/* Whether process events tell when the targets are scanned; else every
+ * round is scanned */
+bool cdmd_scans_on_events(const struct cdmd *d);
 extern const char *const cdmd_move_kind_names[];
 
 /* requests.c: the answer to a control request, and the metrics page */
