@@ -757,6 +757,7 @@ static int find_processes(struct cdmd *d, char *status, size_t len)
 		cdmd_scan_recheck(&d->scan, "/proc");
 		return 0;
 	}
+	d->target_scans++;
 	err = cdmd_targets_scan(d->cfg, "/proc", CGROUP_ROOT, getpid(), &d->scan, errlog_open(&e));
 	errlog_close(&e, LOG_ERR, status, len);
 	d->rescan = err != 0;	/* what it found may be part of it */

@@ -67,6 +67,7 @@ struct cdmd {
 	 * walk every round); rescan: the next round walks whatever they say */
 	struct cdmd_procwatch *procwatch;
 	bool rescan;
+	uint64_t target_scans;		/* scans since the start */
 	struct managed *procs;
 	size_t nr_procs;
 	struct cdmd_rate rates[CDMD_MAX_TARGETS];

@@ -73,11 +73,14 @@ static json_object *status(struct cdmd *d)
 	json_object_object_add(o, "libcdm", json_object_new_string(cdm_get_version()));
 	json_object_object_add(o, "config", json_object_new_string(d->config_path));
 	json_object_object_add(o, "tracker", json_object_new_string(cdmd_tracker_name(d->tracker)));
+	json_object_object_add(o, "processes_found_by",
+			       json_object_new_string(cdmd_scans_on_events(d) ? "events" : "walk"));
 	json_object_object_add(o, "interval_ms", u64(d->cfg->interval_ms));
 	json_object_object_add(o, "uptime_s", u64((cdmd_now() - d->started_ms) / 1000));
 	json_object_object_add(o, "rounds", u64(d->rounds));
 	json_object_object_add(o, "last_round_ms", u64(d->last_round_ms));
 	json_object_object_add(o, "longest_round_ms", u64(d->longest_round_ms));
+	json_object_object_add(o, "target_scans", u64(d->target_scans));
 	json_object_object_add(o, "isolation", json_object_new_boolean(d->isolated));
 	json_object_object_add(o, "paused", json_object_new_boolean(all_paused));
 	json_object_object_add(o, "targets", u64(d->cfg->nr_targets));

@@ -335,6 +335,14 @@ static void print_list(json_object *obj, const char *key)
 /* a line of the status summary and of a target's block */
 #define LABEL "%-14s"
 
+/* when cdmd looks for its targets' processes: processes_found_by, said */
+static const char *found_by(json_object *d)
+{
+	const char *by = str(d, "processes_found_by");
+
+	return !strcmp(by, "events") ? "on process events" : !strcmp(by, "walk") ? "every round" : by;
+}
+
 static void print_status(json_object *d, const struct cdmd_request *req)
 {
 	json_object *nodes = member(d, "nodes", json_type_array), *n;
@@ -352,6 +360,7 @@ static void print_status(json_object *d, const struct cdmd_request *req)
 	printf(LABEL "%s\n", "paused:", yes_no(d, "paused"));
 	printf(LABEL "%llu, with %llu processes\n", "targets:", num(d, "targets"),
 	       num(d, "processes"));
+	printf(LABEL "%llu, %s\n", "target scans:", num(d, "target_scans"), found_by(d));
 	printf(LABEL "promoted %s, demoted %s, bound %s\n", "moved:",
 	       size(d, "promoted_bytes", a, sizeof(a)), size(d, "demoted_bytes", b, sizeof(b)),
 	       size(d, "bound_bytes", c, sizeof(c)));

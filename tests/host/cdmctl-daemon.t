@@ -57,8 +57,9 @@ ok() {
 
 # ---- status ----
 reply status '{"cdmd": "1.0.0", "libcdm": "1.0.0", "config": "/etc/cdm/cdmd.conf",
-	"tracker": "damon", "interval_ms": 1000, "uptime_s": 93784, "rounds": 93780,
-	"last_round_ms": 12, "longest_round_ms": 2104, "isolation": true, "paused": false, "targets": 2,
+	"tracker": "damon", "processes_found_by": "events", "interval_ms": 1000, "uptime_s": 93784,
+	"rounds": 93780, "last_round_ms": 12, "longest_round_ms": 2104, "target_scans": 14,
+	"isolation": true, "paused": false, "targets": 2,
 	"processes": 3, "promoted_bytes": 1610612736, "demoted_bytes": 268435456,
 	"bound_bytes": 4294967296, "nodes": [
 		{"node": 0, "free_bytes": 12884901888, "total_bytes": 17179869184},
@@ -75,6 +76,7 @@ rounds:       93780, the last took 12 ms, the longest 2104 ms
 isolation:    yes
 paused:       no
 targets:      2, with 3 processes
+target scans: 14, on process events
 moved:        promoted 1.50 GiB, demoted 256.00 MiB, bound 4.00 GiB
 node 0:       12.00 GiB free of 16.00 GiB
 node 2:       3.00 GiB free of 8.00 GiB" "status: the summary"
@@ -85,13 +87,18 @@ is "$(json 'join " ", map { $_ // "-" } @$j{qw(result cdmd config tracker uptime
 is "$(json 'join " ", $j->{isolation} ? "true" : "false", $j->{nodes}[1]{node},
 	$j->{nodes}[1]{free_bytes}, $j->{nodes}[1]{total_bytes}')" "true 2 3221225472 8589934592" \
 	"status --json: booleans, nodes with bytes"
-is "$(json 'scalar keys %$j')" 18 "status --json: the daemon's 17 keys and result"
+is "$(json 'scalar keys %$j')" 20 "status --json: the daemon's 19 keys and result"
 reply status '{}'
 ask status
 is "$rc" 0 "status, a reply without the keys: exit 0"
-is "$(sed -n '1p;3p;9p' <<<"$out")" "cdmd:         - (libcdm -)
+is "$(sed -n '1p;3p;9,10p' <<<"$out")" "cdmd:         - (libcdm -)
 tracker:      -
-targets:      0, with 0 processes" "status, a reply without the keys: '-' and 0"
+targets:      0, with 0 processes
+target scans: 0, -" "status, a reply without the keys: '-' and 0"
+reply status '{"processes_found_by": "walk", "target_scans": 93780}'
+ask status
+is "$(sed -n 10p <<<"$out")" "target scans: 93780, every round" \
+	"status: targets scanned every round, without process events"
 # a newer cdmd's keys: left out of the text, in the JSON
 reply status '{"cdmd": "1.1.0", "frobs": 3}'
 ask status --json
