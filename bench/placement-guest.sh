@@ -24,7 +24,10 @@
 #   nb2     kernel.numa_balancing=2 (tiering mode) with
 #           /sys/kernel/mm/numa/demotion_enabled=1
 # Prints "csv,T,CONTENDER,SCORE,BYTES,COLD_SLOW" samples (T: seconds
-# since the command that started the contender), "oracle ..." and
+# since the command that started the contender), "watch,T,CONTENDER,SCORE"
+# samples of the hot set alone every PLACEMENT_WATCH_MS (default 50; by
+# bench/placement-nodes --watch, which needs no fork per sample: the
+# fine-grained clock for t95), "oracle ..." and
 # "result ..." lines, and "note ..." lines with what was seen; "cdmdlog"
 # lines hold cdmd's log. PLACEMENT_VERBOSE=1 runs cdmd with --verbose
 # (each batch and round); PLACEMENT_DEBUG=1 also asks cdmd for its status
@@ -46,6 +49,7 @@ hp=$node0/hugepages/hugepages-2048kB/nr_hugepages
 cg=/sys/fs/cgroup
 hot_pages=$((hot_mib * 256)) cold_pages=$((cold_mib * 256))
 hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+watch_ms=${PLACEMENT_WATCH_MS:-50}
 
 note() { echo "note $*"; }
 # centiseconds since boot
@@ -395,6 +399,11 @@ run_tier() {
 		n0=$(vmstat numa_pages_migrated)
 		trace_start
 		own="-"
+		# the hot set's pages on node 0 every PLACEMENT_WATCH_MS, by
+		# one process started before the clock (no fork per sample)
+		$CDM_TOP/build/bench/placement-nodes --watch $watch_ms $hc 0 $hot_start $hot_end >/tmp/watch.out &
+		watch_pid=$!
+		sleep 0.2
 		# the clock starts with the command that starts the contender:
 		# its setup (cdmd's, DAMOS's sysfs writes) is part of its time
 		t0=$(now_cs)
@@ -429,6 +438,11 @@ run_tier() {
 			fi
 			sleep 0.2
 		done
+		note "$who/$online: the hot-set watch used $(cpu_ticks $watch_pid) CPU ticks (of $hz a second) in $(grep -c '^watch' /tmp/watch.out) samples"
+		kill $watch_pid 2>/dev/null
+		wait $watch_pid 2>/dev/null
+		awk -v t0=$t0 -v k="$who/$online" -v n=$hot_pages '$1 == "watch" && $2 >= t0 * 10 {
+			printf "watch,%.2f,%s,%.4f\n", ($2 - t0 * 10) / 1000, k, $3 / n }' /tmp/watch.out
 		case "$who" in
 		cdmd)
 			cb=$(cdmd_bytes)

@@ -8,6 +8,12 @@
  * uses it: /proc/PID/numa_maps counts per VMA, and hotcold's two sets
  * can merge into one VMA.
  *
+ * placement-nodes --watch MS PID NODE START END: every MS ms until PID
+ * exits (or a signal), one line "watch BOOT_MS COUNT": the ms since boot
+ * (CLOCK_BOOTTIME, the clock of /proc/uptime) and how many pages of the
+ * range are on NODE. One process querying one range: fine-grained
+ * samples of the hot set without a shell's forks between them.
+ *
  * placement-nodes --flags PID START END: for the pages of one range, per
  * node, how many are on an LRU list and how many not (KPF_LRU of
  * /proc/kpageflags, through the PFNs of /proc/PID/pagemap: root). DAMON
@@ -20,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NODES	8
@@ -68,46 +75,89 @@ static int lru_flags(int pid, unsigned long start, unsigned long end)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* the pages of [@start, @end) per node: @counts[NODES] is "not present" */
+static int count_nodes(int pid, unsigned long start, unsigned long end,
+		       unsigned long counts[NODES + 1])
 {
 	long page = sysconf(_SC_PAGESIZE);
 	static void *pages[BATCH];
 	static int status[BATCH];
+	unsigned long addr = start;
+	int i;
+
+	memset(counts, 0, (NODES + 1) * sizeof(*counts));
+	while (addr < end) {
+		unsigned long n = 0;
+
+		while (n < BATCH && addr < end) {
+			pages[n++] = (void *)addr;
+			addr += page;
+		}
+		if (move_pages(pid, n, pages, NULL, status, 0))
+			return -1;
+		for (i = 0; i < (int)n; i++)
+			counts[status[i] >= 0 && status[i] < NODES ? status[i] : NODES]++;
+	}
+	return 0;
+}
+
+static long long boot_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int watch(long ms, int pid, int node, unsigned long start, unsigned long end)
+{
+	unsigned long counts[NODES + 1];
+	struct timespec next;
+
+	if (ms <= 0 || node < 0 || node >= NODES) {
+		fprintf(stderr, "placement-nodes: --watch: bad interval or node\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	/* a query of a process that exited fails: that ends the watch */
+	while (!count_nodes(pid, start, end, counts)) {
+		printf("watch %lld %lu\n", boot_ms(), counts[node]);
+		next.tv_nsec += ms % 1000 * 1000000;
+		next.tv_sec += ms / 1000 + next.tv_nsec / 1000000000;
+		next.tv_nsec %= 1000000000;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
 	int pid, a, i;
 
+	if (argc == 7 && !strcmp(argv[1], "--watch"))
+		return watch(atol(argv[2]), atoi(argv[3]), atoi(argv[4]),
+			     strtoul(argv[5], NULL, 0), strtoul(argv[6], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "--flags"))
 		return lru_flags(atoi(argv[2]), strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
 	if (argc < 4 || argc % 2) {
-		fprintf(stderr, "usage: placement-nodes PID START END [START END ...]\n");
+		fprintf(stderr, "usage: placement-nodes PID START END [START END ...]\n"
+				"       placement-nodes --watch MS PID NODE START END\n"
+				"       placement-nodes --flags PID START END\n");
 		return 2;
 	}
 	pid = atoi(argv[1]);
 	for (a = 2; a + 1 < argc; a += 2) {
-		unsigned long start = strtoul(argv[a], NULL, 0), end = strtoul(argv[a + 1], NULL, 0);
-		unsigned long counts[NODES] = { 0 }, none = 0, addr = start;
+		unsigned long counts[NODES + 1];
 
-		while (addr < end) {
-			unsigned long n = 0;
-
-			while (n < BATCH && addr < end) {
-				pages[n++] = (void *)addr;
-				addr += page;
-			}
-			if (move_pages(pid, n, pages, NULL, status, 0)) {
-				perror("placement-nodes: move_pages");
-				return 1;
-			}
-			for (i = 0; i < (int)n; i++) {
-				if (status[i] >= 0 && status[i] < NODES)
-					counts[status[i]]++;
-				else
-					none++;
-			}
+		if (count_nodes(pid, strtoul(argv[a], NULL, 0), strtoul(argv[a + 1], NULL, 0), counts)) {
+			perror("placement-nodes: move_pages");
+			return 1;
 		}
 		printf("nodes");
 		for (i = 0; i < NODES; i++)
 			printf(" %lu", counts[i]);
-		printf(" none %lu\n", none);
+		printf(" none %lu\n", counts[NODES]);
 	}
 	return 0;
 }

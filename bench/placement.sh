@@ -41,7 +41,9 @@
 # Environment: PLACEMENT_HOT_MIB (8), PLACEMENT_COLD_MIB (32),
 # PLACEMENT_BOOTS ("cdm kmem overhead"), PLACEMENT_CONTENDERS
 # ("none damos nb2 cdmd"), PLACEMENT_SAMPLE_MS (how often the tier
-# boots sample placement, 500), PLACEMENT_OVERHEAD_INTERVAL_MS (cdmd's
+# boots sample placement, 500), PLACEMENT_WATCH_MS (how often they
+# sample the hot set alone, for t95 and the score plot, 50),
+# PLACEMENT_OVERHEAD_INTERVAL_MS (cdmd's
 # interval_ms in the overhead boot, 500; the tier boots run it at 100 ms,
 # DAMON sampled as DAMOS's kdamond is). Needs make all and a kernel for scripts/vm-run.
 set -euo pipefail
@@ -53,19 +55,21 @@ boots=${PLACEMENT_BOOTS:-cdm kmem overhead}
 contenders=${PLACEMENT_CONTENDERS:-none damos nb2 cdmd}
 sample_ms=${PLACEMENT_SAMPLE_MS:-500}
 case "$sample_ms" in ''|*[!0-9]*|0|?|??) echo "placement.sh: PLACEMENT_SAMPLE_MS '$sample_ms' is not a number of ms >= 100" >&2; exit 2 ;; esac
+watch_ms=${PLACEMENT_WATCH_MS:-50}
+case "$watch_ms" in ''|*[!0-9]*|0|?) echo "placement.sh: PLACEMENT_WATCH_MS '$watch_ms' is not a number of ms >= 10" >&2; exit 2 ;; esac
 case "$secs" in ''|*[!0-9]*|0) echo "placement.sh: SECONDS '$secs' is not a positive number" >&2; exit 2 ;; esac
 for f in build/bench/placement-guest.sh build/bench/placement-nodes build/bin/cdmd build/tests/vm/hotcold; do
 	[ -x "$top/$f" ] || { echo "placement.sh: $f missing (make all)" >&2; exit 1; }
 done
 command -v gnuplot >/dev/null || echo "placement.sh: no gnuplot (scripts/install-deps): no plot" >&2
 mkdir -p "$dir"
-rm -f "$dir/placement.png" "$dir/placement.csv"
+rm -f "$dir/placement.png" "$dir/placement.csv" "$dir/placement-watch.csv"
 for b in $boots; do rm -f "$dir/$b.log" "$dir/$b.err"; done	# other boots' logs stay, and are reported
 dir=$(cd "$dir" && pwd)
 start=$SECONDS
 
 echo "cdm placement benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-echo "workload: hotcold, hot $hot MiB (on the CXL node at start), cold $cold MiB (on node 0 at start), $secs s per contender, sampled every $sample_ms ms"
+echo "workload: hotcold, hot $hot MiB (on the CXL node at start), cold $cold MiB (on node 0 at start), $secs s per contender, sampled every $sample_ms ms (the hot set alone every $watch_ms ms)"
 echo "sizes scaled down for emulation: QEMU TCG emulates every CXL access; times are emulated, compare contenders only"
 
 run_boot() {	# NAME VM-RUN-ARGS... -- GUEST-ARGS...
@@ -85,7 +89,7 @@ for b in $boots; do
 		online=cdm
 		[ "$b" = cdm ] || online=system-ram
 		run_boot "$b" --topology cxl --cxl-online=$online --timeout $tier_timeout -- \
-			env PLACEMENT_SAMPLE_MS="$sample_ms" \
+			env PLACEMENT_SAMPLE_MS="$sample_ms" PLACEMENT_WATCH_MS="$watch_ms" \
 			/cdm/build/bench/placement-guest.sh tier "$secs" "$hot" "$cold" $contenders ;;
 	overhead)
 		run_boot overhead --topology numa2 --timeout $((secs * 4 + 600)) -- \
@@ -103,6 +107,13 @@ csv=$dir/placement.csv
 	done
 } >"$csv"
 logs=$(for b in cdm kmem; do [ ! -f "$dir/$b.log" ] || echo "$dir/$b.log"; done)
+watch_csv=$dir/placement-watch.csv
+{
+	echo "time_s,contender,score"
+	for b in cdm kmem; do
+		[ ! -f "$dir/$b.log" ] || sed -n 's/^watch,//p' "$dir/$b.log"
+	done
+} >"$watch_csv"
 
 if [ -n "$logs" ]; then
 	echo
@@ -113,6 +124,15 @@ if [ -n "$logs" ]; then
 	# shellcheck disable=SC2086
 	cat $logs | awk -F'[ ,]' -v csv="$csv" '
 	$1 == "oracle" { k = $2 "/" $3; oracle[k] = $4 / $5; order[n++] = k }
+	# the hot-set watch: the same score, sampled every few tens of ms
+	$1 == "watch" {
+		k = $3; watched[k] = 1
+		if ($4 >= 0.95 * oracle[k]) {
+			if (!(k in wt95)) wt95[k] = $2
+			if (!(k in wheld)) wheld[k] = $2
+		} else
+			delete wheld[k]
+	}
 	$1 == "result" {
 		k = $2 "/" $3; res[k] = 1
 		for (i = 4; i <= NF; i++) { split($i, kv, "="); v[k, kv[1]] = kv[2] }
@@ -135,6 +155,12 @@ if [ -n "$logs" ]; then
 			k = order[i]
 			if (!(k in res)) { printf "%-16s %6.2f  (no result: see the log)\n", k, oracle[k]; continue }
 			own = v[k, "own_bytes"]
+			if (k in watched) {
+				t95[k] = (k in wt95) ? wt95[k] : "never"
+				held[k] = (k in wheld) ? wheld[k] : "never"
+				if (t95[k] == "never") delete t95[k]
+				if (held[k] == "never") delete held[k]
+			}
 			printf "%-16s %6.2f %8s %8s %7.3f %10.3f %10.1f %11.1f %9d %9d %9s\n", k, oracle[k],
 				(k in t95) ? t95[k] : "never", (k in held) ? held[k] : "never", last[k], coldslow[k],
 				v[k, "moved_pages"] * 4096 / 1048576, v[k, "migrated_pages"] * 4096 / 1048576,
@@ -143,7 +169,8 @@ if [ -n "$logs" ]; then
 		}
 		print "t95: first sample with score >= 0.95 x oracle (score = hot pages on node 0 / hot pages),"
 		print "  seconds from the command that started the contender; held: first sample from which"
-		print "  the score stayed >= 0.95 x oracle to the end"
+		print "  the score stayed >= 0.95 x oracle to the end; both from the hot-set watch (samples"
+		print "  every PLACEMENT_WATCH_MS, placement-watch.csv) where the guest ran it, else from the csv"
 		print "moved MiB: pages migrated for any reason but compaction (trace event mm_migrate_pages) x 4 KiB,"
 		print "  every contender alike; vmstat MiB: pgmigrate_success delta x 4 KiB (compaction included);"
 		print "promoted, demoted: pgpromote_success, pgdemote_* deltas (pages; kernel tiering only);"
@@ -171,6 +198,8 @@ fi
 
 if command -v gnuplot >/dev/null && [ "$(wc -l <"$csv")" -gt 1 ]; then
 	names=$(tail -n +2 "$csv" | cut -d, -f2 | awk '!s[$0]++' | tr '\n' ' ')
+	score_csv=$csv
+	[ "$(wc -l <"$watch_csv")" -le 1 ] || score_csv=$watch_csv
 	term="pngcairo size 1000,900"
 	gnuplot -e 'set terminal pngcairo' 2>/dev/null || term="png size 1000,900"
 	gnuplot <<EOF
@@ -182,7 +211,7 @@ set grid
 set multiplot layout 2,1 title "cdm placement: hot $hot MiB starts on the CXL node, cold $cold MiB on node 0 (QEMU TCG, emulated time)"
 set ylabel "score (hot pages on node 0)"
 set yrange [0:1.05]
-plot for [c in "$names"] "$csv" using 1:(strcol(2) eq c ? \$3 : NaN) with linespoints title c
+plot for [c in "$names"] "$score_csv" using 1:(strcol(2) eq c ? \$3 : NaN) with lines title c
 set ylabel "MiB migrated (not compaction)"
 set xlabel "seconds"
 set yrange [0:*]
@@ -191,7 +220,7 @@ unset multiplot
 EOF
 fi
 echo
-echo "csv: $csv"
+echo "csv: $csv $watch_csv"
 [ ! -f "$dir/placement.png" ] || echo "plot: $dir/placement.png"
 echo "guest logs: $(ls "$dir"/*.log | tr '\n' ' ')"
 echo "wall clock: $((SECONDS - start)) s"
