@@ -33,6 +33,11 @@
 # (each batch and round); PLACEMENT_DEBUG=1 also asks cdmd for its status
 # and top regions at each sample ("debug" lines; the requests perturb).
 # PLACEMENT_CDMD=PATH runs another cdmd build (an older one, to compare).
+# PLACEMENT_PROMOTE_ACCESSES and PLACEMENT_DEMOTE_ACCESSES set cdmd's
+# promote_accesses and demote_accesses in tier runs (1 and 0: the DAMOS schemes'
+# thresholds, so that the two differ in how they act, not in what they
+# call hot; with 4 and 1, one cdm boot in five saw the hot set below 4
+# accesses for its first seconds and promoted nothing).
 #
 # overhead: numa2; hotcold with HOT_MIB on node 1 and COLD_MIB on node 0
 # (about 1 GiB); cdmd manages it (INTERVAL_MS rounds, 500); once it has
@@ -242,7 +247,7 @@ damos_stats() {	# "tried_bytes/applied_bytes" per scheme
 	done
 }
 
-cdmd_conf() {	# FAST_FREE_MB INTERVAL_MS
+cdmd_conf() {	# FAST_FREE_MB INTERVAL_MS PROMOTE_ACCESSES DEMOTE_ACCESSES
 	cat >/tmp/cdmd.conf <<EOF
 [cdmd]
 interval_ms = $2
@@ -252,8 +257,8 @@ match = comm:hotcold
 policy = tiering
 fast_nodes = 0
 slow_nodes = $slow
-promote_accesses = 4
-demote_accesses = 1
+promote_accesses = $3
+demote_accesses = $4
 min_residency_s = 2
 # cold after 2 s without an access, as DAMOS's migrate_cold scheme here
 cold_age_s = 2
@@ -412,7 +417,8 @@ run_tier() {
 		cdmd)
 			# DAMON sampled as DAMOS's kdamond is (5 ms samples,
 			# 100 ms aggregation)
-			cdmd_conf $fast_free_mb 100
+			cdmd_conf $fast_free_mb 100 ${PLACEMENT_PROMOTE_ACCESSES:-1} \
+				${PLACEMENT_DEMOTE_ACCESSES:-0}
 			cdmd_start ;;
 		damos)
 			damos_on || note "damos: the sysfs setup failed: $(ls $damon/0/contexts/0/schemes/0 2>&1 | tr '\n' ' ')" ;;
@@ -487,7 +493,7 @@ run_overhead() {	# [INTERVAL_MS]
 	echo "machine online=numa2 slow=$slow kernel=$(uname -r)"
 	cgroup_setup
 	start_hotcold $slow 0 || exit 1
-	cdmd_conf 256 $overhead_interval_ms
+	cdmd_conf 256 $overhead_interval_ms 4 1
 	t0=$(now_cs)
 	cdmd_start
 	sleep 1

@@ -45,7 +45,9 @@
 # sample the hot set alone, for t95 and the score plot, 50),
 # PLACEMENT_OVERHEAD_INTERVAL_MS (cdmd's
 # interval_ms in the overhead boot, 500; the tier boots run it at 100 ms,
-# DAMON sampled as DAMOS's kdamond is). Needs make all and a kernel for scripts/vm-run.
+# DAMON sampled as DAMOS's kdamond is), PLACEMENT_PROMOTE_ACCESSES and
+# PLACEMENT_DEMOTE_ACCESSES (cdmd's thresholds in the tier boots, 1 and 0:
+# those of the DAMOS schemes). Needs make all and a kernel for scripts/vm-run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
@@ -90,6 +92,8 @@ for b in $boots; do
 		[ "$b" = cdm ] || online=system-ram
 		run_boot "$b" --topology cxl --cxl-online=$online --timeout $tier_timeout -- \
 			env PLACEMENT_SAMPLE_MS="$sample_ms" PLACEMENT_WATCH_MS="$watch_ms" \
+			PLACEMENT_PROMOTE_ACCESSES="${PLACEMENT_PROMOTE_ACCESSES:-1}" \
+			PLACEMENT_DEMOTE_ACCESSES="${PLACEMENT_DEMOTE_ACCESSES:-0}" \
 			/cdm/build/bench/placement-guest.sh tier "$secs" "$hot" "$cold" $contenders ;;
 	overhead)
 		run_boot overhead --topology numa2 --timeout $((secs * 4 + 600)) -- \
