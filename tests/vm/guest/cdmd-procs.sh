@@ -8,10 +8,9 @@
 #   - quiet: over 3 s of 100 ms rounds, the targets are scanned a few
 #     times at most (this script's own sleep and cdmctl fork and exit),
 #     while a walk every round would scan as often as it has rounds;
-#   - a process that execs a binary called pwtarget, one that renames
-#     itself pwtarget (/proc/PID/comm) are each
-#     managed within a second; a killed one is gone from the targets
-#     within a second;
+#   - a process that execs a binary called pwtarget and one that renames
+#     itself pwtarget (/proc/PID/comm) are managed within a second; a
+#     killed one is gone from the targets within a second;
 #   - in a network namespace of its own, where the kernel sends no
 #     process events, cdmd says so, status says "walk", and it scans
 #     every round, finding the same processes.
