@@ -32,6 +32,7 @@ usage_error "memory without a node" "'2G' is not ID=SIZE" --memory 2G -- true
 usage_error "--cxl-online without a CXL device" "topology numa2 has no CXL device" --topology numa2 --cxl-online -- true
 usage_error "--cxl-online with an unknown mode" "unknown --cxl-online mode 'pmem' \(valid: system-ram devdax cdm\)" --topology cxl --cxl-online=pmem -- true
 usage_error "--allow-kernel-report that is no regex" "--allow-kernel-report 'WARN\(' is not an extended regular expression" --allow-kernel-report 'WARN(' -- true
+usage_error "unknown --init" "unknown --init 'sysvinit' \(valid: busybox systemd\)" --init=sysvinit -- true
 
 # A QEMU older than the CXL machines need is refused before anything
 # boots, with the way to get a newer one.
