@@ -103,9 +103,9 @@ else
 	fail "  ... StatusText is cdmd's STATUS= line" "StatusText: $(prop StatusText)"
 fi
 caps=$(sed -n 's/^CapBnd:[[:space:]]*//p' /proc/$pid/status)
-# CAP_CHOWN 0, CAP_DAC_READ_SEARCH 2, CAP_SYS_PTRACE 19, CAP_SYS_ADMIN 21,
-# CAP_SYS_NICE 23
-is "$caps" 0000000000a80005 "the sandbox: cdmd's bounding set the unit's five capabilities"
+# CAP_CHOWN 0, CAP_DAC_READ_SEARCH 2, CAP_NET_ADMIN 12, CAP_SYS_PTRACE 19,
+# CAP_SYS_ADMIN 21, CAP_SYS_NICE 23
+is "$caps" 0000000000a81005 "the sandbox: cdmd's bounding set the unit's six capabilities"
 is "$(sed -n 's/^NoNewPrivs:[[:space:]]*//p' /proc/$pid/status)" 1 "  ... no new privileges"
 if [ "$(readlink /proc/$pid/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ]; then
 	pass "  ... a mount namespace of its own (ProtectSystem, PrivateTmp, PrivateMounts)"
@@ -128,6 +128,10 @@ get() { "$CDM_TOP/build/tests/vm/libcdm/jsonget" "$@"; }
 json=$(cdmctl status --json)
 is "$?:$(echo "$json" | get result tracker targets processes | tr '\n' ' ')" "0:ok damon 1 1 " \
 	"cdmctl status answers on /run/cdmd/cdmd.sock: tracker damon, 1 target, 1 process"
+# both kernels have CONFIG_PROC_EVENTS; the unit gives CAP_NET_ADMIN and
+# AF_NETLINK for them
+is "$(echo "$json" | get processes_found_by)" events \
+	"  ... it finds its targets by process events inside the sandbox"
 moved() {
 	r=$(report)
 	[ $(($(pages "$r" hot 0) * 100)) -ge $((hot_pages * 90)) ] &&
