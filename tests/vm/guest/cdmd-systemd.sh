@@ -22,6 +22,10 @@
 #  6. systemctl stop: result success, no kdamond left on, /run/cdmd empty.
 #  7. the journal holds cdmd's lines at their priorities, and no line of
 #     an error beyond the bad reload's.
+#  8. on the stock kernel, isolate_cpusets: a cgroup kept off node 1 stays
+#     so across a SIGKILL and restart (the new cdmd takes over the killed
+#     one's record of the old values), and gets its old value back at
+#     the stop.
 # On the project's kernel (no seccomp, no BPF) systemd skips
 # SystemCallFilter=, MemoryDenyWriteExecute=, the Restrict*= and the IP
 # firewall; on Debian's stock kernel ("stock") they are in force.
@@ -233,6 +237,44 @@ others=$(journalctl -q --no-pager -u cdmd -t cdmd -o cat -p warning | grep -v -e
 is "$others" "" "  ... no other warning or error"
 is "$(journalctl -q --no-pager -u cdmd -t cdmd -o cat | grep -c '^<[0-7]>')" 0 \
 	"  ... every line at a priority of its own (no '<N>' left in the text)"
+# 8. isolate_cpusets (the stock kernel): the cpuset.mems a killed cdmd
+# wrote are given back by the cdmd after it, which finds the killed one's
+# record of the old values (/run/cdmd/cpusets) kept across the restart
+if [ "$kernel" = stock ]; then
+	cg=/sys/fs/cgroup
+	mems_allowed() { sed -n 's/^Mems_allowed_list:[[:space:]]*//p' /proc/$1/status; }
+	mkdir -p $cg/other.slice
+	sleep 1000 &
+	sleeper=$!
+	echo $sleeper >$cg/other.slice/cgroup.procs
+	ctl0=$(grep -c cpuset $cg/cgroup.subtree_control)
+	write_conf
+	sed -i '/^\[cdmd\]$/a isolate_cpusets = yes' $conf
+	check "isolate_cpusets: systemctl start cdmd" systemctl start cdmd
+	kept() { [ "$(mems_allowed $sleeper)" = 0 ]; }
+	check "  ... other.slice kept to node 0 (its process's Mems_allowed_list 0)" wait_until 10 kept
+	pid=$(prop MainPID)
+	kill_main "$pid"
+	if wait_until 20 restarted; then
+		pass "  ... SIGKILL: a new cdmd (pid $pid, then $(prop MainPID))"
+	else
+		fail "  ... SIGKILL: a new cdmd" "$(systemctl status --no-pager cdmd)"
+	fi
+	if journal | grep -q "cdmd $pid, which is gone, changed the cpuset.mems of"; then
+		pass "  ... which takes over the killed cdmd's record of the old values"
+	else
+		fail "  ... which takes over the killed cdmd's record of the old values" \
+			"$(journal | grep -i cpuset | tail -5)"
+	fi
+	is "$(mems_allowed $sleeper)" 0 "  ... and keeps other.slice to node 0"
+	check "  ... systemctl stop cdmd" systemctl stop cdmd
+	is "$(mems_allowed $sleeper):$(grep -c cpuset $cg/cgroup.subtree_control)" "0-1:$ctl0" \
+		"  ... stop: other.slice's process may use node 1 again, the controller as before ($ctl0)"
+	kill $sleeper
+	wait $sleeper 2>/dev/null
+	rmdir $cg/other.slice
+fi
+
 kill $hc
 diag "cdmd's journal, the first 10 and the last 6 lines:"
 journalctl -q --no-pager -u cdmd -o short-monotonic | head -10 | sed 's/^/# /'
