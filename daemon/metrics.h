@@ -12,6 +12,9 @@
  *
  *   cdmd_up                                    gauge: 1 while cdmd runs
  *   cdmd_rounds_total                          counter: rounds run
+ *   cdmd_target_scans_total                    counter: walks of /proc for the
+ *                                              targets (process events
+ *                                              spare most: cdmd(8))
  *   cdmd_round_seconds                         gauge: the last round's duration
  *   cdmd_tracker_regions{target}               gauge: regions the tracker watches
  *   cdmd_processes{target}                     gauge: processes the target has

@@ -462,6 +462,11 @@ int cdmd_render_metrics(struct cdmd *d, struct cdmd_metrics_text *t)
 	if (!err)
 		err = cdmd_metrics_sample(t, "cdmd_rounds_total", d->rounds, NULL);
 	if (!err)
+		err = cdmd_metrics_family(t, "cdmd_target_scans_total", "counter",
+					  "Walks of /proc for the targets' processes");
+	if (!err)
+		err = cdmd_metrics_sample(t, "cdmd_target_scans_total", d->target_scans, NULL);
+	if (!err)
 		err = cdmd_metrics_family(t, "cdmd_round_seconds", "gauge",
 					  "How long the last round took");
 	if (!err)

@@ -44,6 +44,7 @@ wait_managed() {
 cat >$conf <<EOC
 [cdmd]
 interval_ms = 100
+metrics_port = 9478
 
 [target pw]
 match = comm:pwtarget
@@ -51,6 +52,7 @@ policy = bind
 nodes = 0
 EOC
 cp "$CDM_TOP/build/tests/vm/hotcold" /tmp/pwtarget
+ip link set lo up	# the metrics listen on loopback
 
 run_cdmd() {	# [unshare -n]: cdmd, its log in $log
 	"$@" "$cdmd" -c $conf --verbose 2>$log &
@@ -77,6 +79,11 @@ s1=$(status target_scans) r1=$(status rounds)
 diag "quiet 3 s: $((r1 - r0)) rounds, $((s1 - s0)) scans"
 cmp_ok $((r1 - r0)) -ge 15 "cdmd ran rounds in the quiet 3 s"
 cmp_ok $((s1 - s0)) -le 4 "quiet: the targets scanned 4 times at most in $((r1 - r0)) rounds"
+# the metrics page is rendered once a round: at most a round behind
+m=$(wget -q -O - http://127.0.0.1:9478/metrics | sed -n 's/^cdmd_target_scans_total //p')
+s2=$(status target_scans)
+cmp_ok "${m:-none}" -ge $s1 "metrics: cdmd_target_scans_total ${m:-none}, status $s1-$s2"
+cmp_ok "${m:-0}" -le $s2 "  ... no more than status says"
 
 /tmp/pwtarget 1 1 0 0 >/dev/null &
 exec_pid=$!
@@ -93,6 +100,8 @@ cmp_ok $((s2 - s1)) -ge 3 "the start, the rename and the exit each brought a sca
 stop_cdmd
 
 # ---- without them: a network namespace of its own ----
+# (its loopback is down: no metrics there)
+sed -i '/^metrics_port/d' $conf
 if unshare -n true 2>/dev/null; then
 	run_cdmd unshare -n
 	has "without process events cdmd says it scans every round" "$(cat $log)" \
