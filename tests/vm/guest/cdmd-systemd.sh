@@ -6,6 +6,7 @@
 # under systemd as PID 1 (vm-run --init=systemd), its hardening in force.
 # A tiering target on tests/vm/hotcold, whose hot set starts on the slow
 # node 1 and cold set on the fast node 0.
+#  0. systemctl enable and disable ([Install]).
 #  1. systemctl start returns once cdmd sent READY=1 (Type=notify): active
 #     (running), its STATUS= line in StatusText; the sandbox is applied
 #     (capabilities, no new privileges, mount namespace, memory.max).
@@ -90,6 +91,13 @@ hotcold_start $hot_mib $cold_mib 1 0
 r=$(report)
 is "$(pages "$r" hot 1):$(pages "$r" cold 0)" "$hot_pages:$cold_pages" \
 	"before cdmd: the hot set on node 1, the cold set on node 0"
+
+# 0. the README's "systemctl enable --now cdmd": [Install] WantedBy=
+check "systemctl enable cdmd" systemctl enable cdmd
+is "$(systemctl is-enabled cdmd):$(readlink /etc/systemd/system/multi-user.target.wants/cdmd.service)" \
+	"enabled:$unit" "  ... enabled, wanted by multi-user.target"
+check "systemctl disable cdmd" systemctl disable cdmd
+is "$(systemctl is-enabled cdmd)" disabled "  ... disabled again"
 
 # 1. start
 start=$(date +%s)
