@@ -271,8 +271,8 @@ bool cdmd_procwatch_drain(struct cdmd_procwatch *pw)
 			rescan = true;
 		else if (n < 0)
 			return true;
-		else if (n > 0 && cdmd_procwatch_parse(buf, n))
-			rescan = true;
+		else if (n > 0 && !rescan && cdmd_procwatch_parse(buf, n))
+			rescan = true;	/* the rest is only read off */
 	}
 	return true;
 }
