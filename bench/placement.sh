@@ -159,11 +159,11 @@ if [ -n "$logs" ]; then
 			k = order[i]
 			if (!(k in res)) { printf "%-16s %6.2f  (no result: see the log)\n", k, oracle[k]; continue }
 			own = v[k, "own_bytes"]
-			if (k in watched) {
-				t95[k] = (k in wt95) ? wt95[k] : "never"
-				held[k] = (k in wheld) ? wheld[k] : "never"
-				if (t95[k] == "never") delete t95[k]
-				if (held[k] == "never") delete held[k]
+			if (k in watched) {	# the finer clock of the watch decides
+				delete t95[k]
+				delete held[k]
+				if (k in wt95) t95[k] = wt95[k]
+				if (k in wheld) held[k] = wheld[k]
 			}
 			printf "%-16s %6.2f %8s %8s %7.3f %10.3f %10.1f %11.1f %9d %9d %9s\n", k, oracle[k],
 				(k in t95) ? t95[k] : "never", (k in held) ? held[k] : "never", last[k], coldslow[k],
