@@ -114,8 +114,9 @@ static int watch(long ms, int pid, int node, unsigned long start, unsigned long 
 	unsigned long counts[NODES + 1];
 	struct timespec next;
 
-	if (ms <= 0 || node < 0 || node >= NODES) {
-		fprintf(stderr, "placement-nodes: --watch: bad interval or node\n");
+	if (ms <= 0 || pid <= 0 || node < 0 || node >= NODES) {
+		/* pid 0 would be placement-nodes itself, which never exits */
+		fprintf(stderr, "placement-nodes: --watch: bad interval, pid or node\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
