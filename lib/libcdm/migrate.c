@@ -138,6 +138,8 @@ struct cdm_migration {
 	/* why the kernel could not say which blocks moved as one huge page;
 	 * "": it said for every chunk that had any */
 	char huge_unknown[CDM_ERR_LEN / 2];
+	/* PAGEMAP_SCAN's errno when it failed before the run: not asked again */
+	int scan_err;
 };
 
 /* per-worker buffers, in one allocation: `batch` entries each, but for
@@ -830,6 +832,10 @@ static void count_huge(struct worker *w, const struct chunk *ch, unsigned long n
 			w->heads[nr++] = i;
 	if (!nr || !huge_known(mig))
 		return;
+	if (mig->scan_err) {
+		scan_failed(mig, mig->scan_err);
+		return;
+	}
 	arg = (struct cdm_pm_scan_arg){
 		.size = sizeof(arg), .start = ch->start, .end = ch->end,
 		.vec = (uintptr_t)w->regions, .vec_len = w->nr_blocks,
@@ -1299,7 +1305,10 @@ CDM_EXPORT int cdm_migration_run(struct cdm_migration *mig)
 	if (!rc)
 		rc = cdm__collect_ranges(mig->ctx, mig->pid, mig->start, mig->end, &vmas, &nr);
 	if (!rc) {
-		rc = make_chunks(mig, vmas, nr);
+		rc = cdm__find_huge(mig->ctx, mig->pid, mig->start, mig->end, &vmas, &nr,
+				    &mig->scan_err);
+		if (!rc)
+			rc = make_chunks(mig, vmas, nr);
 		free(vmas);
 	}
 	if (!rc && mig->method_used == CDM_MIGRATE_METHOD_MIGRATE_PAGES) {

@@ -253,7 +253,8 @@ static int add_vma(struct cdm_vma **vmas, size_t *nr, size_t *cap,
 /*
  * The VMAs of @pid in [@start, @end) (all when @end is 0) from /proc/PID/
  * @file: "smaps" also says which hold transparent huge pages, at the cost
- * of a walk of every page table of the process; "maps" costs no walk.
+ * of a walk of every page table of the process (cdm__find_huge() asks
+ * PAGEMAP_SCAN instead); "maps" costs no walk.
  */
 static int collect_vmas(struct cdm_ctx *ctx, pid_t pid, const char *file, uint64_t start,
 			uint64_t end, struct cdm_vma **vmas, size_t *nr)
@@ -332,8 +333,78 @@ static int collect_vmas(struct cdm_ctx *ctx, pid_t pid, const char *file, uint64
 int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
 			uint64_t end, struct cdm_vma **vmas, size_t *nr)
 {
-	int rc = collect_vmas(ctx, pid, "smaps", start, end, vmas, nr);
+	int rc = collect_vmas(ctx, pid, "maps", start, end, vmas, nr);
 
+	if (!rc && !*nr && end)
+		rc = cdm__fail(ctx, EFAULT, "range 0x%" PRIx64 "-0x%" PRIx64 ": not mapped",
+			       start, end);
+	return rc;
+}
+
+/* regions asked of PAGEMAP_SCAN per call: a call goes on from where the
+ * last one stopped, so this bounds the stack, not what is found */
+#define HUGE_REGIONS	64
+
+/*
+ * Which of @vmas (address order, apart) hold a page mapped huge, by
+ * PAGEMAP_SCAN over their span alone: the page tables of the range are
+ * walked (a PMD at a time where huge), not the whole process's, as a
+ * read of smaps would. 0, or -errno (ENOTTY, EINVAL: no PAGEMAP_SCAN).
+ */
+static int scan_huge(struct cdm_ctx *ctx, pid_t pid, struct cdm_vma *vmas, size_t nr)
+{
+	struct cdm_page_region found[HUGE_REGIONS];
+	struct cdm_pm_scan_arg arg = {
+		.size = sizeof(arg), .start = vmas[0].start, .end = vmas[nr - 1].end,
+		.vec = (uintptr_t)found, .vec_len = HUGE_REGIONS,
+		.category_mask = CDM_PAGE_IS_HUGE, .return_mask = CDM_PAGE_IS_HUGE,
+	};
+	size_t v = 0;
+	long got, r;
+
+	for (;;) {
+		got = cdm__pagemap_scan(ctx, pid, &arg);
+		if (got < 0)
+			return got;
+		for (r = 0; r < got; r++) {
+			while (v < nr && vmas[v].end <= found[r].start)
+				v++;
+			for (; v < nr && vmas[v].start < found[r].end; v++)
+				vmas[v].thp = true;
+			if (v)
+				v--;	/* the next region may fall in the last one too */
+		}
+		/* the walk stops early only when the regions filled the vec */
+		if (got < HUGE_REGIONS || arg.walk_end >= arg.end || arg.walk_end <= arg.start)
+			return 0;
+		arg.start = arg.walk_end;
+	}
+}
+
+int cdm__find_huge(struct cdm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
+		   struct cdm_vma **vmas, size_t *nr, int *scan_err)
+{
+	int rc = 0;
+
+	*scan_err = 0;
+	if (!*nr)
+		return 0;
+	/* a kernel without THP has no hpage_pmd_size: smaps says (hugetlb) */
+	if (cdm__thp_pmd_size(ctx))
+		rc = scan_huge(ctx, pid, *vmas, *nr);
+	if (!rc && cdm__thp_pmd_size(ctx))
+		return 0;
+	if (rc == -ESRCH || rc == -ENOENT)
+		return cdm__fail(ctx, ESRCH, "pid %d: no such process", pid);
+	if (rc) {
+		/* a kernel before 6.7, or pagemap not readable: smaps, which
+		 * walks every page table of the process */
+		*scan_err = -rc;
+		cdm_dbg(ctx, "pid %d: PAGEMAP_SCAN: %s: huge pages from smaps", pid,
+			strerror(-rc));
+	}
+	free(*vmas);
+	rc = collect_vmas(ctx, pid, "smaps", start, end, vmas, nr);
 	if (!rc && !*nr && end)
 		rc = cdm__fail(ctx, EFAULT, "range 0x%" PRIx64 "-0x%" PRIx64 ": not mapped",
 			       start, end);

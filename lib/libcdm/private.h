@@ -316,13 +316,21 @@ void cdm__backings_free_all(struct cdm_ctx *ctx);
 /* pages.c: helpers shared by residency.c and migrate.c */
 struct cdm_vma {
 	uint64_t start, end;
-	bool thp;		/* AnonHugePages > 0: try PMD-size folios whole */
+	bool thp;		/* a page mapped huge (cdm__find_huge()): try
+				 * PMD-size folios whole */
 	bool anon;		/* private and of no file ([heap], [stack] too) */
 };
 /* Ranges to walk for @pid: [start, end) if given (end != 0), else every
  * accessible VMA from /proc/PID/maps. -ESRCH with a message when gone. */
 int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
 			uint64_t end, struct cdm_vma **vmas, size_t *nr);
+/* Marks those of *@vmas (cdm__collect_ranges()'s for [@start, @end))
+ * that hold a page mapped huge, walking their page tables only
+ * (PAGEMAP_SCAN). Where PAGEMAP_SCAN fails (*@scan_err its errno: before
+ * Linux 6.7, pagemap not readable) or there is no THP, *@vmas is read
+ * again from smaps. 0, or -errno with a message. */
+int cdm__find_huge(struct cdm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
+		   struct cdm_vma **vmas, size_t *nr, int *scan_err);
 long cdm__page_size(void);
 /* start < end, both page aligned; -EINVAL with a message otherwise */
 int cdm__check_range(struct cdm_ctx *ctx, uint64_t start, uint64_t end);

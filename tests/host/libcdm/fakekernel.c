@@ -299,7 +299,10 @@ static long fake_pagemap_scan_locked(struct cdm_pm_scan_arg *arg)
 	uint64_t addr, cat, all = (1 << 8) - 1;
 	long n = 0;
 
-	kernel.scan_calls++;
+	if (!kernel.scan_calls++) {
+		kernel.first_scan_start = arg->start;
+		kernel.first_scan_end = arg->end;
+	}
 	if (kernel.scan_err)
 		return -kernel.scan_err;
 	if (arg->size != sizeof(*arg) || arg->flags || arg->start % ps ||

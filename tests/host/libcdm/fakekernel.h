@@ -60,6 +60,7 @@ struct fake_kernel {
 	unsigned int folio_pages;
 	int scan_err;		/* every PAGEMAP_SCAN fails with this; 0: none */
 	unsigned int scan_calls;
+	uint64_t first_scan_start, first_scan_end;	/* the first call's range */
 	/* libcdm's mallocs that succeed before the rest fail, -1: all */
 	int malloc_budget;
 	int thread_err;		/* pthread_create fails with this; 0: none */
