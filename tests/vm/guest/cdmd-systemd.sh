@@ -27,6 +27,10 @@
 #     so across a SIGKILL and restart (the new cdmd takes over the killed
 #     one's record of the old values), and gets its old value back at
 #     the stop.
+#  9. tracker = idle: on the project's kernel cdmd tracks with idle page
+#     tracking inside the sandbox and a new hotcold's pages move, with no
+#     warning; on the stock kernel (no idle page tracking) the unit fails
+#     to start and the journal says why.
 # On the project's kernel (no seccomp, no BPF) systemd skips
 # SystemCallFilter=, MemoryDenyWriteExecute=, the Restrict*= and the IP
 # firewall; on Debian's stock kernel ("stock") they are in force.
@@ -283,7 +287,55 @@ if [ "$kernel" = stock ]; then
 	rmdir $cg/other.slice
 fi
 
+# 9. tracker = idle inside the sandbox: it writes page_idle's bitmap
+# under /sys/kernel/mm and reads the process's pagemap (frame numbers:
+# CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH) and /proc/kpageflags. Debian's
+# kernel has no idle page tracking: there the unit must fail to start,
+# saying why.
 kill $hc
+wait $hc 2>/dev/null
+write_conf
+sed -i 's/^tracker = damon$/tracker = idle/' $conf
+warnings() { journal | wc -l; journalctl -q --no-pager -u cdmd -t cdmd -o cat -p warning | wc -l; }
+if [ -e /sys/kernel/mm/page_idle/bitmap ]; then
+	hotcold_start $hot_mib $cold_mib 1 0
+	r=$(report)
+	is "$(pages "$r" hot 1):$(pages "$r" cold 0)" "$hot_pages:$cold_pages" \
+		"tracker = idle: a new hotcold, its hot set on node 1, its cold set on node 0"
+	set -- $(warnings)
+	lines0=$1 warnings0=$2
+	start=$(date +%s)
+	check "  ... systemctl start cdmd" systemctl start cdmd
+	json=$(cdmctl status --json)
+	is "$?:$(echo "$json" | get result tracker processes | tr '\n' ' ')" "0:ok idle 1 " \
+		"  ... cdmctl status: tracker idle, 1 process"
+	wait_until 120 moved
+	cmp_ok $(($(pages "$r" hot 0) * 100)) -ge $((hot_pages * 90)) \
+		"  ... hot set on node 0: $(pages "$r" hot 0) of $hot_pages pages after $(($(date +%s) - start)) s"
+	cmp_ok $(($(pages "$r" cold 1) * 100)) -ge $((cold_pages * 90)) \
+		"  ... cold set on node 1: $(pages "$r" cold 1) of $cold_pages pages"
+	check "  ... systemctl stop cdmd" systemctl stop cdmd
+	is "$(prop Result):$(prop ExecMainStatus)" success:0 "  ... stopped: result success, exit 0"
+	set -- $(warnings)
+	if [ "$2" = "$warnings0" ]; then
+		pass "  ... no warning or error from cdmd meanwhile"
+	else
+		fail "  ... no warning or error from cdmd meanwhile" "$(journal | tail -n +$((lines0 + 1)))"
+	fi
+else
+	if systemctl start cdmd 2>/dev/null; then
+		fail "tracker = idle, no idle page tracking: the unit fails to start" "it started"
+	else
+		pass "tracker = idle, no idle page tracking: the unit fails to start"
+	fi
+	absent() { journal err | grep -q "page_idle/bitmap: the kernel has no idle page tracking"; }
+	check "  ... and the journal says why, at error" wait_until 10 absent
+	systemctl stop cdmd
+	systemctl reset-failed cdmd 2>/dev/null
+	is "$(kdamonds_on)" 0 "  ... no kdamond left on"
+fi
+
+kill $hc 2>/dev/null	# (gone already where section 9 started none)
 diag "cdmd's journal, the first 10 and the last 6 lines:"
 journalctl -q --no-pager -u cdmd -o short-monotonic | head -10 | sed 's/^/# /'
 journalctl -q --no-pager -u cdmd -o short-monotonic | tail -6 | sed 's/^/# /'
