@@ -60,7 +60,7 @@ note() { echo "note $*"; }
 # centiseconds since boot
 now_cs() {
 	read -r up _ </proc/uptime
-	echo "${up%.*}${up#*.}" | sed 's/^0*//; s/^$/0/'
+	echo $((${up%.*} * 100 + 1${up#*.} - 100))	# "1" + "05": not octal
 }
 vmstat() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /proc/vmstat; }
 node0_free_kb() { awk '$3 == "MemFree:" { print $4 }' $node0/meminfo; }
@@ -180,8 +180,17 @@ node_range() {
 	}
 }
 
-damos_on() {
+# what an administrator works out before setting DAMOS up, before the
+# clock: the physical ranges of node 0 and the slow node
+damos_prepare() {
 	damon_off
+	damos_ranges="$(node_range 0) $(node_range $slow)"
+	set -- $damos_ranges
+	note "damos: paddr regions node 0 $(printf '%#x-%#x' $1 $2), node $slow $(printf '%#x-%#x' $3 $4)"
+}
+
+# DAMOS's own setup, on the clock: sysfs writes (shell builtins)
+damos_on() {
 	echo 1 >$damon/nr_kdamonds || return 1
 	k=$damon/0
 	echo 1 >$k/contexts/nr_contexts
@@ -190,12 +199,11 @@ damos_on() {
 	# default attributes: sample 5 ms, aggregation 100 ms, update 1 s
 	echo 1 >$c/targets/nr_targets
 	echo 2 >$c/targets/0/regions/nr_regions
-	set -- $(node_range 0) $(node_range $slow)
+	set -- $damos_ranges
 	echo $1 >$c/targets/0/regions/0/start
 	echo $2 >$c/targets/0/regions/0/end
 	echo $3 >$c/targets/0/regions/1/start
 	echo $4 >$c/targets/0/regions/1/end
-	note "damos: paddr regions node 0 $(printf '%#x-%#x' $1 $2), node $slow $(printf '%#x-%#x' $3 $4)"
 	echo 2 >$c/schemes/nr_schemes
 	# scheme 0: migrate_hot to node 0: accessed in >= 1 of the 20
 	# samples of an aggregation interval; scheme 1: migrate_cold to the
@@ -234,8 +242,8 @@ damos_on() {
 		fi
 		echo N >$f/0/matching
 	done
-	note "damos: filter $damos_filter (only the workload's pages)"
 	echo on >$k/state || return 1
+	note "damos: filter $damos_filter (only the workload's pages)"
 }
 
 damos_stats() {	# "tried_bytes/applied_bytes" per scheme
@@ -267,12 +275,16 @@ fast_free_mb = $1
 EOF
 }
 
-cdmd_start() {	# its log lines stamped with centiseconds since boot
-	verbose=
-	[ -z "${PLACEMENT_DEBUG:-}${PLACEMENT_VERBOSE:-}" ] || verbose=--verbose
+# the log reader, before the clock: its lines stamped with centiseconds
+# since boot
+cdmd_prepare() {
 	rm -f /tmp/cdmd.fifo
 	mkfifo /tmp/cdmd.fifo
 	(while IFS= read -r l; do echo "$(now_cs) $l"; done </tmp/cdmd.fifo >/tmp/cdmd.log) &
+}
+cdmd_start() {
+	verbose=
+	[ -z "${PLACEMENT_DEBUG:-}${PLACEMENT_VERBOSE:-}" ] || verbose=--verbose
 	# on kmem the harness is sheltered on node 0 (tests/lib/shelter.sh):
 	# cdmd must not be, or its moves to the CXL node fail as if it were
 	# full (the kernel allocates them as cdmd's, within its cpuset)
@@ -408,18 +420,28 @@ run_tier() {
 		# one process started before the clock (no fork per sample)
 		$CDM_TOP/build/bench/placement-nodes --watch $watch_ms $hc 0 $hot_start $hot_end >/tmp/watch.out &
 		watch_pid=$!
-		sleep 0.2
-		# the clock starts with the command that starts the contender:
-		# its setup (cdmd's, DAMOS's sysfs writes) is part of its time
-		t0=$(now_cs)
+		# what an administrator has ready before a contender starts
+		# (cdmd's configuration file, DAMOS's node ranges) and the
+		# harness's log reader are off the clock
 		case "$who" in
-		none) ;;
 		cdmd)
 			# DAMON sampled as DAMOS's kdamond is (5 ms samples,
 			# 100 ms aggregation)
 			cdmd_conf $fast_free_mb 100 ${PLACEMENT_PROMOTE_ACCESSES:-1} \
 				${PLACEMENT_DEMOTE_ACCESSES:-0}
-			cdmd_start ;;
+			cdmd_prepare ;;
+		damos)
+			damos_prepare ;;
+		esac
+		sleep 0.2
+		# the clock starts with the contender's own first step: cdmd's
+		# exec (its start, DAMON set up, the first round), DAMOS's
+		# first sysfs write, the sysctl
+		read -r up _ </proc/uptime	# now_cs without its fork
+		t0=$((${up%.*} * 100 + 1${up#*.} - 100))
+		case "$who" in
+		none) ;;
+		cdmd) cdmd_start ;;
 		damos)
 			damos_on || note "damos: the sysfs setup failed: $(ls $damon/0/contexts/0/schemes/0 2>&1 | tr '\n' ' ')" ;;
 		nb2)
@@ -494,6 +516,7 @@ run_overhead() {	# [INTERVAL_MS]
 	cgroup_setup
 	start_hotcold $slow 0 || exit 1
 	cdmd_conf 256 $overhead_interval_ms 4 1
+	cdmd_prepare
 	t0=$(now_cs)
 	cdmd_start
 	sleep 1

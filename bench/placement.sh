@@ -33,13 +33,20 @@
 # A third boot (numa2, DRAM speed) measures cdmd's overhead managing
 # 1 GiB (64 MiB hot, 960 MiB cold): CPU share of one CPU and RSS over
 # SECONDS once it has settled.
+# t95 varies from boot to boot by a few tenths of a second (where DAMON's
+# first regions fall), as much as the contenders differ: the "t95" boots
+# repeat a short run (PLACEMENT_T95_SECS, 5) of each of
+# PLACEMENT_T95_CONTENDERS ("damos nb2 cdmd") on each machine in
+# PLACEMENT_T95_BOOTS (3) fresh boots, one contender per boot (as in
+# the long runs, a contender stopped in the middle of its moves slows
+# the next one's placement down), and print each one's t95s and median.
 # Writes OUTDIR (default build/bench/placement)/placement.csv, the
 # per-boot guest logs and placement.png (gnuplot); prints the paths.
 # Sizes are scaled down: QEMU emulates every access to CXL memory (about
 # 1 MiB/s of copies into it under TCG). Times are emulated (TCG): compare
 # contenders with each other, never with hardware.
 # Environment: PLACEMENT_HOT_MIB (8), PLACEMENT_COLD_MIB (32),
-# PLACEMENT_BOOTS ("cdm kmem overhead"), PLACEMENT_CONTENDERS
+# PLACEMENT_BOOTS ("cdm kmem overhead t95"), PLACEMENT_CONTENDERS
 # ("none damos nb2 cdmd"), PLACEMENT_SAMPLE_MS (how often the tier
 # boots sample placement, 500), PLACEMENT_WATCH_MS (how often they
 # sample the hot set alone, for t95 and the score plot, 50),
@@ -53,8 +60,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 dir=${2:-$top/build/bench/placement}
 hot=${PLACEMENT_HOT_MIB:-8} cold=${PLACEMENT_COLD_MIB:-32}
-boots=${PLACEMENT_BOOTS:-cdm kmem overhead}
+boots=${PLACEMENT_BOOTS:-cdm kmem overhead t95}
 contenders=${PLACEMENT_CONTENDERS:-none damos nb2 cdmd}
+t95_contenders=${PLACEMENT_T95_CONTENDERS:-damos nb2 cdmd}
+t95_boots=${PLACEMENT_T95_BOOTS:-3}
+case "$t95_boots" in ''|*[!0-9]*|0) echo "placement.sh: PLACEMENT_T95_BOOTS '$t95_boots' is not a positive number" >&2; exit 2 ;; esac
+t95_secs=${PLACEMENT_T95_SECS:-5}
+case "$t95_secs" in ''|*[!0-9]*|0) echo "placement.sh: PLACEMENT_T95_SECS '$t95_secs' is not a positive number" >&2; exit 2 ;; esac
 sample_ms=${PLACEMENT_SAMPLE_MS:-500}
 case "$sample_ms" in ''|*[!0-9]*|0|?|??) echo "placement.sh: PLACEMENT_SAMPLE_MS '$sample_ms' is not a number of ms >= 100" >&2; exit 2 ;; esac
 watch_ms=${PLACEMENT_WATCH_MS:-50}
@@ -66,7 +78,7 @@ done
 command -v gnuplot >/dev/null || echo "placement.sh: no gnuplot (scripts/install-deps): no plot" >&2
 mkdir -p "$dir"
 rm -f "$dir/placement.png" "$dir/placement.csv" "$dir/placement-watch.csv"
-for b in $boots; do rm -f "$dir/$b.log" "$dir/$b.err"; done	# other boots' logs stay, and are reported
+for b in $boots; do rm -f "$dir/$b".*.log "$dir/$b".*.err "$dir/$b.log" "$dir/$b.err"; done	# other boots' logs stay, and are reported
 dir=$(cd "$dir" && pwd)
 start=$SECONDS
 
@@ -95,11 +107,26 @@ for b in $boots; do
 			PLACEMENT_PROMOTE_ACCESSES="${PLACEMENT_PROMOTE_ACCESSES:-1}" \
 			PLACEMENT_DEMOTE_ACCESSES="${PLACEMENT_DEMOTE_ACCESSES:-0}" \
 			/cdm/build/bench/placement-guest.sh tier "$secs" "$hot" "$cold" $contenders ;;
+	t95)	# round after round, so that a drift of the host weighs on all alike
+		for i in $(seq "$t95_boots"); do
+			for m in cdm kmem; do
+				online=cdm
+				[ "$m" = cdm ] || online=system-ram
+				for c in $t95_contenders; do
+					run_boot "t95.$m-$c-$i" --topology cxl --cxl-online=$online \
+						--timeout $((t95_secs + 300)) -- \
+						env PLACEMENT_SAMPLE_MS="$sample_ms" PLACEMENT_WATCH_MS="$watch_ms" \
+						PLACEMENT_PROMOTE_ACCESSES="${PLACEMENT_PROMOTE_ACCESSES:-1}" \
+						PLACEMENT_DEMOTE_ACCESSES="${PLACEMENT_DEMOTE_ACCESSES:-0}" \
+						/cdm/build/bench/placement-guest.sh tier "$t95_secs" "$hot" "$cold" "$c"
+				done
+			done
+		done ;;
 	overhead)
 		run_boot overhead --topology numa2 --timeout $((secs * 4 + 600)) -- \
 			/cdm/build/bench/placement-guest.sh overhead "$secs" "${PLACEMENT_OVERHEAD_HOT_MIB:-64}" \
 			"${PLACEMENT_OVERHEAD_COLD_MIB:-960}" "${PLACEMENT_OVERHEAD_INTERVAL_MS:-500}" ;;
-	*) echo "placement.sh: unknown boot '$b' (cdm kmem overhead)" >&2; exit 2 ;;
+	*) echo "placement.sh: unknown boot '$b' (cdm kmem overhead t95)" >&2; exit 2 ;;
 	esac
 done
 
@@ -198,6 +225,44 @@ if [ -f "$dir/overhead.log" ] && grep -q '^overhead window' "$dir/overhead.log";
 			v["kdamond_pid"], kd
 		print "  emulated (TCG): CPU time of emulated instructions; a ratio of the window, not hardware cost"
 	}' "$dir/overhead.log"
+fi
+
+t95_logs=$(ls "$dir"/t95.*.log 2>/dev/null || true)
+if [ -n "$t95_logs" ]; then
+	echo
+	echo "t95 over fresh boots ($t95_secs s runs, the hot-set watch every $watch_ms ms):"
+	# shellcheck disable=SC2086
+	awk -F'[ ,]' '
+	function show(v) { return v >= NEVER ? "never" : sprintf("%.2f", v) }
+	BEGIN { NEVER = 1e9 }
+	# a boot that never reached 95% counts as later than any that did
+	function close_boot() { if (k != "") t[k, ++nt[k]] = got }
+	FNR == 1 { close_boot(); k = "" }
+	$1 == "oracle" { k = $2 "/" $3; oracle = $4 / $5; got = NEVER; if (!(k in nt)) { nt[k] = 0; order[n++] = k } }
+	$1 == "watch" && k != "" && got == NEVER && $4 >= 0.95 * oracle { got = $2 + 0 }
+	END {
+		close_boot()
+		printf "%-16s %6s %8s %8s %8s  %s\n", "contender/online", "boots", "median", "min", "max", "t95 s of each boot"
+		for (i = 0; i < n; i++) {
+			k = order[i]; m = nt[k]; list = ""
+			for (a = 2; a <= m; a++)	# insertion sort: a few boots
+				for (b = a; b > 1 && t[k, b] < t[k, b - 1]; b--) { x = t[k, b]; t[k, b] = t[k, b - 1]; t[k, b - 1] = x }
+			for (a = 1; a <= m; a++) list = list " " show(t[k, a])
+			med = m % 2 ? t[k, (m + 1) / 2] : (t[k, m / 2] + t[k, m / 2 + 1]) / 2
+			printf "%-16s %6d %8s %8s %8s %s\n", k, m, show(med), show(t[k, 1]), show(t[k, m]), list
+			split(k, kk, "/"); medof[kk[1], kk[2]] = med; machines[kk[2]] = 1; who[kk[1]] = 1
+		}
+		for (mc in machines) {
+			if (!(("cdmd", mc) in medof)) continue
+			c = medof["cdmd", mc]; verdict = c < NEVER ? "met" : "NOT met"; beat = ""
+			for (o in who)
+				if (o != "cdmd" && ((o, mc) in medof) && medof[o, mc] <= c) {
+					verdict = "NOT met"; beat = beat " " o " " show(medof[o, mc])
+				}
+			printf "cdmd sooner than every contender on %s (medians): %s%s\n", mc, verdict,
+				beat == "" ? "" : " (not sooner than" beat ")"
+		}
+	}' $t95_logs
 fi
 
 if command -v gnuplot >/dev/null && [ "$(wc -l <"$csv")" -gt 1 ]; then
