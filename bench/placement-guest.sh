@@ -275,25 +275,29 @@ fast_free_mb = $1
 EOF
 }
 
-# the log reader, before the clock: its lines stamped with centiseconds
-# since boot
+# Before the clock: the log reader (its lines stamped with centiseconds
+# since boot), and the process that becomes cdmd, forked and waiting on
+# /tmp/cdmd.go to exec it. On kmem the harness is sheltered on node 0
+# (tests/lib/shelter.sh) and cdmd must not be, or its moves to the CXL
+# node fail as if it were full (the kernel allocates them as cdmd's,
+# within its cpuset): it is moved out (in_open) here too, off the clock.
 cdmd_prepare() {
-	rm -f /tmp/cdmd.fifo
-	mkfifo /tmp/cdmd.fifo
-	(while IFS= read -r l; do echo "$(now_cs) $l"; done </tmp/cdmd.fifo >/tmp/cdmd.log) &
-}
-cdmd_start() {
 	verbose=
 	[ -z "${PLACEMENT_DEBUG:-}${PLACEMENT_VERBOSE:-}" ] || verbose=--verbose
-	# on kmem the harness is sheltered on node 0 (tests/lib/shelter.sh):
-	# cdmd must not be, or its moves to the CXL node fail as if it were
-	# full (the kernel allocates them as cdmd's, within its cpuset)
+	rm -f /tmp/cdmd.fifo /tmp/cdmd.go
+	mkfifo /tmp/cdmd.fifo /tmp/cdmd.go
+	(while IFS= read -r l; do echo "$(now_cs) $l"; done </tmp/cdmd.fifo >/tmp/cdmd.log) &
+	set -- sh -c 'read -r _ </tmp/cdmd.go && exec "$@"' sh "$cdmd" -c /tmp/cdmd.conf $verbose
 	if [ -n "${CDM_OPEN_CGROUP:-}" ]; then
-		in_open "$cdmd" -c /tmp/cdmd.conf $verbose 2>/tmp/cdmd.fifo &
+		in_open "$@" 2>/tmp/cdmd.fifo &
 	else
-		"$cdmd" -c /tmp/cdmd.conf $verbose 2>/tmp/cdmd.fifo &
+		"$@" 2>/tmp/cdmd.fifo &
 	fi
 	cdmd_pid=$!
+}
+# on the clock: cdmd's exec
+cdmd_start() {
+	echo go >/tmp/cdmd.go
 }
 # PLACEMENT_DEBUG: what held cdmd's moves back and its hottest regions,
 # at each sample (a few control requests per sample: it perturbs)

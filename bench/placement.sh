@@ -36,10 +36,16 @@
 # t95 varies from boot to boot by a few tenths of a second (where DAMON's
 # first regions fall), as much as the contenders differ: the "t95" boots
 # repeat a short run (PLACEMENT_T95_SECS, 5) of each of
-# PLACEMENT_T95_CONTENDERS ("damos nb2 cdmd") on each machine in
+# PLACEMENT_T95_CONTENDERS ("damos nb2 cdmd") on each of
+# PLACEMENT_T95_MACHINES ("cdm"; "cdm kmem" for both) in
 # PLACEMENT_T95_BOOTS (3) fresh boots, one contender per boot (as in
 # the long runs, a contender stopped in the middle of its moves slows
 # the next one's placement down), and print each one's t95s and median.
+# kmem is not in the default: in a fresh kmem boot, with node 0 held at
+# its low watermark, cdmd (in the harness's unsheltered cgroup) logs its
+# first line 3-4.5 s after its exec in most boots (the same binary's exec
+# from the harness's own cgroup takes 30-50 ms); the cause is not known
+# yet, and it would measure that, not placement.
 # Writes OUTDIR (default build/bench/placement)/placement.csv, the
 # per-boot guest logs and placement.png (gnuplot); prints the paths.
 # Sizes are scaled down: QEMU emulates every access to CXL memory (about
@@ -63,6 +69,10 @@ hot=${PLACEMENT_HOT_MIB:-8} cold=${PLACEMENT_COLD_MIB:-32}
 boots=${PLACEMENT_BOOTS:-cdm kmem overhead t95}
 contenders=${PLACEMENT_CONTENDERS:-none damos nb2 cdmd}
 t95_contenders=${PLACEMENT_T95_CONTENDERS:-damos nb2 cdmd}
+t95_machines=${PLACEMENT_T95_MACHINES:-cdm}
+for m in $t95_machines; do
+	case "$m" in cdm|kmem) ;; *) echo "placement.sh: PLACEMENT_T95_MACHINES: unknown machine '$m' (cdm kmem)" >&2; exit 2 ;; esac
+done
 t95_boots=${PLACEMENT_T95_BOOTS:-3}
 case "$t95_boots" in ''|*[!0-9]*|0) echo "placement.sh: PLACEMENT_T95_BOOTS '$t95_boots' is not a positive number" >&2; exit 2 ;; esac
 t95_secs=${PLACEMENT_T95_SECS:-5}
@@ -109,7 +119,7 @@ for b in $boots; do
 			/cdm/build/bench/placement-guest.sh tier "$secs" "$hot" "$cold" $contenders ;;
 	t95)	# round after round, so that a drift of the host weighs on all alike
 		for i in $(seq "$t95_boots"); do
-			for m in cdm kmem; do
+			for m in $t95_machines; do
 				online=cdm
 				[ "$m" = cdm ] || online=system-ram
 				for c in $t95_contenders; do
@@ -256,7 +266,7 @@ if [ -n "$t95_logs" ]; then
 			if (!(("cdmd", mc) in medof)) continue
 			c = medof["cdmd", mc]; verdict = c < NEVER ? "met" : "NOT met"; beat = ""
 			for (o in who)
-				if (o != "cdmd" && ((o, mc) in medof) && medof[o, mc] <= c) {
+				if (o != "cdmd" && ((o, mc) in medof) && medof[o, mc] < NEVER && medof[o, mc] <= c) {
 					verdict = "NOT met"; beat = beat " " o " " show(medof[o, mc])
 				}
 			printf "cdmd sooner than every contender on %s (medians): %s%s\n", mc, verdict,
