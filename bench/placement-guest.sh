@@ -287,13 +287,23 @@ cdmd_prepare() {
 	rm -f /tmp/cdmd.fifo /tmp/cdmd.go
 	mkfifo /tmp/cdmd.fifo /tmp/cdmd.go
 	(while IFS= read -r l; do echo "$(now_cs) $l"; done </tmp/cdmd.fifo >/tmp/cdmd.log) &
-	set -- sh -c 'read -r _ </tmp/cdmd.go && exec "$@"' sh "$cdmd" -c /tmp/cdmd.conf $verbose
+	# its pid is cdmd's: $! is not when in_open (a function) runs it
+	rm -f /tmp/cdmd.pid
+	set -- sh -c 'echo $$ >/tmp/cdmd.pid && read -r _ </tmp/cdmd.go && exec "$@"' sh \
+		"$cdmd" -c /tmp/cdmd.conf $verbose
 	if [ -n "${CDM_OPEN_CGROUP:-}" ]; then
 		in_open "$@" 2>/tmp/cdmd.fifo &
 	else
 		"$@" 2>/tmp/cdmd.fifo &
 	fi
-	cdmd_pid=$!
+	cdmd_job=$!
+	_i=0
+	until [ -s /tmp/cdmd.pid ] || [ $_i -ge 100 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	cdmd_pid=$(cat /tmp/cdmd.pid 2>/dev/null)
+	[ -n "$cdmd_pid" ] || note "cdmd: its launcher did not start"
 }
 # on the clock: cdmd's exec
 cdmd_start() {
@@ -322,7 +332,8 @@ cdmd_bytes() {	# promoted+demoted, as cdmd counts them
 }
 cdmd_stop() {
 	kill -TERM $cdmd_pid 2>/dev/null
-	wait $cdmd_pid 2>/dev/null
+	# the job is cdmd, or on kmem the subshell that waits for it
+	wait $cdmd_job 2>/dev/null
 }
 # page migrations by reason, from the mm_migrate_pages trace event:
 # vmstat's pgmigrate_success also counts compaction (kcompactd, the

@@ -41,11 +41,12 @@
 # PLACEMENT_T95_BOOTS (3) fresh boots, one contender per boot (as in
 # the long runs, a contender stopped in the middle of its moves slows
 # the next one's placement down), and print each one's t95s and median.
-# kmem is not in the default: in a fresh kmem boot, with node 0 held at
-# its low watermark, cdmd (in the harness's unsheltered cgroup) logs its
-# first line 3-4.5 s after its exec in most boots (the same binary's exec
-# from the harness's own cgroup takes 30-50 ms); the cause is not known
-# yet, and it would measure that, not placement.
+# kmem is not in the default: in most fresh kmem boots, with node 0 held
+# at its low watermark, cdmd (in the harness's unsheltered cgroup)
+# reached main() 3-4.5 s after its exec (the same binary's exec from the
+# harness's own cgroup took 30-50 ms), and in some then failed to make
+# its tracefs instance (ENOMEM: the ring buffer is kernel memory) or was
+# OOM-killed; not understood yet, and it would be measured as placement.
 # Writes OUTDIR (default build/bench/placement)/placement.csv, the
 # per-boot guest logs and placement.png (gnuplot); prints the paths.
 # Sizes are scaled down: QEMU emulates every access to CXL memory (about
