@@ -48,6 +48,21 @@ exit 3
 EOF
 chmod +x "$tmp"/*.t
 
+# LOGDIR is removed and made anew: a test given first by mistake, or a
+# directory holding anything but logs, is refused and left as it was
+cp "$tmp/good.t" "$tmp/keep.t"
+out=$("$run_tests" "$tmp/keep.t" "$tmp/good.t" 2>&1)
+is "$?:$(cmp "$tmp/good.t" "$tmp/keep.t" && echo intact)" 2:intact "a file as LOGDIR: exit 2, the file intact"
+says() {	# says NAME TEXT: $out holds TEXT
+	if echo "$out" | grep -qF "$2"; then pass "$1"; else fail "$1" "$out"; fi
+}
+says "  ... saying why" "LOGDIR '$tmp/keep.t' is not a directory: not removed"
+mkdir "$tmp/src"
+cp "$tmp/good.t" "$tmp/src/x.t"
+out=$("$run_tests" "$tmp/src" "$tmp/good.t" 2>&1)
+is "$?:$(ls "$tmp/src")" 2:x.t "a directory holding other files as LOGDIR: exit 2, nothing removed"
+says "  ... naming what it holds" "holds '$tmp/src/x.t', not only logs: not removed"
+
 out=$("$run_tests" "$tmp/logs" "$tmp/good.t" 2>&1)
 is "$?" 0 "a passing run exits 0"
 check "and reports no details" sh -c "! echo '$out' | grep -q 'details of the failed'"
