@@ -41,12 +41,17 @@
 # PLACEMENT_T95_BOOTS (3) fresh boots, one contender per boot (as in
 # the long runs, a contender stopped in the middle of its moves slows
 # the next one's placement down), and print each one's t95s and median.
-# kmem is not in the default: in most fresh kmem boots, with node 0 held
-# at its low watermark, cdmd (in the harness's unsheltered cgroup)
-# reached main() 3-4.5 s after its exec (the same binary's exec from the
-# harness's own cgroup took 30-50 ms), and in some then failed to make
-# its tracefs instance (ENOMEM: the ring buffer is kernel memory) or was
-# OOM-killed; not understood yet, and it would be measured as placement.
+# kmem is not in the default: in most fresh kmem boots node 0 is below
+# its low watermark when cdmd starts, and cdmd's own pages (default
+# policy; the harness's cgroup, which allows node 0 only, is not cdmd's)
+# fall back onto the CXL node: 182-250 of them in one such boot, read
+# from its numa_maps while it ran in user mode. QEMU emulates every
+# access to them, and cdmd took 3-4.5 s to reach main() (30-50 ms from
+# the harness's cgroup); some such boots then also failed to make the
+# tracefs instance (ENOMEM) or had cdmd OOM-killed. That would be
+# measured as placement. (On hardware CXL memory is slower, not a
+# hundred times slower; cdmd keeping its own memory on the nodes with
+# CPUs would settle it.)
 # Writes OUTDIR (default build/bench/placement)/placement.csv, the
 # per-boot guest logs and placement.png (gnuplot); prints the paths.
 # Sizes are scaled down: QEMU emulates every access to CXL memory (about
