@@ -219,6 +219,69 @@ static void check_own_cpuset(struct cdm_ctx *ctx, const struct cdmd_config *cfg)
 }
 
 /*
+ * cdmd's own memory on the nodes with CPUs. Where device memory is onlined
+ * as ordinary CPU-less nodes (Debian's kernel, kmem), a node 0 below its
+ * low watermark sends default allocations there: the daemon that is to
+ * keep hot memory fast would run from slow memory. (Under QEMU, which
+ * emulates every access to CXL memory, 180-250 of its pages there made its
+ * start take 3-4.5 s: bench/placement.sh.) Preferred, not bound: with the
+ * fast nodes truly full cdmd still gets memory. The pages placed before
+ * (the loader's, the topology's) are moved once. A policy cdmd was
+ * started with (numactl) is the administrator's: kept.
+ */
+static void keep_own_memory_fast(struct cdm_ctx *ctx)
+{
+	struct cdm_nodeset memory, fast, slow;
+	struct cdm_migration *mig = NULL;
+	enum cdm_policy policy;
+	char fast_list[256];
+	struct cdm_node *n;
+	int id, to = -1, err;
+
+	if (cdm_get_thread_policy(ctx, &policy, NULL, NULL) || policy != CDM_POLICY_DEFAULT ||
+	    cdm_get_memory_nodes(ctx, &memory))
+		return;
+	cdm_nodeset_zero(&fast);
+	cdm_nodeset_zero(&slow);
+	for (n = cdm_node_get_first(ctx); n; n = cdm_node_get_next(n)) {
+		id = cdm_node_get_id(n);
+		if (!cdm_nodeset_has(&memory, id))
+			continue;
+		cdm_nodeset_add(cdm_node_is_cpuless(n) ? &slow : &fast, id);
+		if (to < 0 && !cdm_node_is_cpuless(n))
+			to = id;
+	}
+	if (to < 0 || !cdm_nodeset_weight(&slow))
+		return;		/* every node alike: nothing to keep apart */
+	cdm_nodeset_format(&fast, fast_list, sizeof(fast_list));
+	err = cdm_set_thread_policy(ctx, CDM_POLICY_PREFERRED_MANY, &fast, 0);
+	if (err == -EOPNOTSUPP) {	/* before Linux 5.15: the first of them */
+		cdm_nodeset_zero(&fast);
+		cdm_nodeset_add(&fast, to);
+		cdm_nodeset_format(&fast, fast_list, sizeof(fast_list));
+		err = cdm_set_thread_policy(ctx, CDM_POLICY_PREFERRED, &fast, 0);
+	}
+	if (err) {
+		log_warn("its own memory: preferring nodes %s: %s", fast_list, cdm_get_last_error(ctx));
+		return;
+	}
+	err = cdm_migration_new(ctx, 0, to, &mig);
+	if (!err)
+		err = cdm_migration_set_from_nodes(mig, &slow);
+	if (!err)
+		err = cdm_migration_run(mig);
+	if (mig && cdm_migration_get_moved(mig))
+		log_notice("its own memory: %llu pages on nodes without CPUs moved to node %d; "
+			   "nodes %s preferred from now on", cdm_migration_get_moved(mig), to,
+			   fast_list);
+	else
+		log_debug("its own memory: nodes %s preferred", fast_list);
+	if (err)
+		log_warn("its own memory: moving it to node %d: %s", to, cdm_get_last_error(ctx));
+	cdm_migration_free(mig);
+}
+
+/*
  * SIGHUP or cdmctl reload: a new configuration replaces the running one
  * only when it loads as a whole, and its tracker opens when it needs
  * another. Targets start afresh (totals, rates, histories, pauses):
@@ -1048,6 +1111,8 @@ int main(int argc, char **argv)
 	errlog_close(&e, LOG_ERR, NULL, 0);
 	if (!err)
 		check_own_cpuset(d.ctx, d.cfg);
+	if (!err && !check)
+		keep_own_memory_fast(d.ctx);
 	if (err || check) {
 		if (!err)
 			printf("%s: %d targets, no problems\n", d.config_path, d.cfg->nr_targets);
