@@ -231,28 +231,20 @@ static void check_own_cpuset(struct cdm_ctx *ctx, const struct cdmd_config *cfg)
  */
 static void keep_own_memory_fast(struct cdm_ctx *ctx)
 {
-	struct cdm_nodeset memory, fast, slow;
+	struct cdm_nodeset slow, fast;
 	struct cdm_migration *mig = NULL;
 	enum cdm_policy policy;
 	char fast_list[256];
-	struct cdm_node *n;
-	int id, to = -1, err;
+	int node, to, err;
 
 	if (cdm_get_thread_policy(ctx, &policy, NULL, NULL) || policy != CDM_POLICY_DEFAULT ||
-	    cdm_get_memory_nodes(ctx, &memory))
+	    cdm_get_memory_nodes(ctx, &slow) || cdmd_cpu_nodes(ctx, &fast))
 		return;
-	cdm_nodeset_zero(&fast);
-	cdm_nodeset_zero(&slow);
-	for (n = cdm_node_get_first(ctx); n; n = cdm_node_get_next(n)) {
-		id = cdm_node_get_id(n);
-		if (!cdm_nodeset_has(&memory, id))
-			continue;
-		cdm_nodeset_add(cdm_node_is_cpuless(n) ? &slow : &fast, id);
-		if (to < 0 && !cdm_node_is_cpuless(n))
-			to = id;
-	}
-	if (to < 0 || !cdm_nodeset_weight(&slow))
-		return;		/* every node alike: nothing to keep apart */
+	cdm_nodeset_foreach(&fast, node)
+		cdm_nodeset_del(&slow, node);
+	if (!cdm_nodeset_weight(&slow))
+		return;		/* every node with memory has CPUs: nothing to keep apart */
+	to = cdm_nodeset_next(&fast, -1);
 	cdm_nodeset_format(&fast, fast_list, sizeof(fast_list));
 	err = cdm_set_thread_policy(ctx, CDM_POLICY_PREFERRED_MANY, &fast, 0);
 	if (err == -EOPNOTSUPP) {	/* before Linux 5.15: the first of them */

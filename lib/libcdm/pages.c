@@ -330,15 +330,22 @@ static int collect_vmas(struct cdm_ctx *ctx, pid_t pid, const char *file, uint64
 	return rc;
 }
 
-int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
-			uint64_t end, struct cdm_vma **vmas, size_t *nr)
+/* collect_vmas() of a range, which must hold some mapping */
+static int collect_range_vmas(struct cdm_ctx *ctx, pid_t pid, const char *file, uint64_t start,
+			      uint64_t end, struct cdm_vma **vmas, size_t *nr)
 {
-	int rc = collect_vmas(ctx, pid, "maps", start, end, vmas, nr);
+	int rc = collect_vmas(ctx, pid, file, start, end, vmas, nr);
 
 	if (!rc && !*nr && end)
 		rc = cdm__fail(ctx, EFAULT, "range 0x%" PRIx64 "-0x%" PRIx64 ": not mapped",
 			       start, end);
 	return rc;
+}
+
+int cdm__collect_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
+			uint64_t end, struct cdm_vma **vmas, size_t *nr)
+{
+	return collect_range_vmas(ctx, pid, "maps", start, end, vmas, nr);
 }
 
 /* regions asked of PAGEMAP_SCAN per call: a call goes on from where the
@@ -384,31 +391,26 @@ static int scan_huge(struct cdm_ctx *ctx, pid_t pid, struct cdm_vma *vmas, size_
 int cdm__find_huge(struct cdm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
 		   struct cdm_vma **vmas, size_t *nr, int *scan_err)
 {
-	int rc = 0;
+	int rc;
 
 	*scan_err = 0;
 	if (!*nr)
 		return 0;
-	/* a kernel without THP has no hpage_pmd_size: smaps says (hugetlb) */
-	if (cdm__thp_pmd_size(ctx))
+	/* a kernel without THP has no hpage_pmd_size: smaps says */
+	if (cdm__thp_pmd_size(ctx)) {
 		rc = scan_huge(ctx, pid, *vmas, *nr);
-	if (!rc && cdm__thp_pmd_size(ctx))
-		return 0;
-	if (rc == -ESRCH || rc == -ENOENT)
-		return cdm__fail(ctx, ESRCH, "pid %d: no such process", pid);
-	if (rc) {
-		/* a kernel before 6.7, or pagemap not readable: smaps, which
-		 * walks every page table of the process */
+		if (!rc)
+			return 0;
+		if (rc == -ESRCH || rc == -ENOENT)
+			return cdm__fail(ctx, ESRCH, "pid %d: no such process", pid);
+		/* before Linux 6.7, or pagemap not readable */
 		*scan_err = -rc;
 		cdm_dbg(ctx, "pid %d: PAGEMAP_SCAN: %s: huge pages from smaps", pid,
 			strerror(-rc));
 	}
+	/* smaps walks every page table of the process */
 	free(*vmas);
-	rc = collect_vmas(ctx, pid, "smaps", start, end, vmas, nr);
-	if (!rc && !*nr && end)
-		rc = cdm__fail(ctx, EFAULT, "range 0x%" PRIx64 "-0x%" PRIx64 ": not mapped",
-			       start, end);
-	return rc;
+	return collect_range_vmas(ctx, pid, "smaps", start, end, vmas, nr);
 }
 
 CDM_EXPORT int cdm_get_movable_ranges(struct cdm_ctx *ctx, pid_t pid, uint64_t start,
