@@ -57,11 +57,12 @@ hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 watch_ms=${PLACEMENT_WATCH_MS:-50}
 
 note() { echo "note $*"; }
-# centiseconds since boot
-now_cs() {
+# centiseconds since boot: into $now without a fork; printed
+read_now() {
 	read -r up _ </proc/uptime
-	echo $((${up%.*} * 100 + 1${up#*.} - 100))	# "1" + "05": not octal
+	now=$((${up%.*} * 100 + 1${up#*.} - 100))	# "1" + "05": not octal
 }
+now_cs() { read_now; echo $now; }
 vmstat() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /proc/vmstat; }
 node0_free_kb() { awk '$3 == "MemFree:" { print $4 }' $node0/meminfo; }
 # node 0's pages on per-CPU free lists, all zones, in kB: free, but not
@@ -452,8 +453,8 @@ run_tier() {
 		# the clock starts with the contender's own first step: cdmd's
 		# exec (its start, DAMON set up, the first round), DAMOS's
 		# first sysfs write, the sysctl
-		read -r up _ </proc/uptime	# now_cs without its fork
-		t0=$((${up%.*} * 100 + 1${up#*.} - 100))
+		read_now
+		t0=$now
 		case "$who" in
 		none) ;;
 		cdmd) cdmd_start ;;
@@ -469,7 +470,7 @@ run_tier() {
 		next=0 sample_cs=$((${PLACEMENT_SAMPLE_MS:-500} / 10))
 		[ $sample_cs -gt 0 ] || sample_cs=50
 		while :; do
-			now=$(now_cs)
+			read_now
 			el=$((now - t0))
 			if [ $el -ge $next ]; then
 				sample_nodes

@@ -113,30 +113,29 @@ run_boot() {	# NAME VM-RUN-ARGS... -- GUEST-ARGS...
 	[ $rc = 0 ] || tail -n 5 "$dir/$name.err" | sed 's/^/  | /'
 }
 
+# a boot of the cxl machine running placement-guest.sh's tier runs
+tier_boot() {	# NAME MACHINE(cdm|kmem) TIMEOUT SECONDS CONTENDER...
+	local name=$1 online=cdm timeout=$3 s=$4
+	[ "$2" = cdm ] || online=system-ram
+	shift 4
+	run_boot "$name" --topology cxl --cxl-online=$online --timeout "$timeout" -- \
+		env PLACEMENT_SAMPLE_MS="$sample_ms" PLACEMENT_WATCH_MS="$watch_ms" \
+		PLACEMENT_PROMOTE_ACCESSES="${PLACEMENT_PROMOTE_ACCESSES:-1}" \
+		PLACEMENT_DEMOTE_ACCESSES="${PLACEMENT_DEMOTE_ACCESSES:-0}" \
+		/cdm/build/bench/placement-guest.sh tier "$s" "$hot" "$cold" "$@"
+}
+
 n=$(echo "$contenders" | wc -w)
-tier_timeout=$((n * (secs + 240) + 300))
 for b in $boots; do
 	case "$b" in
 	cdm|kmem)
-		online=cdm
-		[ "$b" = cdm ] || online=system-ram
-		run_boot "$b" --topology cxl --cxl-online=$online --timeout $tier_timeout -- \
-			env PLACEMENT_SAMPLE_MS="$sample_ms" PLACEMENT_WATCH_MS="$watch_ms" \
-			PLACEMENT_PROMOTE_ACCESSES="${PLACEMENT_PROMOTE_ACCESSES:-1}" \
-			PLACEMENT_DEMOTE_ACCESSES="${PLACEMENT_DEMOTE_ACCESSES:-0}" \
-			/cdm/build/bench/placement-guest.sh tier "$secs" "$hot" "$cold" $contenders ;;
+		# shellcheck disable=SC2086
+		tier_boot "$b" "$b" $((n * (secs + 240) + 300)) "$secs" $contenders ;;
 	t95)	# round after round, so that a drift of the host weighs on all alike
 		for i in $(seq "$t95_boots"); do
 			for m in $t95_machines; do
-				online=cdm
-				[ "$m" = cdm ] || online=system-ram
 				for c in $t95_contenders; do
-					run_boot "t95.$m-$c-$i" --topology cxl --cxl-online=$online \
-						--timeout $((t95_secs + 300)) -- \
-						env PLACEMENT_SAMPLE_MS="$sample_ms" PLACEMENT_WATCH_MS="$watch_ms" \
-						PLACEMENT_PROMOTE_ACCESSES="${PLACEMENT_PROMOTE_ACCESSES:-1}" \
-						PLACEMENT_DEMOTE_ACCESSES="${PLACEMENT_DEMOTE_ACCESSES:-0}" \
-						/cdm/build/bench/placement-guest.sh tier "$t95_secs" "$hot" "$cold" "$c"
+					tier_boot "t95.$m-$c-$i" "$m" $((t95_secs + 300)) "$t95_secs" "$c"
 				done
 			done
 		done ;;
