@@ -619,8 +619,12 @@ static bool carry_out(struct cdmd *d, struct managed *p, const struct cdmd_move 
 		 * they belong already (an estimate behind the times) does not.
 		 * Pages other processes map too are a mapping's (a shared
 		 * library's text): its whole mapping waits, or the tracker's
-		 * next cut of it brings up a piece not tried yet */
-		err = cdmd_history_record(&p->history, m->start, m->end, cdmd_now(), keep);
+		 * next cut of it brings up a piece not tried yet. One that
+		 * moved pages and left none it could take may move the same
+		 * way again at once: a process faulting its memory in still
+		 * puts pages there (cdmd_history_record_move()) */
+		err = cdmd_history_record_move(&p->history, m, res.moved && !res.err && !res.failed &&
+					       !res.shared, cdmd_now(), keep);
 		if (!err && !res.moved && !res.failed && !res.err && (res.shared || !res.already)) {
 			struct cdm_range hold = { m->start, m->end };
 

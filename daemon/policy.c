@@ -105,7 +105,7 @@ static void insert_at(struct cdmd_history *h, size_t i, uint64_t start, uint64_t
 
 	memmove(r + 1, r, (h->nr - i) * sizeof(*r));
 	h->nr++;
-	*r = (struct cdmd_moved_range){ start, end, last_ms, CDMD_NEVER, retry_ms };
+	*r = (struct cdmd_moved_range){ start, end, last_ms, CDMD_NEVER, retry_ms, -1, false };
 }
 
 /* Forget what is older than @keep_ms and merge neighbours with the same
@@ -121,7 +121,8 @@ static void compact(struct cdmd_history *h, int64_t now_ms, int64_t keep_ms)
 		    (r->retry_ms == CDMD_NEVER || now_ms >= r->retry_ms))
 			continue;
 		if (prev && prev->end == r->start && prev->last_ms == r->last_ms &&
-		    prev->prev_ms == r->prev_ms && prev->retry_ms == r->retry_ms) {
+		    prev->prev_ms == r->prev_ms && prev->retry_ms == r->retry_ms &&
+		    prev->last_kind == r->last_kind && prev->left_none == r->left_none) {
 			prev->end = r->end;
 			continue;
 		}
@@ -130,13 +131,28 @@ static void compact(struct cdmd_history *h, int64_t now_ms, int64_t keep_ms)
 	h->nr = n;
 }
 
+static void set_kind(struct cdmd_moved_range *r, int kind, bool left_none)
+{
+	r->last_kind = kind;
+	r->left_none = left_none;
+}
+
+/* A move of @kind over @r takes only pages that came after its last move:
+ * one the same way that left none behind */
+static bool refill(const struct cdmd_moved_range *r, int kind)
+{
+	return kind >= 0 && r->last_ms != CDMD_NEVER && r->left_none && r->last_kind == kind;
+}
+
 /*
- * Over [@start, @end): a move at @now_ms (@hold_ms CDMD_NEVER: the last
- * two move times shift, any hold ends), or a hold until @hold_ms (the
- * move times stay; a part with none gets none)
+ * Over [@start, @end): a move at @now_ms of @kind (-1: not known) that
+ * @left_none (@hold_ms CDMD_NEVER: the last two move times shift, any
+ * hold ends; a move the same way as a range's last that left none shifts
+ * only the later time), or a hold until @hold_ms (the move times stay; a
+ * part with none gets none)
  */
 static int history_mark(struct cdmd_history *h, uint64_t start, uint64_t end, int64_t now_ms,
-			int64_t hold_ms, int64_t keep_ms)
+			int64_t hold_ms, int64_t keep_ms, int kind, bool left_none)
 {
 	bool moved = hold_ms == CDMD_NEVER;
 	size_t i, holes = 0;
@@ -159,16 +175,22 @@ static int history_mark(struct cdmd_history *h, uint64_t start, uint64_t end, in
 
 		if (i == h->nr || r->start >= end) {
 			insert_at(h, i, pos, end, moved ? now_ms : CDMD_NEVER, hold_ms);
+			if (moved)
+				set_kind(&h->ranges[i], kind, left_none);
 			break;
 		}
 		if (r->start > pos) {
 			insert_at(h, i, pos, r->start, moved ? now_ms : CDMD_NEVER, hold_ms);
+			if (moved)
+				set_kind(r, kind, left_none);
 			i++;
 			r = &h->ranges[i];
 		}
 		if (moved) {
-			r->prev_ms = r->last_ms;
+			if (!refill(r, kind))
+				r->prev_ms = r->last_ms;
 			r->last_ms = now_ms;
+			set_kind(r, kind, left_none);
 		}
 		r->retry_ms = hold_ms;
 		pos = r->end;
@@ -181,13 +203,20 @@ static int history_mark(struct cdmd_history *h, uint64_t start, uint64_t end, in
 int cdmd_history_record(struct cdmd_history *h, uint64_t start, uint64_t end,
 			int64_t now_ms, int64_t keep_ms)
 {
-	return history_mark(h, start, end, now_ms, CDMD_NEVER, keep_ms);
+	return history_mark(h, start, end, now_ms, CDMD_NEVER, keep_ms, -1, false);
+}
+
+int cdmd_history_record_move(struct cdmd_history *h, const struct cdmd_move *m,
+			     bool left_none, int64_t now_ms, int64_t keep_ms)
+{
+	return history_mark(h, m->start, m->end, now_ms, CDMD_NEVER, keep_ms, (int)m->kind,
+			    left_none);
 }
 
 int cdmd_history_hold(struct cdmd_history *h, uint64_t start, uint64_t end, int64_t now_ms,
 		      int64_t retry_ms, int64_t keep_ms)
 {
-	return history_mark(h, start, end, now_ms, retry_ms, keep_ms);
+	return history_mark(h, start, end, now_ms, retry_ms, keep_ms, -1, false);
 }
 
 void cdmd_history_free(struct cdmd_history *h)
@@ -196,12 +225,15 @@ void cdmd_history_free(struct cdmd_history *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* What holds the range @r back from moving at @now_ms, or -1: nothing */
+/* What holds the range @r back from a move of @kind at @now_ms, or -1:
+ * nothing */
 static int held_by(const struct cdmd_moved_range *r, const struct cdmd_target *t,
-		   int64_t now_ms)
+		   int64_t now_ms, int kind)
 {
 	if (r->retry_ms != CDMD_NEVER && now_ms < r->retry_ms)
 		return CDMD_HELD_UNMOVABLE;
+	if (refill(r, kind))
+		return -1;
 	if (r->last_ms != CDMD_NEVER && now_ms - r->last_ms < (int64_t)t->min_residency_s * 1000)
 		return CDMD_HELD_RESIDENCY;
 	if (r->prev_ms != CDMD_NEVER &&
@@ -212,9 +244,9 @@ static int held_by(const struct cdmd_moved_range *r, const struct cdmd_target *t
 
 /* The stretch of [@pos, @end) from @pos that the history treats alike:
  * its end in *@seg_end, whether cdmd moved it before in *@moved, and
- * what holds it back (-1: nothing) */
+ * what holds it back from a move of @kind (-1: nothing) */
 static int segment(const struct cdmd_history *h, const struct cdmd_target *t, int64_t now_ms,
-		   uint64_t pos, uint64_t end, uint64_t *seg_end, bool *moved)
+		   int kind, uint64_t pos, uint64_t end, uint64_t *seg_end, bool *moved)
 {
 	size_t i = first_after(h, pos);
 	const struct cdmd_moved_range *r;
@@ -231,7 +263,7 @@ static int segment(const struct cdmd_history *h, const struct cdmd_target *t, in
 	}
 	*seg_end = r->end < end ? r->end : end;
 	*moved = true;
-	return held_by(r, t, now_ms);
+	return held_by(r, t, now_ms, kind);
 }
 
 /* ---- the rate limit ---- */
@@ -505,7 +537,8 @@ static int plan_candidate(struct plan *p, const struct candidate *c)
 
 	for (second = false; ; second = true) {
 		for (pos = piece = c->region->start; pos < end; pos = seg_end) {
-			why = segment(p->history, p->t, p->now_ms, pos, end, &seg_end, &moved);
+			why = segment(p->history, p->t, p->now_ms, (int)c->kind, pos, end,
+				      &seg_end, &moved);
 			if (why < 0 && moved == second)
 				continue;
 			if (piece < pos) {

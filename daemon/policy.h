@@ -113,6 +113,9 @@ struct cdmd_moved_range {
 	int64_t last_ms, prev_ms;	/* CDMD_NEVER: no such move */
 	int64_t retry_ms;		/* held until then (cdmd_history_hold());
 					 * CDMD_NEVER: not held */
+	int last_kind;			/* the last move's enum cdmd_move_kind,
+					 * -1: not known */
+	bool left_none;			/* it left no page behind it could move */
 };
 #define CDMD_NEVER	INT64_MIN
 
@@ -165,6 +168,17 @@ size_t cdmd_join_batches(const struct cdmd_move *moves, size_t nr, size_t i, uin
  * and the window). 0, or -ENOMEM with the history as it was. */
 int cdmd_history_record(struct cdmd_history *history, uint64_t start, uint64_t end,
 			int64_t now_ms, int64_t keep_ms);
+/*
+ * The same for the batch @m, which moved pages and left none behind that
+ * it could take when @left_none (no page failed, was busy or was shared). Its range may then
+ * move the same way again within the residency time and the ping-pong
+ * window: what such a move finds on a source node came there after this
+ * one (a process still faulting its memory in where its policy put it),
+ * so none of it moved before. The move times it records keep the bound:
+ * the earlier of the two stays, the later becomes now.
+ */
+int cdmd_history_record_move(struct cdmd_history *history, const struct cdmd_move *m,
+			     bool left_none, int64_t now_ms, int64_t keep_ms);
 /*
  * No move is planned in [@start, @end) before @retry_ms
  * (CDMD_HELD_UNMOVABLE): a move there at @now_ms found nothing it could
