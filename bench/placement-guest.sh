@@ -384,6 +384,62 @@ cgroup_setup() {
 	[ -e $cg/placement/memory.current ] || note "no memory cgroup: DAMOS filters anonymous pages instead"
 }
 
+# the counters and the trace of migrations, from before the contender acts
+count_migrations() {
+	m0=$(vmstat pgmigrate_success)
+	p0=$(vmstat pgpromote_success)
+	d0=$(($(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged)))
+	n0=$(vmstat numa_pages_migrated)
+	trace_start
+}
+
+# what an administrator has ready before a contender starts (cdmd's
+# configuration file, DAMOS's node ranges) and the harness's log reader
+# are off the clock
+prepare_contender() {
+	own="-"
+	case "$who" in
+	cdmd)
+		# DAMON sampled as DAMOS's kdamond is (5 ms samples, 100 ms
+		# aggregation)
+		cdmd_conf $fast_free_mb 100 ${PLACEMENT_PROMOTE_ACCESSES:-1} \
+			${PLACEMENT_DEMOTE_ACCESSES:-0}
+		cdmd_prepare ;;
+	damos)
+		damos_prepare ;;
+	none|nb2) ;;
+	*) echo "placement-guest: unknown contender $who" >&2; return 1 ;;
+	esac
+}
+
+# the contender's own first step, which sets t0 (the clock of
+# contender-first runs): cdmd's exec (its start, DAMON set up, the first
+# round), DAMOS's first sysfs write, the sysctl
+start_contender() {
+	read_now
+	t0=$now
+	case "$who" in
+	none) ;;
+	cdmd) cdmd_start ;;
+	damos)
+		damos_on || note "damos: the sysfs setup failed: $(ls $damon/0/contexts/0/schemes/0 2>&1 | tr '\n' ' ')" ;;
+	nb2)
+		sysctl_tiering 2 1
+		note "nb2: numa_balancing=$(cat /proc/sys/kernel/numa_balancing) demotion_enabled=$(cat /sys/kernel/mm/numa/demotion_enabled) promote_rate_limit_MBps=$(cat /proc/sys/kernel/numa_balancing_promote_rate_limit_MBps 2>/dev/null) hot_threshold_ms=$(cat /sys/kernel/debug/sched/numa_balancing/hot_threshold_ms 2>/dev/null || echo '?')" ;;
+	esac
+	t_setup=$(($(now_cs) - t0))
+	note "$who/$tag: started in $((t_setup / 100)).$((t_setup % 100 / 10)) s"
+}
+
+stop_contender() {
+	case "$who" in
+	cdmd) cdmd_stop ;;
+	damos) damon_off ;;
+	nb2) sysctl_tiering 0 0 ;;
+	esac
+	trace_stop
+}
+
 run_tier() {
 	slow=$(slow_node)
 	[ -n "$slow" ] || { echo "placement-guest: no CPU-less node with memory" >&2; exit 1; }
@@ -397,7 +453,17 @@ run_tier() {
 		. "$CDM_TOP/tests/lib/shelter.sh"
 		shelter || note "kmem: shelter failed: the harness's shells may land on node $slow"
 	fi
-	echo "machine online=$online slow=$slow kernel=$(uname -r) cdm_nodes=${cdm_nodes:-none}"
+	# PLACEMENT_ORDER: "contender" (default) starts each contender on
+	# the placed workload, the clock at its first step; "running" starts
+	# the workload under a contender that has run for 2 s, the clock at
+	# the workload's start, its results tagged ONLINE:running
+	order=${PLACEMENT_ORDER:-contender} tag=$online
+	case "$order" in
+	contender) ;;
+	running) tag=$online:running ;;
+	*) echo "placement-guest: PLACEMENT_ORDER '$order': contender or running" >&2; exit 2 ;;
+	esac
+	echo "machine online=$online order=$order slow=$slow kernel=$(uname -r) cdm_nodes=${cdm_nodes:-none}"
 	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
 		note "$online: ${t##*/}: nodes $(cat $t/nodelist)"
 	done
@@ -409,64 +475,48 @@ run_tier() {
 		sysctl_tiering 0 0
 		damon_off
 		hold_node0 $target_kb
-		t_place=$(now_cs)
-		start_hotcold $slow 0 || { echo "result $who $online failed hotcold"; continue; }
-		t_place=$(($(now_cs) - t_place))
-		# the kernel hands memory back lazily: hold node 0 again, now
-		# that the cold set is on it, at half the hot set above its
-		# high watermark
-		sleep 1
-		hold_node0 $((high_kb + hot_mib * 512))
+		if [ "$order" = running ]; then
+			# the contender runs, settled, before the workload starts
+			count_migrations
+			prepare_contender || continue
+			sleep 0.2
+			start_contender || continue
+			sleep 2
+		fi
+		read_now
+		t_start=$now
+		start_hotcold $slow 0 || { echo "result $who $tag failed hotcold"; stop_contender; continue; }
+		t_place=$(($(now_cs) - t_start))
+		if [ "$order" = contender ]; then
+			# the kernel hands memory back lazily: hold node 0
+			# again, now that the cold set is on it, at half the
+			# hot set above its high watermark
+			sleep 1
+			hold_node0 $((high_kb + hot_mib * 512))
+		fi
 		sample_nodes
 		free_kb=$(node0_free_kb)
 		# the oracle: as many hot pages on node 0 as fit above its
-		# high watermark with the cold set gone
-		room=$(((free_kb + c0 * 4 - high_kb) / 4))
+		# high watermark with the cold set gone (and, the contender
+		# running, those it has put there already)
+		room=$(((free_kb + (c0 + h0) * 4 - high_kb) / 4))
 		oracle_pages=$hot_pages
 		[ $room -ge $hot_pages ] || oracle_pages=$room
-		echo "oracle $who $online $oracle_pages $hot_pages node0_free_kb=$free_kb high_kb=$high_kb hugetlb_2m=$(cat $hp)"
-		note "$who/$online: hotcold placed in $((t_place / 100)).$((t_place % 100 / 10)) s: hot on node 0 $h0, on node $slow $hslow; cold on node 0 $c0, on node $slow $cslow; node 0 free $(( $(node0_free_kb) / 1024 )) MiB"
-		m0=$(vmstat pgmigrate_success)
-		p0=$(vmstat pgpromote_success)
-		d0=$(($(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged)))
-		n0=$(vmstat numa_pages_migrated)
-		trace_start
-		own="-"
+		echo "oracle $who $tag $oracle_pages $hot_pages node0_free_kb=$free_kb high_kb=$high_kb hugetlb_2m=$(cat $hp)"
+		note "$who/$tag: hotcold placed in $((t_place / 100)).$((t_place % 100 / 10)) s: hot on node 0 $h0, on node $slow $hslow; cold on node 0 $c0, on node $slow $cslow; node 0 free $(( $(node0_free_kb) / 1024 )) MiB"
 		# the hot set's pages on node 0 every PLACEMENT_WATCH_MS, by
 		# one process started before the clock (no fork per sample)
 		$CDM_TOP/build/bench/placement-nodes --watch $watch_ms $hc 0 $hot_start $hot_end >/tmp/watch.out &
 		watch_pid=$!
-		# what an administrator has ready before a contender starts
-		# (cdmd's configuration file, DAMOS's node ranges) and the
-		# harness's log reader are off the clock
-		case "$who" in
-		cdmd)
-			# DAMON sampled as DAMOS's kdamond is (5 ms samples,
-			# 100 ms aggregation)
-			cdmd_conf $fast_free_mb 100 ${PLACEMENT_PROMOTE_ACCESSES:-1} \
-				${PLACEMENT_DEMOTE_ACCESSES:-0}
-			cdmd_prepare ;;
-		damos)
-			damos_prepare ;;
-		esac
-		sleep 0.2
-		# the clock starts with the contender's own first step: cdmd's
-		# exec (its start, DAMON set up, the first round), DAMOS's
-		# first sysfs write, the sysctl
-		read_now
-		t0=$now
-		case "$who" in
-		none) ;;
-		cdmd) cdmd_start ;;
-		damos)
-			damos_on || note "damos: the sysfs setup failed: $(ls $damon/0/contexts/0/schemes/0 2>&1 | tr '\n' ' ')" ;;
-		nb2)
-			sysctl_tiering 2 1
-			note "nb2: numa_balancing=$(cat /proc/sys/kernel/numa_balancing) demotion_enabled=$(cat /sys/kernel/mm/numa/demotion_enabled) promote_rate_limit_MBps=$(cat /proc/sys/kernel/numa_balancing_promote_rate_limit_MBps 2>/dev/null) hot_threshold_ms=$(cat /sys/kernel/debug/sched/numa_balancing/hot_threshold_ms 2>/dev/null || echo '?')" ;;
-		*) echo "placement-guest: unknown contender $who" >&2; stop_hotcold; continue ;;
-		esac
-		t_setup=$(($(now_cs) - t0))
-		note "$who/$online: started in $((t_setup / 100)).$((t_setup % 100 / 10)) s"
+		if [ "$order" = contender ]; then
+			count_migrations
+			prepare_contender || { stop_hotcold; continue; }
+			sleep 0.2
+			start_contender || { stop_hotcold; continue; }
+		else
+			# the clock started with the workload
+			t0=$t_start
+		fi
 		next=0 sample_cs=$((${PLACEMENT_SAMPLE_MS:-500} / 10))
 		[ $sample_cs -gt 0 ] || sample_cs=50
 		while :; do
@@ -475,35 +525,35 @@ run_tier() {
 			if [ $el -ge $next ]; then
 				sample_nodes
 				m=$(trace_pages)
-				echo "csv,$((el / 100)).$((el % 100 / 10)),$who/$online,$(awk -v a=$h0 -v b=$hot_pages 'BEGIN { printf "%.4f", a / b }'),$((m * 4096)),$(awk -v a=$cslow -v b=$cold_pages 'BEGIN { printf "%.4f", a / b }')"
+				echo "csv,$((el / 100)).$((el % 100 / 10)),$who/$tag,$(awk -v a=$h0 -v b=$hot_pages 'BEGIN { printf "%.4f", a / b }'),$((m * 4096)),$(awk -v a=$cslow -v b=$cold_pages 'BEGIN { printf "%.4f", a / b }')"
 				[ -z "${PLACEMENT_DEBUG:-}" ] || [ "$who" != cdmd ] || debug_cdmd $el
 				next=$((next + sample_cs))
 				[ $el -lt $((secs * 100)) ] || break
 			fi
 			sleep 0.2
 		done
-		note "$who/$online: the hot-set watch used $(cpu_ticks $watch_pid) CPU ticks (of $hz a second) in $(grep -c '^watch' /tmp/watch.out) samples"
+		note "$who/$tag: the hot-set watch used $(cpu_ticks $watch_pid) CPU ticks (of $hz a second) in $(grep -c '^watch' /tmp/watch.out) samples"
 		kill $watch_pid 2>/dev/null
 		wait $watch_pid 2>/dev/null
-		awk -v t0=$t0 -v k="$who/$online" -v n=$hot_pages '$1 == "watch" && $2 >= t0 * 10 {
+		awk -v t0=$t0 -v k="$who/$tag" -v n=$hot_pages '$1 == "watch" && $2 >= t0 * 10 {
 			printf "watch,%.2f,%s,%.4f\n", ($2 - t0 * 10) / 1000, k, $3 / n }' /tmp/watch.out
 		case "$who" in
 		cdmd)
 			cb=$(cdmd_bytes)
 			own=$(echo "$cb" | awk '{ print $1 }')
-			note "cdmd/$online: $(echo "$cb" | cut -d' ' -f2-) (bytes, cdmctl status); $(grep -c ' promote ' /tmp/cdmd.log) promote and $(grep -c ' demote ' /tmp/cdmd.log) demote batches logged, $(grep -ci error /tmp/cdmd.log) error lines"
-			grep -iE 'error|fail|cannot' /tmp/cdmd.log | head -n 5 | sed "s/^/note cdmd\/$online log: /"
-			grep -E ' (promote|demote) ' /tmp/cdmd.log | tail -n 3 | sed "s/^/note cdmd\/$online log: /"
+			note "cdmd/$tag: $(echo "$cb" | cut -d' ' -f2-) (bytes, cdmctl status); $(grep -c ' promote ' /tmp/cdmd.log) promote and $(grep -c ' demote ' /tmp/cdmd.log) demote batches logged, $(grep -ci error /tmp/cdmd.log) error lines"
+			grep -iE 'error|fail|cannot' /tmp/cdmd.log | head -n 5 | sed "s/^/note cdmd\/$tag log: /"
+			grep -E ' (promote|demote) ' /tmp/cdmd.log | tail -n 3 | sed "s/^/note cdmd\/$tag log: /"
 			# the whole log, for bench/placement.sh's guest log file
-			awk -v t0=$t0 -v o=$online '{ $1 = sprintf("%.1f", ($1 - t0) / 100); print "cdmdlog " o ": " $0 }' /tmp/cdmd.log
+			awk -v t0=$t0 -v o=$tag '{ $1 = sprintf("%.1f", ($1 - t0) / 100); print "cdmdlog " o ": " $0 }' /tmp/cdmd.log
 			cdmd_stop ;;
 		damos)
 			if [ "$(cat $damon/0/state 2>/dev/null)" = on ]; then
 				st=$(damos_stats)
 				own=$(echo "$st" | tr ' /' '\n\n' | awk 'NR % 2 == 0 && NF { s += $1 } END { print s + 0 }')
-				note "damos/$online: sz_tried/sz_applied bytes per scheme: $st"
+				note "damos/$tag: sz_tried/sz_applied bytes per scheme: $st"
 			else
-				note "damos/$online: the kdamond is not on"
+				note "damos/$tag: the kdamond is not on"
 			fi
 			damon_off ;;
 		nb2) sysctl_tiering 0 0 ;;
@@ -516,10 +566,10 @@ run_tier() {
 		d=$(($(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged) - d0))
 		n=$(($(vmstat numa_pages_migrated) - n0))
 		sample_nodes
-		note "$who/$online: pages migrated by reason (mm_migrate_pages): $reasons"
+		note "$who/$tag: pages migrated by reason (mm_migrate_pages): $reasons"
 		# DAMON sees accesses only to pages on an LRU list
-		note "$who/$online: hot pages on LRU lists: $($CDM_TOP/build/bench/placement-nodes --flags $hc $hot_start $hot_end | sed 's/^flags //' | tr '\n' ';')"
-		echo "result $who $online moved_pages=$tp migrated_pages=$m pgpromote_success=$p pgdemote=$d numa_pages_migrated=$n own_bytes=$own hot0=$h0 hot_slow=$hslow cold0=$c0 cold_slow=$cslow"
+		note "$who/$tag: hot pages on LRU lists: $($CDM_TOP/build/bench/placement-nodes --flags $hc $hot_start $hot_end | sed 's/^flags //' | tr '\n' ';')"
+		echo "result $who $tag moved_pages=$tp migrated_pages=$m pgpromote_success=$p pgdemote=$d numa_pages_migrated=$n own_bytes=$own hot0=$h0 hot_slow=$hslow cold0=$c0 cold_slow=$cslow"
 		stop_hotcold
 	done
 }

@@ -41,6 +41,14 @@
 # PLACEMENT_T95_BOOTS (3) fresh boots, one contender per boot (as in
 # the long runs, a contender stopped in the middle of its moves slows
 # the next one's placement down), and print each one's t95s and median.
+# They do so in each order of PLACEMENT_T95_ORDERS ("contender running"):
+# "contender" starts the contender on the placed workload, as the long
+# runs do, the clock at the contender's first step: it counts the
+# contender's own start (a daemon's exec and set-up against a kernel
+# thread's sysfs writes); "running" starts the workload under a
+# contender that has run for 2 s, the clock at the workload's start (its
+# placement, 0.6-1.8 s, included), which is how a daemon started at boot
+# meets its workloads. Its results are tagged "cdm:running".
 # kmem is not in the default: in most fresh kmem boots node 0 is below
 # its low watermark when cdmd starts, and cdmd's own pages (default
 # policy; the harness's cgroup, which allows node 0 only, is not cdmd's)
@@ -68,7 +76,9 @@
 # interval_ms in the overhead boot, 500; the tier boots run it at 100 ms,
 # DAMON sampled as DAMOS's kdamond is), PLACEMENT_PROMOTE_ACCESSES and
 # PLACEMENT_DEMOTE_ACCESSES (cdmd's thresholds in the tier boots, 1 and 0:
-# those of the DAMOS schemes). Needs make all and a kernel for scripts/vm-run.
+# those of the DAMOS schemes). PLACEMENT_VERBOSE=1, PLACEMENT_DEBUG=1 and
+# PLACEMENT_CDMD=PATH reach the guest (bench/placement-guest.sh). Needs
+# make all and a kernel for scripts/vm-run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
@@ -80,6 +90,10 @@ t95_contenders=${PLACEMENT_T95_CONTENDERS:-damos nb2 cdmd}
 t95_machines=${PLACEMENT_T95_MACHINES:-cdm}
 for m in $t95_machines; do
 	case "$m" in cdm|kmem) ;; *) echo "placement.sh: PLACEMENT_T95_MACHINES: unknown machine '$m' (cdm kmem)" >&2; exit 2 ;; esac
+done
+t95_orders=${PLACEMENT_T95_ORDERS:-contender running}
+for o in $t95_orders; do
+	case "$o" in contender|running) ;; *) echo "placement.sh: PLACEMENT_T95_ORDERS: unknown order '$o' (contender running)" >&2; exit 2 ;; esac
 done
 t95_boots=${PLACEMENT_T95_BOOTS:-3}
 case "$t95_boots" in ''|*[!0-9]*|0) echo "placement.sh: PLACEMENT_T95_BOOTS '$t95_boots' is not a positive number" >&2; exit 2 ;; esac
@@ -122,6 +136,8 @@ tier_boot() {	# NAME MACHINE(cdm|kmem) TIMEOUT SECONDS CONTENDER...
 		env PLACEMENT_SAMPLE_MS="$sample_ms" PLACEMENT_WATCH_MS="$watch_ms" \
 		PLACEMENT_PROMOTE_ACCESSES="${PLACEMENT_PROMOTE_ACCESSES:-1}" \
 		PLACEMENT_DEMOTE_ACCESSES="${PLACEMENT_DEMOTE_ACCESSES:-0}" \
+		PLACEMENT_VERBOSE="${PLACEMENT_VERBOSE:-}" PLACEMENT_DEBUG="${PLACEMENT_DEBUG:-}" \
+		PLACEMENT_CDMD="${PLACEMENT_CDMD:-}" PLACEMENT_ORDER="${PLACEMENT_ORDER:-contender}" \
 		/cdm/build/bench/placement-guest.sh tier "$s" "$hot" "$cold" "$@"
 }
 
@@ -133,9 +149,13 @@ for b in $boots; do
 		tier_boot "$b" "$b" $((n * (secs + 240) + 300)) "$secs" $contenders ;;
 	t95)	# round after round, so that a drift of the host weighs on all alike
 		for i in $(seq "$t95_boots"); do
-			for m in $t95_machines; do
-				for c in $t95_contenders; do
-					tier_boot "t95.$m-$c-$i" "$m" $((t95_secs + 300)) "$t95_secs" "$c"
+			for o in $t95_orders; do
+				for m in $t95_machines; do
+					for c in $t95_contenders; do
+						name=t95.$m-$c-$i
+						[ "$o" = contender ] || name=t95.$m-$o-$c-$i
+						PLACEMENT_ORDER=$o tier_boot "$name" "$m" $((t95_secs + 300)) "$t95_secs" "$c"
+					done
 				done
 			done
 		done ;;
