@@ -407,8 +407,6 @@ prepare_contender() {
 		cdmd_prepare ;;
 	damos)
 		damos_prepare ;;
-	none|nb2) ;;
-	*) echo "placement-guest: unknown contender $who" >&2; return 1 ;;
 	esac
 }
 
@@ -437,7 +435,6 @@ stop_contender() {
 	damos) damon_off ;;
 	nb2) sysctl_tiering 0 0 ;;
 	esac
-	trace_stop
 }
 
 run_tier() {
@@ -472,20 +469,28 @@ run_tier() {
 	fast_free_mb=$(((high_kb + 1023) / 1024))
 	target_kb=$(((cold_mib + hot_mib / 2) * 1024 + high_kb))
 	for who in "$@"; do
+		case "$who" in
+		none|cdmd|damos|nb2) ;;
+		*) echo "placement-guest: unknown contender $who" >&2; continue ;;
+		esac
 		sysctl_tiering 0 0
 		damon_off
 		hold_node0 $target_kb
 		if [ "$order" = running ]; then
 			# the contender runs, settled, before the workload starts
+			prepare_contender
 			count_migrations
-			prepare_contender || continue
 			sleep 0.2
-			start_contender || continue
+			start_contender
 			sleep 2
 		fi
 		read_now
 		t_start=$now
-		start_hotcold $slow 0 || { echo "result $who $tag failed hotcold"; stop_contender; continue; }
+		start_hotcold $slow 0 || {
+			echo "result $who $tag failed hotcold"
+			[ "$order" = contender ] || { stop_contender; trace_stop; }
+			continue
+		}
 		t_place=$(($(now_cs) - t_start))
 		if [ "$order" = contender ]; then
 			# the kernel hands memory back lazily: hold node 0
@@ -509,10 +514,10 @@ run_tier() {
 		$CDM_TOP/build/bench/placement-nodes --watch $watch_ms $hc 0 $hot_start $hot_end >/tmp/watch.out &
 		watch_pid=$!
 		if [ "$order" = contender ]; then
+			prepare_contender
 			count_migrations
-			prepare_contender || { stop_hotcold; continue; }
 			sleep 0.2
-			start_contender || { stop_hotcold; continue; }
+			start_contender
 		else
 			# the clock started with the workload
 			t0=$t_start
@@ -545,8 +550,7 @@ run_tier() {
 			grep -iE 'error|fail|cannot' /tmp/cdmd.log | head -n 5 | sed "s/^/note cdmd\/$tag log: /"
 			grep -E ' (promote|demote) ' /tmp/cdmd.log | tail -n 3 | sed "s/^/note cdmd\/$tag log: /"
 			# the whole log, for bench/placement.sh's guest log file
-			awk -v t0=$t0 -v o=$tag '{ $1 = sprintf("%.1f", ($1 - t0) / 100); print "cdmdlog " o ": " $0 }' /tmp/cdmd.log
-			cdmd_stop ;;
+			awk -v t0=$t0 -v o=$tag '{ $1 = sprintf("%.1f", ($1 - t0) / 100); print "cdmdlog " o ": " $0 }' /tmp/cdmd.log ;;
 		damos)
 			if [ "$(cat $damon/0/state 2>/dev/null)" = on ]; then
 				st=$(damos_stats)
@@ -554,10 +558,9 @@ run_tier() {
 				note "damos/$tag: sz_tried/sz_applied bytes per scheme: $st"
 			else
 				note "damos/$tag: the kdamond is not on"
-			fi
-			damon_off ;;
-		nb2) sysctl_tiering 0 0 ;;
+			fi ;;
 		esac
+		stop_contender
 		reasons=$(trace_reasons)
 		tp=$(trace_pages)
 		trace_stop
