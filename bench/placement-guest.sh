@@ -24,11 +24,15 @@
 #   nb2     kernel.numa_balancing=2 (tiering mode) with
 #           /sys/kernel/mm/numa/demotion_enabled=1
 # Prints "csv,T,CONTENDER,SCORE,BYTES,COLD_SLOW" samples (T: seconds
-# since the command that started the contender), "watch,T,CONTENDER,SCORE"
-# samples of the hot set alone every PLACEMENT_WATCH_MS (default 50; by
+# since the command that started the contender),
+# "watch,T,CONTENDER,SCORE,NODE0_FREE_KB" samples of the hot set alone and
+# node 0's MemFree every PLACEMENT_WATCH_MS (default 50; by
 # bench/placement-nodes --watch, which needs no fork per sample: the
-# fine-grained clock for t95), "oracle ..." and
-# "result ..." lines, and "note ..." lines with what was seen; "cdmdlog"
+# fine-grained clock for t95, and how far below its high watermark a
+# contender's promotions took node 0), "oracle ..." and "result ..." lines
+# (reclaim_scanned, alloc_stalls: pages scanned by reclaim and allocation
+# stalls from the contender's start to the end of the run; in the running
+# order that includes the workload's own start), and "note ..." lines with what was seen; "cdmdlog"
 # lines hold cdmd's log. PLACEMENT_VERBOSE=1 runs cdmd with --verbose
 # (each batch and round); PLACEMENT_DEBUG=1 also asks cdmd for its status
 # and top regions at each sample ("debug" lines; the requests perturb).
@@ -374,6 +378,11 @@ trace_stop() {
 		echo "note the trace buffer overflowed: $(grep entries-in-buffer $tr/trace)"
 }
 
+# pages scanned by reclaim (kswapd, direct, khugepaged) and allocation
+# stalls so far: whether anything drove a node into reclaim
+reclaim_scanned() { awk '$1 ~ /^pgscan_(kswapd|direct|khugepaged)$/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
+alloc_stalls() { awk '$1 ~ /^allocstall_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
+
 cpu_ticks() { awk '{ print $14 + $15 }' /proc/$1/stat 2>/dev/null || echo 0; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' /proc/$1/status; }
 
@@ -390,6 +399,7 @@ count_migrations() {
 	p0=$(vmstat pgpromote_success)
 	d0=$(($(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged)))
 	n0=$(vmstat numa_pages_migrated)
+	r0=$(reclaim_scanned) s0=$(alloc_stalls)
 	trace_start
 }
 
@@ -541,7 +551,7 @@ run_tier() {
 		kill $watch_pid 2>/dev/null
 		wait $watch_pid 2>/dev/null
 		awk -v t0=$t0 -v k="$who/$tag" -v n=$hot_pages '$1 == "watch" && $2 >= t0 * 10 {
-			printf "watch,%.2f,%s,%.4f\n", ($2 - t0 * 10) / 1000, k, $3 / n }' /tmp/watch.out
+			printf "watch,%.2f,%s,%.4f,%d\n", ($2 - t0 * 10) / 1000, k, $3 / n, $4 }' /tmp/watch.out
 		case "$who" in
 		cdmd)
 			cb=$(cdmd_bytes)
@@ -568,11 +578,12 @@ run_tier() {
 		p=$(($(vmstat pgpromote_success) - p0))
 		d=$(($(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged) - d0))
 		n=$(($(vmstat numa_pages_migrated) - n0))
+		r=$(($(reclaim_scanned) - r0)) s=$(($(alloc_stalls) - s0))
 		sample_nodes
 		note "$who/$tag: pages migrated by reason (mm_migrate_pages): $reasons"
 		# DAMON sees accesses only to pages on an LRU list
 		note "$who/$tag: hot pages on LRU lists: $($CDM_TOP/build/bench/placement-nodes --flags $hc $hot_start $hot_end | sed 's/^flags //' | tr '\n' ';')"
-		echo "result $who $tag moved_pages=$tp migrated_pages=$m pgpromote_success=$p pgdemote=$d numa_pages_migrated=$n own_bytes=$own hot0=$h0 hot_slow=$hslow cold0=$c0 cold_slow=$cslow"
+		echo "result $who $tag moved_pages=$tp migrated_pages=$m pgpromote_success=$p pgdemote=$d numa_pages_migrated=$n reclaim_scanned=$r alloc_stalls=$s own_bytes=$own hot0=$h0 hot_slow=$hslow cold0=$c0 cold_slow=$cslow"
 		stop_hotcold
 	done
 }

@@ -177,7 +177,7 @@ csv=$dir/placement.csv
 logs=$(for b in cdm kmem; do [ ! -f "$dir/$b.log" ] || echo "$dir/$b.log"; done)
 watch_csv=$dir/placement-watch.csv
 {
-	echo "time_s,contender,score"
+	echo "time_s,contender,score,node0_free_kib"
 	for b in cdm kmem; do
 		[ ! -f "$dir/$b.log" ] || sed -n 's/^watch,//p' "$dir/$b.log"
 	done
@@ -191,10 +191,16 @@ if [ -n "$logs" ]; then
 	echo
 	# shellcheck disable=SC2086
 	cat $logs | awk -F'[ ,]' -v csv="$csv" '
-	$1 == "oracle" { k = $2 "/" $3; oracle[k] = $4 / $5; order[n++] = k }
-	# the hot-set watch: the same score, sampled every few tens of ms
+	$1 == "oracle" {
+		k = $2 "/" $3; oracle[k] = $4 / $5; order[n++] = k
+		for (i = 6; i <= NF; i++) if ($i ~ /^high_kb=/) high[k] = substr($i, 9)
+	}
+	# the hot-set watch: the same score, sampled every few tens of ms,
+	# and node 0'"'"'s free memory
 	$1 == "watch" {
 		k = $3; watched[k] = 1
+		if ($5 != "" && $5 >= 0 && (k in high) && (!(k in low) || $5 - high[k] < low[k]))
+			low[k] = $5 - high[k]
 		if ($4 >= 0.95 * oracle[k]) {
 			if (!(k in wt95)) wt95[k] = $2
 			if (!(k in wheld)) wheld[k] = $2
@@ -217,8 +223,9 @@ if [ -n "$logs" ]; then
 			} else
 				delete held[k]
 		}
-		printf "%-16s %6s %8s %8s %7s %10s %10s %11s %9s %9s %9s\n", "contender/online", "oracle",
-			"t95 s", "held s", "final", "cold slow", "moved MiB", "vmstat MiB", "promoted", "demoted", "own MiB"
+		printf "%-16s %6s %8s %8s %7s %10s %10s %11s %9s %9s %9s %8s %8s\n", "contender/online", "oracle",
+			"t95 s", "held s", "final", "cold slow", "moved MiB", "vmstat MiB", "promoted", "demoted", "own MiB",
+			"low MiB", "scanned"
 		for (i = 0; i < n; i++) {
 			k = order[i]
 			if (!(k in res)) { printf "%-16s %6.2f  (no result: see the log)\n", k, oracle[k]; continue }
@@ -229,11 +236,13 @@ if [ -n "$logs" ]; then
 				if (k in wt95) t95[k] = wt95[k]
 				if (k in wheld) held[k] = wheld[k]
 			}
-			printf "%-16s %6.2f %8s %8s %7.3f %10.3f %10.1f %11.1f %9d %9d %9s\n", k, oracle[k],
+			printf "%-16s %6.2f %8s %8s %7.3f %10.3f %10.1f %11.1f %9d %9d %9s %8s %8s\n", k, oracle[k],
 				(k in t95) ? t95[k] : "never", (k in held) ? held[k] : "never", last[k], coldslow[k],
 				v[k, "moved_pages"] * 4096 / 1048576, v[k, "migrated_pages"] * 4096 / 1048576,
 				v[k, "pgpromote_success"], v[k, "pgdemote"],
-				own ~ /^[0-9]+$/ ? sprintf("%.1f", own / 1048576) : own
+				own ~ /^[0-9]+$/ ? sprintf("%.1f", own / 1048576) : own,
+				(k in low) ? sprintf("%.1f", low[k] / 1024) : "?",
+				((k, "reclaim_scanned") in v) ? v[k, "reclaim_scanned"] : "?"
 		}
 		print "t95: first sample with score >= 0.95 x oracle (score = hot pages on node 0 / hot pages),"
 		print "  seconds from the command that started the contender; held: first sample from which"
@@ -244,6 +253,9 @@ if [ -n "$logs" ]; then
 		print "promoted, demoted: pgpromote_success, pgdemote_* deltas (pages; kernel tiering only);"
 		print "own MiB: the contender'"'"'s own count (cdmd: cdmctl status promoted+demoted; damos: sz_applied)"
 		print "cold slow: fraction of the cold set on the slow node at the end"
+		print "low MiB: node 0'"'"'s lowest MemFree in the run less its high watermark (negative: below it;"
+		print "  cdmd'"'"'s fast_free_mb is that watermark); scanned: pages scanned by reclaim (kswapd, direct,"
+		print "  khugepaged) from the contender'"'"'s start to the end of the run"
 	}'
 fi
 
@@ -273,20 +285,32 @@ if [ -n "$t95_logs" ]; then
 	function show(v) { return v >= NEVER ? "never" : sprintf("%.2f", v) }
 	BEGIN { NEVER = 1e9 }
 	# a boot that never reached 95% counts as later than any that did
-	function close_boot() { if (k != "") t[k, ++nt[k]] = got }
+	function close_boot() { if (k != "") { t[k, ++nt[k]] = got; lows[k, nt[k]] = lowest } }
 	FNR == 1 { close_boot(); k = "" }
-	$1 == "oracle" { k = $2 "/" $3; oracle = $4 / $5; got = NEVER; if (!(k in nt)) { nt[k] = 0; order[n++] = k } }
+	$1 == "oracle" {
+		k = $2 "/" $3; oracle = $4 / $5; got = NEVER; lowest = NEVER; high = ""
+		for (i = 6; i <= NF; i++) if ($i ~ /^high_kb=/) high = substr($i, 9)
+		if (!(k in nt)) { nt[k] = 0; order[n++] = k }
+	}
+	# node 0'"'"'s lowest free memory above its high watermark until t95
+	$1 == "watch" && k != "" && got == NEVER && high != "" && $5 != "" && $5 >= 0 &&
+	    ($5 - high) / 1024 < lowest { lowest = ($5 - high) / 1024 }
 	$1 == "watch" && k != "" && got == NEVER && $4 >= 0.95 * oracle { got = $2 + 0 }
 	END {
 		close_boot()
-		printf "%-16s %6s %8s %8s %8s  %s\n", "contender/online", "boots", "median", "min", "max", "t95 s of each boot"
+		printf "%-16s %6s %8s %8s %8s %8s %6s  %s\n", "contender/online", "boots", "median", "min", "max",
+			"low MiB", "<high", "t95 s of each boot"
 		for (i = 0; i < n; i++) {
-			k = order[i]; m = nt[k]; list = ""
+			k = order[i]; m = nt[k]; list = ""; below = 0
 			for (a = 2; a <= m; a++)	# insertion sort: a few boots
 				for (b = a; b > 1 && t[k, b] < t[k, b - 1]; b--) { x = t[k, b]; t[k, b] = t[k, b - 1]; t[k, b - 1] = x }
-			for (a = 1; a <= m; a++) list = list " " show(t[k, a])
+			for (a = 2; a <= m; a++)
+				for (b = a; b > 1 && lows[k, b] < lows[k, b - 1]; b--) { x = lows[k, b]; lows[k, b] = lows[k, b - 1]; lows[k, b - 1] = x }
+			for (a = 1; a <= m; a++) { list = list " " show(t[k, a]); if (lows[k, a] < 0) below++ }
 			med = m % 2 ? t[k, (m + 1) / 2] : (t[k, m / 2] + t[k, m / 2 + 1]) / 2
-			printf "%-16s %6d %8s %8s %8s %s\n", k, m, show(med), show(t[k, 1]), show(t[k, m]), list
+			lowmed = m % 2 ? lows[k, (m + 1) / 2] : (lows[k, m / 2] + lows[k, m / 2 + 1]) / 2
+			printf "%-16s %6d %8s %8s %8s %8s %6s %s\n", k, m, show(med), show(t[k, 1]), show(t[k, m]),
+				(lowmed >= NEVER ? "?" : sprintf("%.1f", lowmed)), below "/" m, list
 			split(k, kk, "/"); medof[kk[1], kk[2]] = med; machines[kk[2]] = 1; who[kk[1]] = 1
 		}
 		for (mc in machines) {
@@ -299,6 +323,10 @@ if [ -n "$t95_logs" ]; then
 			printf "cdmd sooner than every contender on %s (medians): %s%s\n", mc, verdict,
 				beat == "" ? "" : " (not sooner than" beat ")"
 		}
+		print "low MiB: median over the boots of node 0'"'"'s lowest MemFree less its high watermark until"
+		print "  t95 (the whole run if never; negative: below it); <high: boots in which it went below."
+		print "  cdmd'"'"'s fast_free_mb is that watermark, room counted with the free pages on node 0'"'"'s"
+		print "  per-CPU lists and MemFree kept above the low watermark (daemon/zoneinfo.h); DAMOS has no bound"
 	}' $t95_logs
 fi
 
