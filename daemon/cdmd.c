@@ -24,6 +24,7 @@
  * are served from the same poll(2), never blocking it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -32,9 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +58,7 @@
 #define DEFAULT_CONFIG	"/etc/cdm/cdmd.conf"
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 #define CPUSETS_JOURNAL	"/run/cdmd/cpusets"
+#define PID_FILE	"/run/cdmd/cdmd.pid"
 #define NODE_SYSFS	"/sys/devices/system/node"
 #define PROC_ZONEINFO	"/proc/zoneinfo"
 #define MIB		(1024.0 * 1024.0)
@@ -743,6 +745,112 @@ static const char *cpusets_journal(void)
 	return path && *path ? path : CPUSETS_JOURNAL;
 }
 
+/* the directory @path goes in, made when there is none (systemd's
+ * RuntimeDirectory= makes /run/cdmd itself); @what names the file */
+static int make_parent_dir(const char *what, const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int err = 0;
+
+	if (!dir) {
+		log_err("%s %s: out of memory", what, path);
+		return -ENOMEM;
+	}
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST) {
+			err = -errno;
+			log_err("%s %s: making %s: %s", what, path, dir, strerror(-err));
+		}
+	}
+	free(dir);
+	return err;
+}
+
+static const char *pid_file(void)
+{
+	const char *path = getenv("CDMD_PID_FILE");
+
+	return path && *path ? path : PID_FILE;
+}
+
+/*
+ * One cdmd at a time. What it drives is the machine's (DAMON's kdamonds,
+ * the tracefs instance, the list of kdamonds it owns, the cgroups),
+ * whatever sockets it answers on: a second cdmd would take the first's
+ * idle kdamonds and trace instance for leftovers and tear them down on
+ * its way out. The pid file stays locked (flock) while cdmd runs, so the
+ * lock ends with the process however it ends, and a cdmd that finds it
+ * locked leaves before it touches any of that. At a stop the file is
+ * removed while still locked: a cdmd that opened it just before locks a
+ * file no longer there, finds another or none at the path, and opens
+ * that instead.
+ */
+static int lock_pid_file(struct cdmd *d)
+{
+	const char *path = pid_file();
+	struct stat locked, named;
+	char buf[32];
+	int fd, err, tries;
+	ssize_t n;
+
+	err = make_parent_dir("pid file", path);
+	if (err)
+		return err;
+	for (tries = 0;; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			log_err("pid file %s: %s", path, strerror(errno));
+			return -errno;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			err = -errno;
+			if (err == -EWOULDBLOCK) {
+				n = pread(fd, buf, sizeof(buf) - 1, 0);
+				buf[n > 0 ? n : 0] = '\0';
+				buf[strcspn(buf, "\n")] = '\0';
+				log_err("another cdmd is running (pid %s, %s): one cdmd at a time "
+					"drives DAMON, its trace instance and the cgroups",
+					buf[0] ? buf : "?", path);
+			} else {
+				log_err("pid file %s: locking it: %s", path, strerror(-err));
+			}
+			close(fd);
+			return err;
+		}
+		if (!fstat(fd, &locked) && !stat(path, &named) && locked.st_dev == named.st_dev &&
+		    locked.st_ino == named.st_ino)
+			break;
+		close(fd);
+		if (tries == 3) {
+			log_err("pid file %s: replaced again and again while cdmd locked it", path);
+			return -EAGAIN;
+		}
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != n) {
+		err = errno ? -errno : -EIO;
+		log_err("pid file %s: writing it: %s", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	d->pid_fd = fd;
+	return 0;
+}
+
+/* removed while locked (see lock_pid_file()); the lock goes with the
+ * descriptor */
+static void unlock_pid_file(struct cdmd *d)
+{
+	if (d->pid_fd < 0)
+		return;
+	if (unlink(pid_file()))
+		log_warn("pid file %s: removing it: %s", pid_file(), strerror(errno));
+	close(d->pid_fd);
+	d->pid_fd = -1;
+}
+
 /*
  * isolate_cpusets, on a kernel without CDM nodes: every top-level cgroup
  * but those holding a target's process kept to the nodes with CPUs
@@ -993,24 +1101,15 @@ static void open_procwatch(struct cdmd *d)
 			   "CAP_NET_ADMIN and a kernel with CONFIG_PROC_EVENTS)");
 }
 
-/* The control socket, in a directory made for it when there is none
- * (systemd's RuntimeDirectory= makes /run/cdmd itself) */
+/* The control socket, in a directory made for it when there is none */
 static int open_control(struct cdmd *d)
 {
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *slash;
 	struct errlog e;
 	int err;
 
-	snprintf(dir, sizeof(dir), "%s", d->socket_path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST) {
-			log_err("control socket %s: making %s: %s", d->socket_path, dir,
-				strerror(errno));
-			return -errno;
-		}
-	}
+	err = make_parent_dir("control socket", d->socket_path);
+	if (err)
+		return err;
 	err = cdmd_control_open(d->socket_path, d->cfg->socket_group, cdmd_answer, d,
 				errlog_open(&e), &d->control);
 	errlog_close(&e, LOG_ERR, NULL, 0);
@@ -1059,7 +1158,7 @@ int main(int argc, char **argv)
 	};
 	struct cdmd d = { .config_path = DEFAULT_CONFIG, .socket_path = CDMD_SOCKET_PATH,
 			  .hint_socket_path = CDM_HINT_SOCKET, .timerfd = -1, .sigfd = -1,
-			  .rescan = true };
+			  .pid_fd = -1, .rescan = true };
 	int opt, err, priority = LOG_INFO;
 	bool check = false;
 	struct errlog e;
@@ -1107,8 +1206,9 @@ int main(int argc, char **argv)
 	errlog_close(&e, LOG_ERR, NULL, 0);
 	if (!err)
 		check_own_cpuset(d.ctx, d.cfg);
-	if (!err && !check)
-		keep_own_memory_fast(d.ctx);
+	/* before anything of the machine's is touched */
+	if (!err && !check && lock_pid_file(&d))
+		err = -EBUSY;
 	if (err || check) {
 		if (!err)
 			printf("%s: %d targets, no problems\n", d.config_path, d.cfg->nr_targets);
@@ -1116,6 +1216,7 @@ int main(int argc, char **argv)
 		cdm_unref(d.ctx);
 		return err ? 1 : 0;
 	}
+	keep_own_memory_fast(d.ctx);
 	for (opt = 0; opt < CDMD_MAX_TARGETS; opt++)
 		d.rates[opt].last_ms = CDMD_NEVER;
 	report_kernel(&d);
@@ -1161,5 +1262,6 @@ int main(int argc, char **argv)
 		close(d.sigfd);
 	if (d.timerfd >= 0)
 		close(d.timerfd);
+	unlock_pid_file(&d);
 	return err ? 1 : 0;
 }

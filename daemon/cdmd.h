@@ -97,6 +97,7 @@ struct cdmd {
 	struct cdmd_metrics *metrics;	/* NULL: metrics_port 0 */
 	struct cdmd_cpusets cpusets;	/* isolate_cpusets: what cdmd changed */
 	int timerfd, sigfd;
+	int pid_fd;			/* the pid file, locked while cdmd runs */
 	bool stop;
 };
 
