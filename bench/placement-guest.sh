@@ -344,12 +344,19 @@ cdmd_stop() {
 # vmstat's pgmigrate_success also counts compaction (kcompactd, the
 # hugetlb holder, high-order allocations), which is no contender's work
 tr=/sys/kernel/tracing
-trace_start() {
+# the buffer, 8 MiB a CPU of node 0's memory, once before node 0 is held:
+# made at each run's start it took that much of the room the hold had
+# left above node 0's high watermark (14 MiB in a kmem boot, after the
+# oracle was read), and cdmd, which keeps to that watermark, had none
+trace_setup() {
 	[ -e $tr/trace ] || mount -t tracefs nodev $tr 2>/dev/null
+	[ -e $tr/events/migrate/mm_migrate_pages/enable ] || return 0
+	echo 8192 >$tr/buffer_size_kb
+}
+trace_start() {
 	[ -e $tr/events/migrate/mm_migrate_pages/enable ] || { tracing=; return; }
 	tracing=1
 	echo 0 >$tr/tracing_on
-	echo 8192 >$tr/buffer_size_kb
 	echo >$tr/trace
 	echo 1 >$tr/events/migrate/mm_migrate_pages/enable
 	echo 1 >$tr/tracing_on
@@ -475,6 +482,7 @@ run_tier() {
 		note "$online: ${t##*/}: nodes $(cat $t/nodelist)"
 	done
 	cgroup_setup
+	trace_setup
 	high_kb=$(node0_high_kb)
 	fast_free_mb=$(((high_kb + 1023) / 1024))
 	target_kb=$(((cold_mib + hot_mib / 2) * 1024 + high_kb))
