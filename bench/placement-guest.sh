@@ -406,7 +406,7 @@ count_migrations() {
 	p0=$(vmstat pgpromote_success)
 	d0=$(($(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged)))
 	n0=$(vmstat numa_pages_migrated)
-	r0=$(reclaim_scanned) s0=$(alloc_stalls)
+	r0=$(reclaim_scanned) s0=$(alloc_stalls) k0=$(dmesg | wc -l)
 	trace_start
 }
 
@@ -587,6 +587,12 @@ run_tier() {
 		d=$(($(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged) - d0))
 		n=$(($(vmstat numa_pages_migrated) - n0))
 		r=$(($(reclaim_scanned) - r0)) s=$(($(alloc_stalls) - s0))
+		# a workload the OOM killer took scores 0 from then on: said
+		# (vm-run counts an OOM kill as no kernel report)
+		kill -0 $hc 2>/dev/null ||
+			note "$who/$tag: the workload (hotcold, pid $hc) was gone before the run's end"
+		dmesg | tail -n +$((k0 + 1)) | grep -E 'invoked oom-killer|Killed process' | head -n 4 |
+			sed "s/^/note $who\/$tag: kernel: /"
 		sample_nodes
 		note "$who/$tag: pages migrated by reason (mm_migrate_pages): $reasons"
 		# DAMON sees accesses only to pages on an LRU list
