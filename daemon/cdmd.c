@@ -740,9 +740,7 @@ out:
 /* where cpusets.c writes down what isolate_cpusets changed */
 static const char *cpusets_journal(void)
 {
-	const char *path = getenv("CDMD_CPUSETS_FILE");
-
-	return path && *path ? path : CPUSETS_JOURNAL;
+	return cdmd_path_env("CDMD_CPUSETS_FILE", CPUSETS_JOURNAL);
 }
 
 /* the directory @path goes in, made when there is none (systemd's
@@ -770,9 +768,7 @@ static int make_parent_dir(const char *what, const char *path)
 
 static const char *pid_file(void)
 {
-	const char *path = getenv("CDMD_PID_FILE");
-
-	return path && *path ? path : PID_FILE;
+	return cdmd_path_env("CDMD_PID_FILE", PID_FILE);
 }
 
 /*

@@ -86,13 +86,12 @@ static int set_buffer(struct damon_trace *tr, unsigned int kb)
 
 int cdmd_damon_trace_open(struct damon_trace **out, unsigned int interval_ms, FILE *err)
 {
-	const char *root = getenv("CDMD_TRACEFS");
+	const char *root = cdmd_path_env("CDMD_TRACEFS", TRACEFS);
 	struct damon_trace *tr;
 	char path[512];
 	int rc;
 
 	*out = NULL;
-	root = root && *root ? root : TRACEFS;
 	snprintf(path, sizeof(path), "%s/events/damon/damon_aggregated", root);
 	if (access(path, F_OK))
 		return -ENOENT;		/* no tracefs there, or no DAMON events */

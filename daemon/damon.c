@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "damon-trace.h"
+#include "sysfs.h"
 #include "tracker-private.h"
 
 #define DAMON_ADMIN	"/sys/kernel/mm/damon/admin"
@@ -97,9 +98,7 @@ struct damon {
 
 static const char *owners_file(void)
 {
-	const char *path = getenv("CDMD_KDAMONDS_FILE");
-
-	return path && *path ? path : OWNERS_FILE;
+	return cdmd_path_env("CDMD_KDAMONDS_FILE", OWNERS_FILE);
 }
 
 /* "PID START_TIME" of this cdmd, then the indices of its kdamonds that
