@@ -32,7 +32,8 @@
 # contender's promotions took node 0), "oracle ..." and "result ..." lines
 # (reclaim_scanned, alloc_stalls: pages scanned by reclaim and allocation
 # stalls from the contender's start to the end of the run; in the running
-# order that includes the workload's own start), and "note ..." lines with what was seen; "cdmdlog"
+# order that includes the workload's own start), and "note ..." lines
+# with what was seen; "cdmdlog"
 # lines hold cdmd's log. PLACEMENT_VERBOSE=1 runs cdmd with --verbose
 # (each batch and round); PLACEMENT_DEBUG=1 also asks cdmd for its status
 # and top regions at each sample ("debug" lines; the requests perturb).

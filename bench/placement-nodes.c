@@ -23,6 +23,7 @@
  * page off the lists looks idle to it however much it is used.
  */
 #include <fcntl.h>
+#include <numa.h>
 #include <numaif.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -111,50 +112,34 @@ static long long boot_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* @node's MemFree in kB from its meminfo, open as @fd; -1 when unreadable */
-static long node_free_kb(int fd, int node)
+/* @node's MemFree in kB (libnuma reads its sysfs meminfo); -1 when unreadable */
+static long long node_free_kb(int node)
 {
-	char buf[4096], key[32], *p;
-	ssize_t n;
-	long kb;
+	long long free_bytes;
 
-	n = fd < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	snprintf(key, sizeof(key), "Node %d MemFree:", node);
-	p = strstr(buf, key);
-	if (!p || sscanf(p + strlen(key), "%ld", &kb) != 1)
-		return -1;
-	return kb;
+	return numa_node_size64(node, &free_bytes) < 0 ? -1 : free_bytes / 1024;
 }
 
 static int watch(long ms, int pid, int node, unsigned long start, unsigned long end)
 {
 	unsigned long counts[NODES + 1];
 	struct timespec next;
-	char path[64];
-	int meminfo;
 
 	if (ms <= 0 || pid <= 0 || node < 0 || node >= NODES) {
 		/* pid 0 would be placement-nodes itself, which never exits */
 		fprintf(stderr, "placement-nodes: --watch: bad interval, pid or node\n");
 		return 2;
 	}
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
-	meminfo = open(path, O_RDONLY | O_CLOEXEC);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	/* a query of a process that exited fails: that ends the watch */
 	while (!count_nodes(pid, start, end, counts)) {
-		printf("watch %lld %lu %ld\n", boot_ms(), counts[node], node_free_kb(meminfo, node));
+		printf("watch %lld %lu %lld\n", boot_ms(), counts[node], node_free_kb(node));
 		next.tv_nsec += ms % 1000 * 1000000;
 		next.tv_sec += ms / 1000 + next.tv_nsec / 1000000000;
 		next.tv_nsec %= 1000000000;
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
-	if (meminfo >= 0)
-		close(meminfo);
 	return 0;
 }
 

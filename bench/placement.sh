@@ -283,6 +283,11 @@ if [ -n "$t95_logs" ]; then
 	# shellcheck disable=SC2086
 	awk -F'[ ,]' '
 	function show(v) { return v >= NEVER ? "never" : sprintf("%.2f", v) }
+	# insertion sort of a[k, 1..m]: a few boots
+	function sort_boots(a, k, m,    i, j, x) {
+		for (i = 2; i <= m; i++)
+			for (j = i; j > 1 && a[k, j] < a[k, j - 1]; j--) { x = a[k, j]; a[k, j] = a[k, j - 1]; a[k, j - 1] = x }
+	}
 	BEGIN { NEVER = 1e9 }
 	# a boot that never reached 95% counts as later than any that did
 	function close_boot() { if (k != "") { t[k, ++nt[k]] = got; lows[k, nt[k]] = lowest } }
@@ -302,10 +307,8 @@ if [ -n "$t95_logs" ]; then
 			"low MiB", "<high", "t95 s of each boot"
 		for (i = 0; i < n; i++) {
 			k = order[i]; m = nt[k]; list = ""; below = 0
-			for (a = 2; a <= m; a++)	# insertion sort: a few boots
-				for (b = a; b > 1 && t[k, b] < t[k, b - 1]; b--) { x = t[k, b]; t[k, b] = t[k, b - 1]; t[k, b - 1] = x }
-			for (a = 2; a <= m; a++)
-				for (b = a; b > 1 && lows[k, b] < lows[k, b - 1]; b--) { x = lows[k, b]; lows[k, b] = lows[k, b - 1]; lows[k, b - 1] = x }
+			sort_boots(t, k, m)
+			sort_boots(lows, k, m)
 			for (a = 1; a <= m; a++) { list = list " " show(t[k, a]); if (lows[k, a] < 0) below++ }
 			med = m % 2 ? t[k, (m + 1) / 2] : (t[k, m / 2] + t[k, m / 2 + 1]) / 2
 			lowmed = m % 2 ? lows[k, (m + 1) / 2] : (lows[k, m / 2] + lows[k, m / 2 + 1]) / 2
