@@ -4,7 +4,9 @@
 # CPUs, node 1 without): --help and cdmd(8) name the same options,
 # --version, usage errors (exit 2), and --check, which reads a
 # configuration and reports every problem as FILE:LINE (exit 1) or none
-# (exit 0) without starting anything.
+# (exit 0) without starting anything. The pid file (CDMD_PID_FILE): a
+# cdmd that cannot lock it, or finds it locked by another, exits 1 before
+# it touches anything, saying why.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/fakesys.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -93,4 +95,30 @@ case "$out" in
 *"$tmp/none.conf: No such file or directory"*) pass "  ... naming the file" ;;
 *) fail "  ... naming the file" "got: $out" ;;
 esac
+
+# ---- the pid file: only the ways a start ends there (a cdmd that got
+# the lock would go on to the host's DAMON) ----
+mkdir "$tmp/dir.pid"
+out=$(CDMD_PID_FILE=$tmp/dir.pid "$cdmd" -c "$tmp/good.conf" 2>&1)
+is "$?" 1 "pid file a directory: exit 1"
+has "  ... naming it and why" "$out" "pid file $tmp/dir.pid: Is a directory"
+ln -s "$tmp/elsewhere" "$tmp/link.pid"
+out=$(CDMD_PID_FILE=$tmp/link.pid "$cdmd" -c "$tmp/good.conf" 2>&1)
+is "$?" 1 "pid file a symbolic link: exit 1 (not followed)"
+has "  ... naming it" "$out" "pid file $tmp/link.pid: "
+check "  ... and nothing made where it points" test ! -e "$tmp/elsewhere"
+out=$(CDMD_PID_FILE=$tmp/sub/dir/cdmd.pid "$cdmd" -c "$tmp/good.conf" 2>&1)
+is "$?" 1 "pid file in a directory that cannot be made: exit 1"
+has "  ... naming the directory" "$out" "making $tmp/sub/dir: No such file or directory"
+echo 4242 >"$tmp/held.pid"
+flock "$tmp/held.pid" sleep 30 >/dev/null 2>&1 &
+holder=$!
+i=0
+until ! flock -n "$tmp/held.pid" true || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+out=$(CDMD_PID_FILE=$tmp/held.pid "$cdmd" -c "$tmp/good.conf" 2>&1)
+is "$?" 1 "pid file locked by another: exit 1"
+has "  ... naming the other's pid and the file" "$out" "another cdmd is running (pid 4242, $tmp/held.pid)"
+is "$(cat "$tmp/held.pid")" 4242 "  ... and the file is as it was"
+pkill -P $holder sleep 2>/dev/null	# flock(1)'s child holds the lock
+wait $holder 2>/dev/null
 done_testing
