@@ -48,24 +48,7 @@
 #define MAX_NODES	64
 #define FLUSH_PAGES	64
 
-static volatile sig_atomic_t report_wanted, check_wanted, hint_wanted;
 static long page;
-
-static void on_usr1(int sig)
-{
-	report_wanted = 1;
-}
-
-static void on_hup(int sig)
-{
-	check_wanted = 1;
-	report_wanted = 1;
-}
-
-static void on_usr2(int sig)
-{
-	hint_wanted = 1;
-}
 
 /* the hot set is cold, says the application: cdmd's answer */
 static void hint_cold(void *hot, size_t len)
@@ -182,7 +165,10 @@ int main(int argc, char **argv)
 	unsigned long hot_mib, cold_mib, passes = 0;
 	size_t hot_pages, cold_pages, words, i;
 	uint64_t *hot, *cold;
-	int hot_node, cold_node;
+	int hot_node, cold_node, sig;
+	int report_wanted = 0, check_wanted = 0, hint_wanted = 0;
+	const struct timespec no_wait = { 0, 0 };
+	sigset_t requests;
 	char *scratch;
 
 	if (argc != 5) {
@@ -212,9 +198,17 @@ int main(int argc, char **argv)
 		perror("hotcold: mmap");
 		return 1;
 	}
-	signal(SIGUSR1, on_usr1);
-	signal(SIGUSR2, on_usr2);
-	signal(SIGHUP, on_hup);
+	/*
+	 * Signals are taken between passes with sigtimedwait(2), never in a
+	 * handler: a handler's signal frame is an XSAVE onto the stack, which
+	 * QEMU 10.0.2 does not survive where a manager left the stack half on
+	 * a CXL node (configs/qemu/README).
+	 */
+	sigemptyset(&requests);
+	sigaddset(&requests, SIGUSR1);
+	sigaddset(&requests, SIGUSR2);
+	sigaddset(&requests, SIGHUP);
+	sigprocmask(SIG_BLOCK, &requests, NULL);
 	printf("hot %p %p\ncold %p %p\nready\n",
 	       (void *)hot, (void *)((char *)hot + (hot_mib << 20)),
 	       (void *)cold, (void *)((char *)cold + (cold_mib << 20)));
@@ -225,6 +219,11 @@ int main(int argc, char **argv)
 		memset(scratch, 1, FLUSH_PAGES * page);
 		madvise(scratch, FLUSH_PAGES * page, MADV_DONTNEED);
 		passes++;
+		while ((sig = sigtimedwait(&requests, NULL, &no_wait)) > 0) {
+			hint_wanted |= sig == SIGUSR2;
+			report_wanted |= sig != SIGUSR2;
+			check_wanted |= sig == SIGHUP;
+		}
 		if (hint_wanted) {
 			hint_wanted = 0;
 			hint_cold(hot, hot_mib << 20);
