@@ -10,6 +10,9 @@
 #   has_memory ID     whether node ID is in has_memory (a node list, so
 #                     "0-2" holds 1, which a word match would miss)
 #   no_memory ID      the opposite
+#   cpuless_memory_node
+#                     the last node with memory and no CPUs (a CXL node
+#                     online), or nothing
 #   tier_of ID        the memory tier (number) holding node ID, or <absent>
 
 topo_nodes() {
@@ -123,4 +126,12 @@ has_memory() {
 
 no_memory() {
 	! has_memory "$1"
+}
+
+cpuless_memory_node() {
+	_found=
+	for _n in $(expand "$(cat /sys/devices/system/node/has_memory)"); do
+		[ -n "$(tr -d '\n' </sys/devices/system/node/node$_n/cpulist 2>/dev/null)" ] || _found=$_n
+	done
+	echo "$_found"
 }

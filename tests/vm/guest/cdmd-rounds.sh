@@ -32,10 +32,7 @@ json() {	# KEY: from the JSON on stdin
 	"$CDM_TOP/build/tests/vm/libcdm/jsonget" "$1"
 }
 
-slow=
-for n in $(expand "$(cat /sys/devices/system/node/has_memory)"); do
-	[ -n "$(tr -d '\n' </sys/devices/system/node/node$n/cpulist 2>/dev/null)" ] || slow=$n
-done
+slow=$(cpuless_memory_node)
 [ -n "$slow" ] || bail_out "no CPU-less node with memory (the CXL memory is not online)"
 diag "the CXL memory is node $slow"
 
