@@ -66,8 +66,8 @@ room_pages=$(( ($(node_kb 0 MemFree) / 1024 - fast_free_mb) * 256 ))
 oracle_pages=$((room_pages < hot_pages ? room_pages : hot_pages))
 [ $oracle_pages -gt 0 ] || oracle_pages=0
 diag "node 0: $free_mib MiB free, high watermark $high_mib MiB, fast_free_mb $fast_free_mb: room for $room_pages pages; oracle $oracle_pages of $hot_pages hot pages on node 0"
-cmp_ok $room_pages -lt $((hot_pages + cold_pages)) \
-	"node 0 has room for the hot set ($hot_pages pages), not for all of it ($((hot_pages + cold_pages)))"
+cmp_ok $room_pages -ge $hot_pages "node 0 has room for the hot set ($room_pages pages for $hot_pages)"
+cmp_ok $room_pages -lt $((hot_pages + cold_pages)) "  ... not for all of it ($((hot_pages + cold_pages)) pages)"
 
 cat > $conf <<EOF
 [cdmd]
