@@ -825,6 +825,7 @@ static int lock_pid_file(struct cdmd *d)
 		}
 	}
 	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	errno = 0;	/* a short write sets none */
 	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != n) {
 		err = errno ? -errno : -EIO;
 		log_err("pid file %s: writing it: %s", path, strerror(-err));

@@ -174,8 +174,8 @@ int cdmd_history_record(struct cdmd_history *history, uint64_t start, uint64_t e
  * Its range may then move the same way again within the residency time
  * and the ping-pong window: what such a move finds on a source node came
  * there after this one (a process still faulting its memory in where its
- * policy put it), so none of it moved before. The move times it records keep the bound:
- * the earlier of the two stays, the later becomes now.
+ * policy put it), so none of it moved before. The move times it records
+ * keep the bound: the earlier of the two stays, the later becomes now.
  */
 int cdmd_history_record_move(struct cdmd_history *history, const struct cdmd_move *m,
 			     bool left_none, int64_t now_ms, int64_t keep_ms);
